@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package vmon needs to build, test and benchmark.
+# Safe to run again: apt-get skips what is already there.
+set -euo pipefail
+
+build_pkgs=(
+  build-essential cmake pkg-config git
+  libinih-dev libjson-c-dev libcurl4-openssl-dev libsqlite3-dev
+  libmicrohttpd-dev libcmocka-dev
+  libfaiss-dev libopenblas-dev libomp-dev
+)
+test_pkgs=(
+  valgrind rsyslog prometheus-alertmanager prometheus curl
+)
+
+missing=()
+for p in "${build_pkgs[@]}" "${test_pkgs[@]}" "$@"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+echo "vmon: installing ${missing[*]}" >&2
+$SUDO apt-get update -qq
+# No recommends: rsyslog and alertmanager must not pull in or start services;
+# the tests start them in the foreground on loopback.
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
