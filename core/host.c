@@ -1,0 +1,165 @@
+/* The host table: what plugins may call. Every slot is filled. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "instance.h"
+#include "log.h"
+#include "sample_batch.h"
+
+static int64_t thread_budget;
+
+void vmon_host_set_thread_budget(int64_t threads)
+{
+    thread_budget = threads;
+}
+
+static void host_log(vmon_instance *inst, int level, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vmon_logv(level, inst ? inst->log_source : "plugin", fmt, ap);
+    va_end(ap);
+}
+
+static int64_t host_now_ms(void)
+{
+    return vmon_now_ms();
+}
+
+static int64_t host_monotonic_ns(void)
+{
+    return vmon_monotonic_ns();
+}
+
+static int host_emit(vmon_instance *inst, const vmon_sample *s)
+{
+    if (!inst || !s || !vmon_valid_sample_name(s->name)) {
+        vmon_log(VMON_LOGL_WARNING, inst ? inst->log_source : "plugin",
+                 "dropped a sample with invalid name '%s' (want component.metric_unit)",
+                 s && s->name ? s->name : "(null)");
+        return VMON_EINVAL;
+    }
+    for (uint32_t i = 0; i < s->n_labels; i++)
+        if (!vmon_valid_label_name(s->labels[i].name)) {
+            vmon_log(VMON_LOGL_WARNING, inst->log_source,
+                     "dropped sample %s: invalid label name '%s'", s->name,
+                     s->labels[i].name ? s->labels[i].name : "(null)");
+            return VMON_EINVAL;
+        }
+    if (inst->hooks.emit)
+        inst->hooks.emit(inst->hooks.arg, inst, s);
+    return VMON_OK;
+}
+
+static int host_alert(vmon_instance *inst, const vmon_alert_spec *spec, int resolve)
+{
+    if (!inst || !spec || !spec->name || !vmon_valid_label_name(spec->name))
+        return VMON_EINVAL;
+    if (inst->hooks.alert)
+        inst->hooks.alert(inst->hooks.arg, inst, spec, resolve);
+    return VMON_OK;
+}
+
+static int host_raise(vmon_instance *inst, const vmon_alert_spec *spec)
+{
+    return host_alert(inst, spec, 0);
+}
+
+static int host_resolve(vmon_instance *inst, const vmon_alert_spec *spec)
+{
+    return host_alert(inst, spec, 1);
+}
+
+static const vmon_value *value(vmon_instance *inst, const char *key)
+{
+    return inst && key ? vmon_instance_value(inst, key) : NULL;
+}
+
+static const char *cfg_string(vmon_instance *inst, const char *key)
+{
+    const vmon_value *v = value(inst, key);
+    return v ? v->text : NULL;
+}
+
+static int64_t cfg_int(vmon_instance *inst, const char *key)
+{
+    const vmon_value *v = value(inst, key);
+    return v ? v->i : 0;
+}
+
+static double cfg_double(vmon_instance *inst, const char *key)
+{
+    const vmon_value *v = value(inst, key);
+    return v ? v->d : 0.0;
+}
+
+static int cfg_bool(vmon_instance *inst, const char *key)
+{
+    const vmon_value *v = value(inst, key);
+    return v ? (int)v->i : 0;
+}
+
+static int cfg_isset(vmon_instance *inst, const char *key)
+{
+    return value(inst, key) != NULL;
+}
+
+static uint32_t cfg_list(vmon_instance *inst, const char *key, const char *const **items)
+{
+    const vmon_value *v = value(inst, key);
+    *items = v ? (const char *const *)v->items : NULL;
+    return v ? v->n_items : 0;
+}
+
+static const char *instance_name(vmon_instance *inst)
+{
+    return inst ? inst->name : NULL;
+}
+
+static int host_target(vmon_instance *inst, vmon_target_handle *out)
+{
+    if (!inst || !inst->target || !inst->target->created)
+        return VMON_ENOTSUP;
+    out->struct_size = sizeof *out;
+    out->name = inst->target->name;
+    out->ops = inst->target->plugin->ops;
+    out->ctx = inst->target->ctx;
+    return VMON_OK;
+}
+
+static uint32_t host_thread_budget(void)
+{
+    if (thread_budget > 0)
+        return (uint32_t)thread_budget;
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? (uint32_t)n : 1;
+}
+
+static const vmon_host host_table = {
+    .struct_size = sizeof(vmon_host),
+    .abi_major = VMON_ABI_MAJOR,
+    .abi_minor = VMON_ABI_MINOR,
+    .log = host_log,
+    .now_ms = host_now_ms,
+    .monotonic_ns = host_monotonic_ns,
+    .emit = host_emit,
+    .raise_alert = host_raise,
+    .resolve_alert = host_resolve,
+    .cfg_string = cfg_string,
+    .cfg_int = cfg_int,
+    .cfg_double = cfg_double,
+    .cfg_bool = cfg_bool,
+    .cfg_isset = cfg_isset,
+    .cfg_list = cfg_list,
+    .instance_name = instance_name,
+    .target = host_target,
+    .thread_budget = host_thread_budget,
+};
+
+const vmon_host *vmon_host_table(void)
+{
+    return &host_table;
+}

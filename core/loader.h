@@ -1,0 +1,48 @@
+/*
+ * Finding, checking and loading plugin files. A plugin is refused, with a
+ * message naming the file, the versions and the fix, before any of its
+ * functions is called. Loaded plugins stay resident (never dlclose).
+ */
+#ifndef VMON_CORE_LOADER_H
+#define VMON_CORE_LOADER_H
+
+#include <vmon/plugin.h>
+
+typedef struct vmon_plugin {
+    char *path;                        /* the .so file */
+    vmon_plugin_descriptor desc;       /* checked copy, zero-extended to the core's size */
+    const void *ops;                   /* checked copy of the kind's ops, zero-extended */
+} vmon_plugin;
+
+/** `target`, `probe`, ... for a kind; NULL for an unknown kind. */
+const char *vmon_kind_name(uint32_t kind);
+/** The kind for a section name (`probe`); 0 when it is not a plugin kind. */
+uint32_t vmon_kind_from_name(const char *name);
+
+/**
+ * The directory vmond loads plugins from when nothing overrides it: beside
+ * the binary in a build tree (`<exe dir>/plugins`), else the installed
+ * `<prefix>/lib/vmon/plugins`. Returns a static string.
+ */
+const char *vmon_default_plugin_dir(void);
+
+/**
+ * Load `<dir>/<kind>_<name>.so` (once per process; later calls return the
+ * same plugin). On refusal returns NULL with the reason in `err`.
+ */
+const vmon_plugin *vmon_plugin_load(const char *dir, uint32_t kind, const char *name, char *err,
+                                    size_t errlen);
+
+/** Load a plugin by file path (the file name must still be <kind>_<name>.so). */
+const vmon_plugin *vmon_plugin_load_path(const char *path, char *err, size_t errlen);
+
+/**
+ * Call `fn` for every `*.so` in `dir`, with the loaded plugin or NULL and the
+ * refusal. Returns the number of files seen.
+ */
+size_t vmon_plugin_scan(const char *dir,
+                        void (*fn)(void *arg, const char *file, const vmon_plugin *p,
+                                   const char *err),
+                        void *arg);
+
+#endif

@@ -1,0 +1,185 @@
+/* vmond's command line. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon.h"
+#include "loader.h"
+#include "log.h"
+#include "options.h"
+#include "plan.h"
+#include "schema.h"
+
+#ifndef VMON_VERSION
+#define VMON_VERSION "0.0.0"
+#endif
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: vmond -c FILE [options]\n"
+            "  -c, --config FILE       the configuration to run (INI)\n"
+            "  -t, --test              check the configuration and exit (0 ok, 2 errors)\n"
+            "      --print             with -t: print the effective configuration, secrets "
+            "masked\n"
+            "      --once              run every probe once, evaluate rules, deliver, exit\n"
+            "      --cycles N          like --once, for N cycles\n"
+            "      --test-alert SINK   send one test alert through [sink:SINK] and report\n"
+            "      --plugin-dir DIR    load plugins from DIR\n"
+            "      --list-plugins      list the plugins found and whether they load\n"
+            "      --describe PLUGIN   show a plugin's options (PLUGIN: name or kind:name)\n"
+            "      --version           print vmond's and the plugin ABI's versions\n"
+            "  -h, --help              this text\n"
+            "Signals: SIGTERM/SIGINT stop, SIGHUP reloads the configuration.\n");
+}
+
+static void print_plugin_line(void *arg, const char *file, const vmon_plugin *p, const char *err)
+{
+    (void)arg;
+    if (p)
+        printf("%-8s %-14s %-10s ABI %u.%u  %s\n", vmon_kind_name(p->desc.kind), p->desc.name,
+               p->desc.version, p->desc.abi_major, p->desc.abi_minor,
+               p->desc.description ? p->desc.description : "");
+    else
+        printf("REFUSED  %s\n         %s\n", file, err);
+}
+
+static void describe_options(const char *title, const vmon_option *opts)
+{
+    printf("\n%s\n", title);
+    for (const vmon_option *o = opts; o && o->key; o++) {
+        char range[128] = "";
+        if (o->flags & VMON_OPT_RANGE) {
+            vmon_value_format_range(o, range, sizeof range);
+        }
+        printf("  %-18s %-9s", o->key, vmon_opt_type_name(o->type));
+        if (o->flags & VMON_OPT_REQUIRED)
+            printf(" required");
+        else if (o->default_value)
+            printf(" default %s", o->default_value);
+        if (range[0])
+            printf(", range %s", range);
+        if (o->flags & VMON_OPT_SECRET)
+            printf(", secret");
+        if (o->type == VMON_OPT_ENUM) {
+            printf(", one of");
+            for (const char *const *e = o->enum_values; *e; e++)
+                printf(" %s", *e);
+        }
+        printf("\n      %s\n", o->help ? o->help : "");
+    }
+}
+
+static int describe(const char *dir, const char *what)
+{
+    char name[256];
+    uint32_t only = 0;
+    const char *sep = strpbrk(what, ":_");
+    if (sep && vmon_kind_from_name((snprintf(name, sizeof name, "%.*s", (int)(sep - what), what),
+                                    name))) {
+        only = vmon_kind_from_name(name);
+        what = sep + 1;
+    }
+    int found = 0;
+    char err[1024] = "";
+    for (uint32_t k = 1; k <= 5; k++) {
+        if (only && k != only)
+            continue;
+        const vmon_plugin *p = vmon_plugin_load(dir, k, what, err, sizeof err);
+        if (!p) {
+            if (only)
+                fprintf(stderr, "vmond: %s\n", err);
+            continue;
+        }
+        found = 1;
+        printf("%s %s %s (ABI %u.%u)\n%s\n%s\n", vmon_kind_name(k), p->desc.name,
+               p->desc.version, p->desc.abi_major, p->desc.abi_minor, p->path,
+               p->desc.description ? p->desc.description : "");
+        char title[128];
+        snprintf(title, sizeof title, "keys every [%s:NAME] section takes:", vmon_kind_name(k));
+        describe_options(title, vmon_schema_for_kind(k));
+        describe_options("keys of this plugin:", p->desc.options);
+    }
+    if (!found && !only)
+        fprintf(stderr, "vmond: no plugin named '%s' in %s\n", what, dir);
+    return found ? 0 : 2;
+}
+
+static int check_config(const char *path, const char *plugin_dir, int print)
+{
+    vmon_plan plan;
+    vmon_errors errs = {0};
+    int rc = vmon_plan_load(path, plugin_dir, &plan, &errs);
+    vmon_errors_print(&errs, stderr);
+    if (rc < 0) {
+        fprintf(stderr, "%s: %zu error(s)\n", path, errs.count);
+    } else {
+        if (print)
+            vmon_plan_print(&plan, stdout);
+        fprintf(stderr, "%s: configuration OK\n", path);
+    }
+    vmon_errors_free(&errs);
+    vmon_plan_free(&plan);
+    return rc < 0 ? 2 : 0;
+}
+
+enum { OPT_PRINT = 256, OPT_ONCE, OPT_CYCLES, OPT_LIST, OPT_DESCRIBE, OPT_VERSION, OPT_DIR,
+       OPT_TEST_ALERT };
+
+int main(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"config", required_argument, 0, 'c'},  {"test", no_argument, 0, 't'},
+        {"print", no_argument, 0, OPT_PRINT},   {"once", no_argument, 0, OPT_ONCE},
+        {"cycles", required_argument, 0, OPT_CYCLES},
+        {"list-plugins", no_argument, 0, OPT_LIST},
+        {"describe", required_argument, 0, OPT_DESCRIBE},
+        {"version", no_argument, 0, OPT_VERSION},
+        {"plugin-dir", required_argument, 0, OPT_DIR},
+        {"test-alert", required_argument, 0, OPT_TEST_ALERT},
+        {"help", no_argument, 0, 'h'},          {0, 0, 0, 0}};
+    vmon_daemon_opts o = {0};
+    int test = 0, print = 0, list = 0;
+    const char *describe_what = NULL;
+    for (int c; (c = getopt_long(argc, argv, "c:th", longopts, NULL)) != -1;) {
+        switch (c) {
+        case 'c': o.config_path = optarg; break;
+        case 't': test = 1; break;
+        case OPT_PRINT: print = 1; break;
+        case OPT_ONCE: o.cycles = 1; break;
+        case OPT_CYCLES:
+            o.cycles = strtoll(optarg, NULL, 10);
+            if (o.cycles < 1) {
+                fprintf(stderr, "vmond: --cycles wants a number >= 1, got '%s'\n", optarg);
+                return 2;
+            }
+            break;
+        case OPT_LIST: list = 1; break;
+        case OPT_DESCRIBE: describe_what = optarg; break;
+        case OPT_VERSION:
+            printf("vmond %s, plugin ABI %d.%d\n", VMON_VERSION, VMON_ABI_MAJOR, VMON_ABI_MINOR);
+            return 0;
+        case OPT_DIR: o.plugin_dir = optarg; break;
+        case OPT_TEST_ALERT: o.test_alert_sink = optarg; break;
+        case 'h': usage(stdout); return 0;
+        default: usage(stderr); return 2;
+        }
+    }
+    const char *dir = o.plugin_dir ? o.plugin_dir : vmon_default_plugin_dir();
+    if (list) {
+        printf("plugins in %s:\n", dir);
+        return vmon_plugin_scan(dir, print_plugin_line, NULL) ? 0 : 1;
+    }
+    if (describe_what)
+        return describe(dir, describe_what);
+    if (!o.config_path) {
+        fprintf(stderr, "vmond: no configuration; pass -c FILE (see -h)\n");
+        return 2;
+    }
+    if (test)
+        return check_config(o.config_path, o.plugin_dir, print);
+    if (o.test_alert_sink)
+        return vmon_daemon_test_alert(&o);
+    return vmon_daemon_run(&o);
+}

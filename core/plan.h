@@ -1,0 +1,82 @@
+/*
+ * A validated configuration: every section checked against its option
+ * tables, plugins loaded and checked, references between sections resolved.
+ * Nothing runs yet; runtime.c brings a plan to life. `vmond -t` stops here.
+ */
+#ifndef VMON_CORE_PLAN_H
+#define VMON_CORE_PLAN_H
+
+#include <stdio.h>
+#include <vmon/plugin.h>
+
+#include "config.h"
+#include "loader.h"
+#include "options.h"
+
+typedef struct vmon_plan_instance {
+    uint32_t kind;
+    char *name;    /* the section id: `sys` of [probe:sys] */
+    char *section; /* `probe:sys` */
+    const vmon_plugin *plugin;
+    vmon_values values; /* core keys and plugin keys together */
+    int target;         /* index of the target instance, -1 if none */
+} vmon_plan_instance;
+
+typedef struct vmon_kv {
+    char *name;
+    char *value;
+} vmon_kv;
+
+typedef struct vmon_plan_rule {
+    char *name;
+    char *metric;
+    vmon_kv *match;
+    size_t n_match;
+    int has_above, has_below;
+    double above, below, hysteresis;
+    int severity;
+    int64_t for_count;
+    int64_t repeat_ms, absent_ms;
+    char *message; /* NULL: the default text */
+    vmon_kv *labels, *annotations;
+    size_t n_labels, n_annotations;
+} vmon_plan_rule;
+
+typedef struct vmon_plan_pipeline {
+    char *name;
+    int target; /* instance index or -1 */
+    int *probes, *rules, *sinks;
+    size_t n_probes, n_rules, n_sinks;
+    int tuner, router;
+} vmon_plan_pipeline;
+
+typedef struct vmon_plan {
+    char *config_path;
+    char *plugin_dir;
+    int log_level;
+    int64_t threads;
+    int64_t self_interval_ms;
+    int64_t shutdown_timeout_ms;
+    vmon_values daemon;
+    vmon_plan_instance *instances;
+    size_t n_instances;
+    vmon_plan_rule *rules;
+    size_t n_rules;
+    vmon_plan_pipeline *pipelines;
+    size_t n_pipelines;
+} vmon_plan;
+
+/**
+ * Build a plan from a parsed config. `plugin_dir` (may be NULL) overrides
+ * the [daemon] plugin_dir and the default. Returns 0, or -1 with every
+ * error in `errs`.
+ */
+int vmon_plan_build(const vmon_cfg *cfg, const char *config_path, const char *plugin_dir,
+                    vmon_plan *plan, vmon_errors *errs);
+/** Read, parse and validate a config file in one go. */
+int vmon_plan_load(const char *path, const char *plugin_dir, vmon_plan *plan, vmon_errors *errs);
+/** The effective configuration with defaults, secrets masked. */
+void vmon_plan_print(const vmon_plan *plan, FILE *out);
+void vmon_plan_free(vmon_plan *plan);
+
+#endif

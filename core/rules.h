@@ -1,0 +1,34 @@
+/*
+ * Rule evaluation: per rule, per label set (series), thresholds with `for`,
+ * hysteresis, `repeat` re-notification and `absent` detection. Fires once,
+ * resolves once. Single-threaded: the runtime's rules thread owns it.
+ */
+#ifndef VMON_CORE_RULES_H
+#define VMON_CORE_RULES_H
+
+#include "alert_event.h"
+#include "plan.h"
+
+/** Receives each notification; takes ownership of the event. */
+typedef void (*vmon_notify_fn)(void *arg, vmon_alert_event *ev);
+
+typedef struct vmon_series vmon_series;
+
+typedef struct vmon_rule_state {
+    const vmon_plan_rule *rule;
+    vmon_series *series;
+    size_t n_series, cap_series;
+    int64_t started_ms; /* for `absent` before any sample arrived */
+} vmon_rule_state;
+
+void vmon_rule_init(vmon_rule_state *rs, const vmon_plan_rule *rule, int64_t now_ms);
+/** Does the sample belong to this rule (metric and `match` labels)? */
+int vmon_rule_matches(const vmon_plan_rule *rule, const vmon_sample *s);
+/** Evaluate one matching sample. */
+void vmon_rule_observe(vmon_rule_state *rs, const vmon_sample *s, int64_t now_ms,
+                       vmon_notify_fn notify, void *arg);
+/** Time-driven checks: `repeat` and `absent`. */
+void vmon_rule_tick(vmon_rule_state *rs, int64_t now_ms, vmon_notify_fn notify, void *arg);
+void vmon_rule_free(vmon_rule_state *rs);
+
+#endif

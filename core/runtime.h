@@ -1,0 +1,33 @@
+/*
+ * A running configuration: instances created, one thread per probe, one
+ * rules thread, one delivery thread per sink. SIGHUP builds a new runtime
+ * and swaps; the old one is stopped.
+ *
+ * Threads: probe threads call collect and publish readings to the rules
+ * thread's queue; the rules thread evaluates rules and pushes readings and
+ * notifications to the sinks' queues; each sink's thread delivers. No
+ * thread waits on another's plugin call.
+ */
+#ifndef VMON_CORE_RUNTIME_H
+#define VMON_CORE_RUNTIME_H
+
+#include "plan.h"
+
+typedef struct vmon_runtime vmon_runtime;
+
+/**
+ * Create and start every instance of `plan` (ownership passes, even on
+ * failure) and the delivery threads. NULL with the reason in err.
+ */
+vmon_runtime *vmon_runtime_new(vmon_plan *plan, char *err, size_t errlen);
+/** Start probes and rules. `cycles` > 0: every probe runs that many times, then stops. */
+int vmon_runtime_start(vmon_runtime *rt, int64_t cycles, char *err, size_t errlen);
+/** With cycles: wait for the probes to finish and the readings to reach the sinks. */
+void vmon_runtime_finish_cycles(vmon_runtime *rt);
+/** Stop everything (bounded by the plan's shutdown_timeout) and free. */
+void vmon_runtime_stop(vmon_runtime *rt);
+const vmon_plan *vmon_runtime_plan(const vmon_runtime *rt);
+/** Process-wide count of successful reloads, reported as vmon.reloads_total. */
+void vmon_runtime_count_reload(void);
+
+#endif

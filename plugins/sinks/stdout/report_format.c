@@ -1,0 +1,79 @@
+#include "report_format.h"
+
+#include <math.h>
+#include <string.h>
+#include <time.h>
+
+#include "alert_json.h"
+
+static int ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), m = strlen(suffix);
+    return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+void format_sample_value(const char *name, double v, char *buf, size_t len)
+{
+    static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+    if (!isfinite(v)) {
+        snprintf(buf, len, "n/a");
+    } else if (ends_with(name, "_bytes")) {
+        int u = 0;
+        while (fabs(v) >= 1024 && u < 4)
+            v /= 1024, u++;
+        snprintf(buf, len, u ? "%.2f %s" : "%.0f %s", v, units[u]);
+    } else if (ends_with(name, "_percent")) {
+        snprintf(buf, len, "%.1f %%", v);
+    } else if (ends_with(name, "_ms")) {
+        snprintf(buf, len, "%.2f ms", v);
+    } else if (ends_with(name, "_seconds")) {
+        snprintf(buf, len, "%.2f s", v);
+    } else {
+        snprintf(buf, len, "%.6g", v);
+    }
+}
+
+static void format_labels(FILE *out, const vmon_label *l, uint32_t n, const char *skip)
+{
+    int first = 1;
+    for (uint32_t i = 0; i < n; i++) {
+        if (skip && strcmp(l[i].name, skip) == 0)
+            continue;
+        fprintf(out, "%s%s=\"%s\"", first ? "{" : ",", l[i].name, l[i].value);
+        first = 0;
+    }
+    if (!first)
+        fputc('}', out);
+}
+
+void format_report(FILE *out, const char *source, const vmon_sample *s, uint32_t n)
+{
+    char when[40];
+    vmon_format_rfc3339(n ? s[0].time_ms : 0, when, sizeof when);
+    fprintf(out, "==== %s  %s ====\n", source, when);
+    for (uint32_t i = 0; i < n; i++) {
+        char value[64];
+        format_sample_value(s[i].name, s[i].value, value, sizeof value);
+        fprintf(out, "  %-36s %14s", s[i].name, value);
+        /* `instance` is the report's own source; show only the other labels. */
+        if (s[i].n_labels > 1 || (s[i].n_labels == 1 && strcmp(s[i].labels[0].name, "instance")))
+            fputs("  ", out);
+        format_labels(out, s[i].labels, s[i].n_labels, "instance");
+        fputc('\n', out);
+    }
+}
+
+void format_alert_line(FILE *out, const vmon_alert *a)
+{
+    char when[40];
+    vmon_format_rfc3339(a->state == VMON_ALERT_RESOLVED ? a->ends_at_ms : a->starts_at_ms, when,
+                        sizeof when);
+    fprintf(out, "[%s] %s %s %s: %s ", a->state == VMON_ALERT_RESOLVED ? "RESOLVED" : "FIRING",
+            when, vmon_severity_name(a->severity), a->rule, a->message);
+    format_labels(out, a->labels, a->n_labels, "alertname");
+    if (a->repeat)
+        fprintf(out, " (repeat %u)", a->repeat);
+    for (uint32_t i = 0; i < a->n_annotations; i++)
+        fprintf(out, "\n    %s: %s", a->annotations[i].name, a->annotations[i].value);
+    fputc('\n', out);
+}

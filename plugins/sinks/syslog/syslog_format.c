@@ -1,0 +1,410 @@
+/*
+ * Syslog record writer. Every appender writes whole units (an escape is
+ * never cut in half) and stops at the capacity, so a record is always well
+ * formed even when it is truncated.
+ */
+#include "syslog_format.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+/* Room kept for MSG when labels crowd the record, so a long label set can
+ * never leave an alert without its text. */
+#define SL_MSG_RESERVE_MAX 256
+#define SL_SD_NAME_MAX     32
+#define SL_TAG_MAX         32
+
+int sl_severity(const vmon_alert *a)
+{
+    /* A recovery is "normal but significant": notice keeps it visible to a
+     * *.notice filter that shows the warnings it ends, and apart from info
+     * alerts. */
+    if (a->state == VMON_ALERT_RESOLVED)
+        return SL_SEV_NOTICE;
+    switch (a->severity) {
+    case VMON_SEV_CRITICAL:
+        return SL_SEV_CRIT;
+    case VMON_SEV_WARNING:
+        return SL_SEV_WARNING;
+    default:
+        return SL_SEV_INFO;
+    }
+}
+
+static int room(size_t cap, size_t len, size_t need)
+{
+    return cap > 0 && len + need < cap;
+}
+
+/* Bytes of s[0..n) that fit in `max`, cut before a UTF-8 continuation byte. */
+static size_t utf8_fit(const char *s, size_t n, size_t max)
+{
+    if (n <= max)
+        return n;
+    while (max > 0 && ((unsigned char)s[max] & 0xc0) == 0x80)
+        max--;
+    return max;
+}
+
+static void put_bytes(char *out, size_t cap, size_t *len, const char *s, size_t n)
+{
+    if (!room(cap, *len, n))
+        n = utf8_fit(s, n, cap > *len + 1 ? cap - *len - 1 : 0);
+    memcpy(out + *len, s, n);
+    *len += n;
+    if (cap)
+        out[*len] = '\0';
+}
+
+static void put_str(char *out, size_t cap, size_t *len, const char *s)
+{
+    put_bytes(out, cap, len, s, strlen(s));
+}
+
+static int put_unit(char *out, size_t cap, size_t *len, const char *unit, size_t n)
+{
+    if (!room(cap, *len, n))
+        return 0;
+    memcpy(out + *len, unit, n);
+    *len += n;
+    out[*len] = '\0';
+    return 1;
+}
+
+static int is_ctl(unsigned char c)
+{
+    return c < 0x20 || c == 0x7f;
+}
+
+static int put_octal_escape(char *out, size_t cap, size_t *len, unsigned char c)
+{
+    char esc[5];
+    snprintf(esc, sizeof esc, "#%03o", c);
+    return put_unit(out, cap, len, esc, 4);
+}
+
+/* The bytes of the UTF-8 sequence starting at s (1 for ASCII or a stray byte). */
+static size_t utf8_seq_len(const char *s)
+{
+    unsigned char c = (unsigned char)s[0];
+    size_t n = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
+    for (size_t i = 1; i < n; i++)
+        if (((unsigned char)s[i] & 0xc0) != 0x80)
+            return 1;
+    return n;
+}
+
+void sl_put_escaped(char *out, size_t cap, size_t *len, const char *s)
+{
+    while (s && *s) {
+        unsigned char c = (unsigned char)*s;
+        size_t n = is_ctl(c) ? 1 : utf8_seq_len(s);
+        int ok = is_ctl(c) ? put_octal_escape(out, cap, len, c) : put_unit(out, cap, len, s, n);
+        if (!ok)
+            return;
+        s += n;
+    }
+}
+
+void sl_put_sd_value(char *out, size_t cap, size_t *len, const char *s)
+{
+    while (s && *s) {
+        unsigned char c = (unsigned char)*s;
+        size_t n = 1;
+        int ok;
+        if (c == '"' || c == '\\' || c == ']') {
+            char esc[2] = {'\\', (char)c};
+            ok = put_unit(out, cap, len, esc, 2);
+        } else if (is_ctl(c)) {
+            ok = put_octal_escape(out, cap, len, c);
+        } else {
+            n = utf8_seq_len(s);
+            ok = put_unit(out, cap, len, s, n);
+        }
+        if (!ok)
+            return;
+        s += n;
+    }
+}
+
+static int printusascii(unsigned char c)
+{
+    return c >= 33 && c <= 126;
+}
+
+void sl_put_sd_name(char *out, size_t cap, size_t *len, const char *s)
+{
+    size_t n = 0;
+    for (; s && s[n] && n < SL_SD_NAME_MAX; n++) {
+        unsigned char c = (unsigned char)s[n];
+        char ch = printusascii(c) && !strchr("= ]\"", c) ? (char)c : '_';
+        if (!put_unit(out, cap, len, &ch, 1))
+            return;
+    }
+    if (n == 0)
+        put_unit(out, cap, len, "_", 1);
+}
+
+void sl_put_header_field(char *out, size_t cap, size_t *len, const char *s, size_t max)
+{
+    size_t n = 0;
+    for (; s && s[n] && n < max; n++) {
+        char ch = printusascii((unsigned char)s[n]) ? s[n] : '_';
+        if (!put_unit(out, cap, len, &ch, 1))
+            return;
+    }
+    if (n == 0)
+        put_unit(out, cap, len, "-", 1);
+}
+
+size_t sl_utf8_prefix(const char *s, size_t max)
+{
+    return utf8_fit(s, strlen(s), max);
+}
+
+static void put_rfc3339(char *out, size_t cap, size_t *len, int64_t ms)
+{
+    time_t sec = (time_t)(ms / 1000);
+    struct tm tm;
+    gmtime_r(&sec, &tm);
+    char ts[80];
+    snprintf(ts, sizeof ts, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ms % 1000));
+    put_str(out, cap, len, ts);
+}
+
+/* RFC 3164 wants local time and English month names whatever the locale. */
+static void put_bsd_time(char *out, size_t cap, size_t *len, int64_t ms)
+{
+    static const char months[12][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                       "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    time_t sec = (time_t)(ms / 1000);
+    struct tm tm;
+    localtime_r(&sec, &tm);
+    char ts[32];
+    snprintf(ts, sizeof ts, "%s %2d %02d:%02d:%02d", months[tm.tm_mon % 12], tm.tm_mday,
+             tm.tm_hour, tm.tm_min, tm.tm_sec);
+    put_str(out, cap, len, ts);
+}
+
+static void put_pri(char *out, size_t cap, size_t *len, const sl_format_cfg *cfg,
+                    const vmon_alert *a)
+{
+    char pri[16];
+    snprintf(pri, sizeof pri, "<%d>", cfg->facility * 8 + sl_severity(a));
+    put_str(out, cap, len, pri);
+}
+
+static const char *sev_name(uint32_t sev)
+{
+    return sev == VMON_SEV_CRITICAL ? "critical" : sev == VMON_SEV_WARNING ? "warning" : "info";
+}
+
+static const char *state_name(const vmon_alert *a)
+{
+    return a->state == VMON_ALERT_RESOLVED ? "resolved" : "firing";
+}
+
+static void put_number_param(char *buf, size_t cap, size_t *len, const char *name, double v)
+{
+    if (isnan(v))
+        return;
+    char tmp[64];
+    snprintf(tmp, sizeof tmp, " %s=\"%.6g\"", name, v);
+    put_str(buf, cap, len, tmp);
+}
+
+/* One SD-PARAM into `buf`; the caller appends it only if it fits whole. */
+static size_t format_param(char *buf, size_t cap, const char *name, const char *value)
+{
+    size_t len = 0;
+    buf[0] = '\0';
+    put_unit(buf, cap, &len, " ", 1);
+    sl_put_sd_name(buf, cap, &len, name);
+    put_unit(buf, cap, &len, "=\"", 2);
+    sl_put_sd_value(buf, cap, &len, value ? value : "");
+    if (!put_unit(buf, cap, &len, "\"", 1)) {
+        /* The value filled the buffer: cut it to leave room for the quote. */
+        len = sl_utf8_prefix(buf, cap - 2);
+        while (len > 0 && buf[len - 1] == '\\')
+            len--; /* never leave a dangling escape */
+        buf[len] = '\0';
+        put_unit(buf, cap, &len, "\"", 1);
+    }
+    return len;
+}
+
+/* "vmon@32473" -> "vmonAlert@32473": the alert's own fields get an element
+ * of their own so a label called `state` or `severity` cannot clash. */
+static void meta_sd_id(const char *sd_id, char *out, size_t cap)
+{
+    const char *at = strchr(sd_id, '@');
+    size_t base = at ? (size_t)(at - sd_id) : strlen(sd_id);
+    snprintf(out, cap, "%.*sAlert%s", (int)base, sd_id, at ? at : "");
+}
+
+static void put_meta_element(char *out, size_t cap, size_t *len, const sl_format_cfg *cfg,
+                             const vmon_alert *a)
+{
+    char id[64], p[160];
+    meta_sd_id(cfg->sd_id, id, sizeof id);
+    put_str(out, cap, len, "[");
+    sl_put_sd_name(out, cap, len, id);
+    const char *names[] = {"state", "severity", "fingerprint", "key"};
+    const char *vals[] = {state_name(a), sev_name(a->severity), a->fingerprint,
+                          a->idempotency_key};
+    for (size_t i = 0; i < 4; i++) {
+        if (!vals[i] || !*vals[i])
+            continue;
+        size_t n = format_param(p, sizeof p, names[i], vals[i]);
+        put_unit(out, cap, len, p, n);
+    }
+    put_number_param(out, cap, len, "value", a->value);
+    put_number_param(out, cap, len, "threshold", a->threshold);
+    put_str(out, cap, len, "]");
+}
+
+/* Labels element with as many whole params as fit in `budget` bytes. */
+static size_t labels_element(char *out, size_t cap, const sl_format_cfg *cfg, const vmon_alert *a,
+                             size_t budget)
+{
+    size_t len = 0, closing = 1;
+    char p[512];
+    out[0] = '\0';
+    put_str(out, cap, &len, "[");
+    sl_put_sd_name(out, cap, &len, cfg->sd_id);
+    if (len + closing > budget)
+        return 0;
+    for (uint32_t i = 0; i < a->n_labels; i++) {
+        size_t n = format_param(p, sizeof p, a->labels[i].name, a->labels[i].value);
+        if (len + n + closing <= budget)
+            put_unit(out, cap, &len, p, n);
+    }
+    put_unit(out, cap, &len, "]", 1);
+    return len;
+}
+
+/* STRUCTURED-DATA within `budget` bytes: the alert's own fields first (they
+ * are small and identify it), then the labels that fit; NILVALUE if none. */
+static void put_structured_data(char *out, size_t cap, size_t *len, const sl_format_cfg *cfg,
+                                const vmon_alert *a, size_t budget)
+{
+    char meta[1024], labels[4096];
+    size_t mlen = 0;
+    meta[0] = '\0';
+    put_meta_element(meta, sizeof meta, &mlen, cfg, a);
+    if (mlen > budget)
+        mlen = 0;
+    size_t llen = labels_element(labels, sizeof labels, cfg, a, budget - mlen);
+    if (llen)
+        put_unit(out, cap, len, labels, llen);
+    if (mlen)
+        put_unit(out, cap, len, meta, mlen);
+    if (!llen && !mlen)
+        put_unit(out, cap, len, "-", 1);
+}
+
+/* "FIRING p95: <message> (value=250 threshold=200)" */
+static void build_text(char *text, size_t cap, const vmon_alert *a, int with_labels)
+{
+    size_t len = 0;
+    text[0] = '\0';
+    put_str(text, cap, &len, a->state == VMON_ALERT_RESOLVED ? "RESOLVED " : "FIRING ");
+    put_str(text, cap, &len, a->rule ? a->rule : "alert");
+    put_str(text, cap, &len, ": ");
+    put_str(text, cap, &len, a->message ? a->message : "");
+    char num[96] = "";
+    if (!isnan(a->value) && !isnan(a->threshold))
+        snprintf(num, sizeof num, " (value=%.6g threshold=%.6g)", a->value, a->threshold);
+    else if (!isnan(a->value))
+        snprintf(num, sizeof num, " (value=%.6g)", a->value);
+    put_str(text, cap, &len, num);
+    for (uint32_t i = 0; with_labels && i < a->n_labels; i++) {
+        put_str(text, cap, &len, i == 0 ? " [" : " ");
+        put_str(text, cap, &len, a->labels[i].name);
+        put_str(text, cap, &len, "=");
+        put_str(text, cap, &len, a->labels[i].value);
+        put_str(text, cap, &len, i + 1 == a->n_labels ? "]" : "");
+    }
+}
+
+static void put_msg(char *out, size_t limit, size_t *len, const char *text)
+{
+    /* Escaping writes whole units only and stops at `limit`; the final cut
+     * falls on a UTF-8 boundary because units are whole characters. */
+    sl_put_escaped(out, limit, len, text);
+}
+
+static void header_5424(char *out, size_t cap, size_t *len, const sl_format_cfg *cfg,
+                        const vmon_alert *a, int64_t now_ms)
+{
+    put_pri(out, cap, len, cfg, a);
+    put_str(out, cap, len, "1 ");
+    put_rfc3339(out, cap, len, now_ms);
+    put_str(out, cap, len, " ");
+    sl_put_header_field(out, cap, len, cfg->hostname, 255);
+    put_str(out, cap, len, " ");
+    sl_put_header_field(out, cap, len, cfg->app_name, 48);
+    put_str(out, cap, len, " ");
+    char pid[24] = "";
+    if (cfg->procid > 0)
+        snprintf(pid, sizeof pid, "%ld", cfg->procid);
+    sl_put_header_field(out, cap, len, pid, 128);
+    put_str(out, cap, len, " ");
+    sl_put_header_field(out, cap, len, cfg->msgid, 32);
+    put_str(out, cap, len, " ");
+}
+
+static void header_3164(char *out, size_t cap, size_t *len, const sl_format_cfg *cfg,
+                        const vmon_alert *a, int64_t now_ms)
+{
+    put_pri(out, cap, len, cfg, a);
+    put_bsd_time(out, cap, len, now_ms);
+    put_str(out, cap, len, " ");
+    if (cfg->with_hostname) {
+        sl_put_header_field(out, cap, len, cfg->hostname, 255);
+        put_str(out, cap, len, " ");
+    }
+    /* TAG: alphanumerics only, or receivers end it early (RFC 3164 4.1.3). */
+    const char *app = cfg->app_name && *cfg->app_name ? cfg->app_name : "vmond";
+    for (size_t i = 0; app[i] && i < SL_TAG_MAX; i++) {
+        char c = app[i];
+        char ch = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                          c == '-' || c == '_' || c == '.'
+                      ? c
+                      : '_';
+        put_unit(out, cap, len, &ch, 1);
+    }
+    char pid[32] = "";
+    if (cfg->procid > 0)
+        snprintf(pid, sizeof pid, "[%ld]", cfg->procid);
+    put_str(out, cap, len, pid);
+    put_str(out, cap, len, ": ");
+}
+
+size_t sl_format_record(const sl_format_cfg *cfg, const vmon_alert *a, int64_t now_ms, char *buf,
+                        size_t cap)
+{
+    size_t limit = cfg->max_record + 1 < cap ? cfg->max_record + 1 : cap;
+    size_t len = 0;
+    char text[4096];
+    if (!limit)
+        return 0;
+    buf[0] = '\0';
+    if (cfg->format == SL_RFC5424) {
+        header_5424(buf, limit, &len, cfg, a, now_ms);
+        size_t left = limit > len + 1 ? limit - len - 1 : 0;
+        size_t reserve = left / 4 < SL_MSG_RESERVE_MAX ? left / 4 : SL_MSG_RESERVE_MAX;
+        put_structured_data(buf, limit, &len, cfg, a, left - reserve);
+        build_text(text, sizeof text, a, 0);
+    } else {
+        header_3164(buf, limit, &len, cfg, a, now_ms);
+        build_text(text, sizeof text, a, 1);
+    }
+    if (cfg->format == SL_RFC5424)
+        put_str(buf, limit, &len, " ");
+    put_msg(buf, limit, &len, text);
+    return len;
+}

@@ -1,0 +1,44 @@
+/*
+ * A webhook receiver for tests (libmicrohttpd on 127.0.0.1, a free port):
+ * answers with a configurable status, fails a share of requests with 503,
+ * can send Retry-After or hang, and records every request.
+ */
+#ifndef VMON_TEST_HOOK_RECEIVER_H
+#define VMON_TEST_HOOK_RECEIVER_H
+
+#include <stddef.h>
+
+typedef struct hook_receiver hook_receiver;
+
+typedef struct hook_behaviour {
+    int status;          /* answer this (default 200) */
+    const char *body;    /* response body (default "ok") */
+    int retry_after_s;   /* > 0: send Retry-After with that many seconds */
+    int hang_ms;         /* > 0: wait this long before answering */
+    int fail_percent;    /* this share of requests (pseudo-random, seeded) gets 503 */
+    unsigned seed;
+} hook_behaviour;
+
+typedef struct hook_request {
+    int status;          /* what the receiver answered */
+    char *key;           /* Idempotency-Key as received ("" if none) */
+    char *auth;          /* Authorization as received ("" if none) */
+    char *extra;         /* X-Test header as received ("" if none) */
+    char *content_type;
+    char *path;
+    char *body;
+} hook_request;
+
+hook_receiver *hook_start(void);
+int hook_port(const hook_receiver *r);
+void hook_set(hook_receiver *r, const hook_behaviour *b);
+/** Requests received so far (all statuses). */
+size_t hook_count(hook_receiver *r);
+/** Copy of request i (free with hook_request_free). */
+int hook_get(hook_receiver *r, size_t i, hook_request *out);
+void hook_request_free(hook_request *q);
+/** Distinct Idempotency-Keys of requests answered 2xx, and requests answered 2xx. */
+size_t hook_unique_ok(hook_receiver *r, size_t *ok_requests);
+void hook_stop(hook_receiver *r);
+
+#endif

@@ -1,0 +1,270 @@
+/*
+ * The webhook sink loaded through the plugin loader, against an in-process
+ * receiver: outcome per HTTP status, Retry-After, timeouts, headers, token,
+ * and every alert arriving exactly once (by key) through a flaky receiver.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "hook_receiver.h"
+#include "standalone.h"
+#include "test_alerts.h"
+
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *plugin_dir;
+
+typedef struct fx {
+    hook_receiver *rx;
+    vmon_standalone *s;
+    char url[128];
+} fx;
+
+static int setup(void **state)
+{
+    fx *f = calloc(1, sizeof *f);
+    f->rx = hook_start();
+    if (!f->rx)
+        return -1;
+    snprintf(f->url, sizeof f->url, "http://127.0.0.1:%d/hook", hook_port(f->rx));
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fx *f = *state;
+    if (f->s)
+        vmon_standalone_close(f->s);
+    hook_stop(f->rx);
+    free(f);
+    return 0;
+}
+
+/* Open the sink with url + the given extra pairs (NULL-terminated). */
+static void open_sink(fx *f, const char *const *extra)
+{
+    const char *pairs[32] = {"url", f->url};
+    size_t n = 2;
+    for (size_t i = 0; extra && extra[i]; i++)
+        pairs[n++] = extra[i];
+    pairs[n] = NULL;
+    char err[512] = "";
+    if (vmon_standalone_open(plugin_dir, "sink", "webhook", "hook", pairs, NULL, NULL, &f->s, err,
+                             sizeof err) != 0)
+        fail_msg("open: %s", err);
+}
+
+static int deliver(fx *f, const vmon_alert *a, uint32_t n, vmon_delivery_result *res)
+{
+    const vmon_sink_ops *ops = vmon_standalone_descriptor(f->s)->ops;
+    memset(res, 0, sizeof *res);
+    res->struct_size = sizeof *res;
+    return ops->deliver(vmon_standalone_ctx(f->s), a, n, res);
+}
+
+static void test_headers_token_key(void **state)
+{
+    fx *f = *state;
+    const char *extra[] = {"token", "s3cr3t-token", "header", "X-Test: yes, X-Other: 1", NULL};
+    open_sink(f, extra);
+    test_alert t;
+    test_alert_init(&t, 1, "p95", VMON_ALERT_FIRING);
+    vmon_delivery_result res;
+    assert_int_equal(deliver(f, &t.a, 1, &res), VMON_OK);
+    hook_request q;
+    assert_int_equal(hook_get(f->rx, 0, &q), 0);
+    assert_string_equal(q.key, "\"k-1-f\"");
+    assert_string_equal(q.auth, "Bearer s3cr3t-token");
+    assert_string_equal(q.extra, "yes");
+    assert_string_equal(q.content_type, "application/json");
+    assert_string_equal(q.path, "/hook");
+    json_object *body = json_tokener_parse(q.body);
+    assert_non_null(body);
+    assert_true(json_object_is_type(body, json_type_object));
+    json_object *rule;
+    assert_true(json_object_object_get_ex(body, "rule", &rule));
+    assert_string_equal(json_object_get_string(rule), "p95");
+    json_object_put(body);
+    hook_request_free(&q);
+}
+
+static void test_status_classes(void **state)
+{
+    fx *f = *state;
+    const char *extra[] = {"token", "s3cr3t-token", NULL};
+    open_sink(f, extra);
+    static const struct {
+        int status, retry_after_s, want, disable;
+        int64_t want_ra_ms;
+    } cases[] = {
+        {200, 0, VMON_OK, 0, 0},       {204, 0, VMON_OK, 0, 0},
+        {408, 0, VMON_RETRY, 0, 0},    {429, 7, VMON_RETRY, 0, 7000},
+        {500, 0, VMON_RETRY, 0, 0},    {503, 2, VMON_RETRY, 0, 2000},
+        {400, 0, VMON_ERROR, 0, 0},    {404, 0, VMON_ERROR, 0, 0},
+        {410, 0, VMON_ERROR, 1, 0},    {302, 0, VMON_ERROR, 0, 0},
+        {429, 99999, VMON_RETRY, 0, 3600000},
+    };
+    test_alert t;
+    test_alert_init(&t, 1, "p95", VMON_ALERT_FIRING);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        hook_behaviour b = {.status = cases[i].status, .retry_after_s = cases[i].retry_after_s};
+        hook_set(f->rx, &b);
+        vmon_delivery_result res;
+        int rc = deliver(f, &t.a, 1, &res);
+        if (rc != cases[i].want || (int)res.disable != cases[i].disable ||
+            res.retry_after_ms != cases[i].want_ra_ms)
+            fail_msg("status %d: rc %d disable %u retry_after %lld (%s)", cases[i].status, rc,
+                     res.disable, (long long)res.retry_after_ms, res.detail);
+        if (rc != VMON_OK) {
+            char want[16];
+            snprintf(want, sizeof want, "HTTP %d", cases[i].status);
+            assert_non_null(strstr(res.detail, want));
+        }
+        assert_null(strstr(res.detail, "s3cr3t"));
+    }
+}
+
+static void test_hang_times_out_as_retry(void **state)
+{
+    fx *f = *state;
+    const char *extra[] = {"timeout", "300ms", "connect_timeout", "200ms", NULL};
+    open_sink(f, extra);
+    hook_behaviour b = {.hang_ms = 1500};
+    hook_set(f->rx, &b);
+    test_alert t;
+    test_alert_init(&t, 1, "p95", VMON_ALERT_FIRING);
+    vmon_delivery_result res;
+    int64_t t0 = test_now_ms();
+    assert_int_equal(deliver(f, &t.a, 1, &res), VMON_RETRY);
+    int64_t took = test_now_ms() - t0;
+    assert_true(took >= 250 && took < 1200);
+    assert_non_null(strstr(res.detail, "imeout"));
+}
+
+static void test_refused_is_retry(void **state)
+{
+    fx *f = *state;
+    snprintf(f->url, sizeof f->url, "http://127.0.0.1:1/hook"); /* nothing listens on port 1 */
+    open_sink(f, NULL);
+    test_alert t;
+    test_alert_init(&t, 1, "p95", VMON_ALERT_FIRING);
+    vmon_delivery_result res;
+    assert_int_equal(deliver(f, &t.a, 1, &res), VMON_RETRY);
+    assert_true(res.detail[0] != '\0');
+}
+
+/* The core's job in miniature: retry each alert until it is accepted. */
+static void test_flaky_receiver_every_alert_once(void **state)
+{
+    fx *f = *state;
+    open_sink(f, NULL);
+    hook_behaviour b = {.fail_percent = 30, .seed = 42};
+    hook_set(f->rx, &b);
+    enum { N = 300 };
+    for (int i = 0; i < N; i++) {
+        test_alert t;
+        test_alert_init(&t, i, "p95", VMON_ALERT_FIRING);
+        vmon_delivery_result res;
+        int rc, tries = 0;
+        while ((rc = deliver(f, &t.a, 1, &res)) == VMON_RETRY && ++tries < 50)
+            ;
+        assert_int_equal(rc, VMON_OK);
+    }
+    size_t ok_requests = 0;
+    assert_int_equal(hook_unique_ok(f->rx, &ok_requests), N);
+    assert_int_equal(ok_requests, N);
+    size_t total = hook_count(f->rx);
+    assert_true(total > N + N / 5 && total < N + N); /* about 30% failed first */
+}
+
+static void test_batch_is_array_with_stable_key(void **state)
+{
+    fx *f = *state;
+    open_sink(f, NULL);
+    test_alert t[3];
+    vmon_alert a[3];
+    for (int i = 0; i < 3; i++) {
+        test_alert_init(&t[i], i, "p95", VMON_ALERT_FIRING);
+        a[i] = t[i].a;
+    }
+    vmon_delivery_result res;
+    assert_int_equal(deliver(f, a, 3, &res), VMON_OK);
+    assert_int_equal(deliver(f, a, 3, &res), VMON_OK);
+    hook_request q0, q1;
+    assert_int_equal(hook_get(f->rx, 0, &q0), 0);
+    assert_int_equal(hook_get(f->rx, 1, &q1), 0);
+    assert_string_equal(q0.key, q1.key);
+    assert_memory_equal(q0.key, "\"batch-", 7);
+    json_object *body = json_tokener_parse(q0.body);
+    assert_true(json_object_is_type(body, json_type_array));
+    assert_int_equal(json_object_array_length(body), 3);
+    json_object_put(body);
+    hook_request_free(&q0);
+    hook_request_free(&q1);
+}
+
+static void test_slack_body_and_ok_check(void **state)
+{
+    fx *f = *state;
+    const char *extra[] = {"format", "slack", NULL};
+    open_sink(f, extra);
+    test_alert t;
+    test_alert_init(&t, 1, "p95", VMON_ALERT_FIRING);
+    vmon_delivery_result res;
+    assert_int_equal(deliver(f, &t.a, 1, &res), VMON_OK);
+    hook_behaviour b = {.status = 200, .body = "invalid_payload"};
+    hook_set(f->rx, &b);
+    assert_int_equal(deliver(f, &t.a, 1, &res), VMON_ERROR);
+    assert_non_null(strstr(res.detail, "invalid_payload"));
+    b = (hook_behaviour){.status = 429, .retry_after_s = 1, .body = "rate_limited"};
+    hook_set(f->rx, &b);
+    assert_int_equal(deliver(f, &t.a, 1, &res), VMON_RETRY);
+    assert_int_equal(res.retry_after_ms, 1000);
+    hook_request q;
+    assert_int_equal(hook_get(f->rx, 0, &q), 0);
+    assert_string_equal(q.body, "{\"text\":\"[FIRING] warning p95: search p95 above threshold "
+                                "(value 250, threshold 200)\"}");
+    hook_request_free(&q);
+}
+
+static void test_bad_config_refused_without_secrets(void **state)
+{
+    fx *f = *state;
+    const char *const bad[][8] = {
+        {"url", "ftp://127.0.0.1/x", "token", "s3cr3t-token", NULL},
+        {"url", f->url, "header", "Bad Header", "token", "s3cr3t-token", NULL},
+        {"url", f->url, "header", "X-Ok: 1", "token", "s3cr3t\ntoken", NULL},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char err[512] = "";
+        vmon_standalone *s = NULL;
+        assert_int_not_equal(vmon_standalone_open(plugin_dir, "sink", "webhook", "hook", bad[i],
+                                                  NULL, NULL, &s, err, sizeof err),
+                             0);
+        assert_true(err[0] != '\0');
+        assert_null(strstr(err, "s3cr3t"));
+    }
+}
+
+int main(int argc, char **argv)
+{
+    plugin_dir = argc > 1 ? argv[1] : "plugins";
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_headers_token_key, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_status_classes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_hang_times_out_as_retry, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_refused_is_retry, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_flaky_receiver_every_alert_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_batch_is_array_with_stable_key, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_slack_body_and_ok_check, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_bad_config_refused_without_secrets, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
