@@ -15,6 +15,7 @@ struct vmon_series {
     uint32_t n_labels;
     int firing;
     int absent_firing;  /* firing because samples stopped */
+    int placeholder;    /* stands for a metric never seen (absent rules) */
     int64_t breaches;   /* consecutive evaluations past the threshold */
     int64_t last_seen_ms;
     int64_t fired_at_ms;
@@ -183,10 +184,36 @@ static void resolve(vmon_rule_state *rs, vmon_series *se, int64_t now_ms, vmon_n
     se->breaches = 0;
 }
 
+static void free_series(vmon_series *se)
+{
+    for (uint32_t j = 0; j < se->n_labels; j++) {
+        free((char *)se->labels[j].name);
+        free((char *)se->labels[j].value);
+    }
+    free(se->labels);
+}
+
+/* The metric arrived after all: the stand-in for "never seen" resolves and goes. */
+static void drop_placeholder(vmon_rule_state *rs, int64_t now_ms, vmon_notify_fn notify,
+                             void *arg)
+{
+    for (size_t i = 0; i < rs->n_series; i++) {
+        vmon_series *se = &rs->series[i];
+        if (!se->placeholder)
+            continue;
+        if (se->firing)
+            resolve(rs, se, now_ms, notify, arg);
+        free_series(se);
+        rs->series[i] = rs->series[--rs->n_series];
+        return;
+    }
+}
+
 void vmon_rule_observe(vmon_rule_state *rs, const vmon_sample *s, int64_t now_ms,
                        vmon_notify_fn notify, void *arg)
 {
     const vmon_plan_rule *r = rs->rule;
+    drop_placeholder(rs, now_ms, notify, arg);
     vmon_series *se = find_series(rs, s->labels, s->n_labels);
     se->last_seen_ms = now_ms;
     if (se->absent_firing)
@@ -221,6 +248,7 @@ static void check_absent(vmon_rule_state *rs, int64_t now_ms, vmon_notify_fn not
         vmon_series *se = find_series(rs, l, (uint32_t)r->n_match);
         free(l);
         se->last_seen_ms = rs->started_ms;
+        se->placeholder = 1;
     }
     for (size_t i = 0; i < rs->n_series; i++) {
         vmon_series *se = &rs->series[i];
@@ -249,13 +277,8 @@ void vmon_rule_tick(vmon_rule_state *rs, int64_t now_ms, vmon_notify_fn notify, 
 
 void vmon_rule_free(vmon_rule_state *rs)
 {
-    for (size_t i = 0; i < rs->n_series; i++) {
-        for (uint32_t j = 0; j < rs->series[i].n_labels; j++) {
-            free((char *)rs->series[i].labels[j].name);
-            free((char *)rs->series[i].labels[j].value);
-        }
-        free(rs->series[i].labels);
-    }
+    for (size_t i = 0; i < rs->n_series; i++)
+        free_series(&rs->series[i]);
     free(rs->series);
     memset(rs, 0, sizeof *rs);
 }

@@ -1,0 +1,121 @@
+/* Threads: a sink that blocks for seconds, or a probe that hangs, stalls nothing else. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "runtime.h"
+#include "test_util.h"
+
+static vmon_runtime *start(const char *dir, const char *text)
+{
+    char *path = test_write_file(dir, "vmon.ini", text);
+    vmon_plan plan;
+    vmon_errors errs = {0};
+    int rc = vmon_plan_load(path, VMON_TEST_PLUGIN_DIR, &plan, &errs);
+    vmon_errors_print(&errs, stderr);
+    assert_int_equal(rc, 0);
+    vmon_errors_free(&errs);
+    free(path);
+    char err[1024];
+    vmon_runtime *rt = vmon_runtime_new(&plan, err, sizeof err);
+    assert_non_null(rt);
+    assert_int_equal(vmon_runtime_start(rt, 0, err, sizeof err), 0);
+    return rt;
+}
+
+static int count_in(const char *dir, const char *file, const char *needle)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", dir, file);
+    char *text = test_read_file(path);
+    int n = test_count_lines(text, needle);
+    free(text);
+    return n;
+}
+
+static void test_blocked_sink_stalls_nothing(void **state)
+{
+    (void)state;
+    char *dir = test_tempdir();
+    vmon_runtime *rt = start(dir, "[daemon]\nshutdown_timeout = 200ms\n"
+                                  "[probe:c]\nplugin = counter\ninterval = 50ms\n"
+                                  "[rule:hi]\nmetric = fixture.count_total\nabove = 2\n"
+                                  "[sink:slow]\nplugin = record\npath = slow.txt\ndelay = 3s\n"
+                                  "[sink:fast]\nplugin = record\npath = fast.txt\n"
+                                  "[pipeline:p]\nprobes = c\nrules = hi\nsinks = slow, fast\n");
+    test_sleep_ms(1000);
+    /* 1 s at 50 ms: about 20 readings reached the fast sink while slow sleeps. */
+    int samples = count_in(dir, "fast.txt", "sample probe:c fixture.count_total");
+    int alerts = count_in(dir, "fast.txt", "alert hi firing");
+    assert_true(samples >= 10);
+    assert_int_equal(alerts, 1);
+    assert_int_equal(count_in(dir, "slow.txt", "sample"), 0);
+    int64_t t0 = vmon_mono_ms();
+    vmon_runtime_stop(rt);
+    /* The blocked call is abandoned after shutdown_timeout, not waited out. */
+    assert_true(vmon_mono_ms() - t0 < 1500);
+    test_rm_tree(dir);
+    free(dir);
+}
+
+static void test_hung_probe_stalls_nothing(void **state)
+{
+    (void)state;
+    char *dir = test_tempdir();
+    vmon_runtime *rt = start(dir, "[probe:hung]\nplugin = counter\ndelay = 2s\ninterval = 50ms\n"
+                                  "[probe:quick]\nplugin = counter\ninterval = 50ms\n"
+                                  "[sink:rec]\nplugin = record\npath = rec.txt\n"
+                                  "[pipeline:p]\nprobes = hung, quick\nsinks = rec\n");
+    test_sleep_ms(800);
+    assert_true(count_in(dir, "rec.txt", "sample probe:quick") >= 8);
+    assert_int_equal(count_in(dir, "rec.txt", "sample probe:hung"), 0);
+    vmon_runtime_stop(rt);
+    test_rm_tree(dir);
+    free(dir);
+}
+
+static void test_failing_probe_backs_off_and_alerts(void **state)
+{
+    (void)state;
+    char *dir = test_tempdir();
+    vmon_runtime *rt = start(dir, "[probe:bad]\nplugin = counter\nfail = true\ninterval = 50ms\n"
+                                  "backoff_cap = 200ms\n"
+                                  "[sink:rec]\nplugin = record\npath = rec.txt\n"
+                                  "[pipeline:p]\nprobes = bad\nsinks = rec\n");
+    test_sleep_ms(1000);
+    vmon_runtime_stop(rt);
+    /* One alert naming the reason, however many failures. */
+    assert_int_equal(count_in(dir, "rec.txt", "alert probe_failed firing warning"), 1);
+    assert_int_equal(count_in(dir, "rec.txt", "told to fail"), 1);
+    test_rm_tree(dir);
+    free(dir);
+}
+
+static void test_retry_then_deliver(void **state)
+{
+    (void)state;
+    char *dir = test_tempdir();
+    vmon_runtime *rt = start(dir, "[probe:c]\nplugin = counter\ninterval = 50ms\n"
+                                  "[rule:hi]\nmetric = fixture.count_total\nabove = 1\n"
+                                  "[sink:flaky]\nplugin = record\npath = f.txt\nfail_first = 3\n"
+                                  "retry_base = 20ms\nretry_cap = 50ms\nsamples = false\n"
+                                  "[pipeline:p]\nprobes = c\nrules = hi\nsinks = flaky\n");
+    test_sleep_ms(800);
+    vmon_runtime_stop(rt);
+    assert_int_equal(count_in(dir, "f.txt", "alert hi firing"), 1);
+    assert_int_equal(count_in(dir, "f.txt", "sample"), 0);
+    test_rm_tree(dir);
+    free(dir);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_blocked_sink_stalls_nothing),
+        cmocka_unit_test(test_hung_probe_stalls_nothing),
+        cmocka_unit_test(test_failing_probe_backs_off_and_alerts),
+        cmocka_unit_test(test_retry_then_deliver),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
