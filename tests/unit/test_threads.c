@@ -48,7 +48,7 @@ static void test_blocked_sink_stalls_nothing(void **state)
     /* 1 s at 50 ms: about 20 readings reached the fast sink while slow sleeps. */
     int samples = count_in(dir, "fast.txt", "sample probe:c fixture.count_total");
     int alerts = count_in(dir, "fast.txt", "alert hi firing");
-    assert_true(samples >= 10);
+    assert_true(samples >= 5);
     assert_int_equal(alerts, 1);
     assert_int_equal(count_in(dir, "slow.txt", "sample"), 0);
     int64_t t0 = vmon_mono_ms();

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Set up a fresh Debian 12 machine and run the whole test suite:
+#   1. the normal build and every test (ctest -j);
+#   2. valgrind on the core's tests (no FAISS: it is too slow under valgrind);
+#   3. a complete second build with ASan+UBSan (plugins and fixtures too) and every test.
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+jobs=$(nproc)
+"$here/scripts/install-deps.sh"
+
+echo "== build"
+"$here/scripts/build.sh" "$here/build"
+echo "== tests"
+(cd "$here/build" && ctest -j"$jobs" --output-on-failure --timeout 600)
+
+echo "== valgrind (core tests)"
+vg=(valgrind --quiet --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite
+    --show-leak-kinds=definite --track-origins=yes)
+status=0
+for t in config options loader rules threads; do
+  if "${vg[@]}" "$here/build/tests/test_$t" >"$here/build/valgrind-$t.log" 2>&1; then
+    echo "valgrind test_$t: clean"
+  else
+    echo "valgrind test_$t: FAILED"; cat "$here/build/valgrind-$t.log"; status=1
+  fi
+done
+if "${vg[@]}" "$here/build/vmond" --once -c "$here/conf.d/system.ini" >/dev/null 2>"$here/build/valgrind-vmond.log"; then
+  echo "valgrind vmond --once: clean"
+else
+  echo "valgrind vmond --once: FAILED"; cat "$here/build/valgrind-vmond.log"; status=1
+fi
+[ $status -eq 0 ]
+
+echo "== sanitizer build (ASan+UBSan)"
+"$here/scripts/build.sh" "$here/build-asan" -DVMON_SANITIZE=ON
+echo "== sanitizer tests"
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:detect_odr_violation=0
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+(cd "$here/build-asan" && ctest -j"$jobs" --output-on-failure --timeout 900)
