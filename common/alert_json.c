@@ -53,8 +53,7 @@ json_object *vmon_alert_to_json(const vmon_alert *a)
     json_object *o = json_object_new_object();
     json_object_object_add(o, "rule", json_object_new_string(a->rule));
     json_object_object_add(o, "state", json_object_new_string(vmon_state_name(a->state)));
-    json_object_object_add(o, "severity",
-                           json_object_new_string(vmon_severity_name(a->severity)));
+    json_object_object_add(o, "severity", json_object_new_string(vmon_severity_name(a->severity)));
     json_object_object_add(o, "component", json_object_new_string(a->component));
     json_object_object_add(o, "labels", labels_object(a->labels, a->n_labels));
     json_object_object_add(o, "annotations", labels_object(a->annotations, a->n_annotations));

@@ -103,9 +103,9 @@ vmon_alert_event *vmon_alert_event_new(const char *rule, const char *component, 
 vmon_alert_event *vmon_alert_event_copy(const vmon_alert *src)
 {
     vmon_alert_event *e = vmon_alert_event_new(
-        src->rule, src->component, (int)src->severity, (int)src->state, src->labels,
-        src->n_labels, src->annotations, src->n_annotations, src->message, src->value,
-        src->threshold, src->starts_at_ms, src->ends_at_ms, src->repeat);
+        src->rule, src->component, (int)src->severity, (int)src->state, src->labels, src->n_labels,
+        src->annotations, src->n_annotations, src->message, src->value, src->threshold,
+        src->starts_at_ms, src->ends_at_ms, src->repeat);
     /* Keep the original identity even if the source computed it differently. */
     free((char *)e->a.fingerprint);
     free((char *)e->a.idempotency_key);

@@ -129,8 +129,7 @@ static void include_files(parse_ctx *pc, int line, const char *pattern)
 {
     if (pc->depth >= MAX_INCLUDE_DEPTH) {
         vmon_errors_add(pc->errs, pc->file, line, NULL, "include",
-                        "includes nested more than %d deep (an include loop?)",
-                        MAX_INCLUDE_DEPTH);
+                        "includes nested more than %d deep (an include loop?)", MAX_INCLUDE_DEPTH);
         return;
     }
     char *path = vmon_path_join(pc->dir, pattern);

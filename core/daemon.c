@@ -63,8 +63,9 @@ static vmon_runtime *reload(const vmon_daemon_opts *o, vmon_runtime *old)
     vmon_runtime *fresh = build(o, 0, &status);
     if (!fresh) {
         vmon_log_set_level(old_level);
-        vmon_log(VMON_LOGL_ERROR, "core", "reload failed; the previous configuration keeps "
-                                          "running");
+        vmon_log(VMON_LOGL_ERROR, "core",
+                 "reload failed; the previous configuration keeps "
+                 "running");
         return old;
     }
     vmon_runtime_stop(old);
@@ -146,8 +147,8 @@ int vmon_daemon_test_alert(const vmon_daemon_opts *o)
             vmon_label l = {"instance", "vmond"};
             vmon_alert_event *ev = vmon_alert_event_new(
                 "vmon_test_alert", "vmon", VMON_SEV_CRITICAL, VMON_ALERT_FIRING, &l, 1, NULL, 0,
-                "test alert from vmond --test-alert; no action needed", NAN, NAN, vmon_now_ms(),
-                0, 0);
+                "test alert from vmond --test-alert; no action needed", NAN, NAN, vmon_now_ms(), 0,
+                0);
             vmon_delivery_push_alert(d, ev);
             vmon_delivery_drain(d, plan.shutdown_timeout_ms);
             vmon_delivery_stats st;

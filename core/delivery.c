@@ -71,10 +71,9 @@ static int64_t backoff_ms(vmon_delivery *d, uint32_t attempt)
 
 static void write_dead_letter(vmon_delivery *d, const vmon_alert *a, const char *reason)
 {
-    vmon_log(VMON_LOGL_ERROR, d->sink->log_source,
-             "giving up on alert %s (%s, %s): %s%s%s", a->rule, a->fingerprint,
-             vmon_state_name(a->state), reason, d->dead_letter ? "; written to " : "",
-             d->dead_letter ? d->dead_letter : "");
+    vmon_log(VMON_LOGL_ERROR, d->sink->log_source, "giving up on alert %s (%s, %s): %s%s%s",
+             a->rule, a->fingerprint, vmon_state_name(a->state), reason,
+             d->dead_letter ? "; written to " : "", d->dead_letter ? d->dead_letter : "");
     if (!d->dead_letter)
         return;
     FILE *f = fopen(d->dead_letter, "a");
@@ -145,8 +144,8 @@ static void handle_result(vmon_delivery *d, int rc, vmon_alert_event *batch, uin
         if (d->retry_limit < 0 || attempts <= (uint32_t)d->retry_limit) {
             int64_t wait = backoff_ms(d, attempts - 1);
             if (res->retry_after_ms > wait)
-                wait = res->retry_after_ms > d->retry_cap_ms ? d->retry_cap_ms
-                                                             : res->retry_after_ms;
+                wait =
+                    res->retry_after_ms > d->retry_cap_ms ? d->retry_cap_ms : res->retry_after_ms;
             d->stats.retries++;
             vmon_log(VMON_LOGL_WARNING, d->sink->log_source,
                      "delivery of %u alert(s) failed (%s); retry %u in %lld ms", n,
@@ -216,8 +215,8 @@ static int alerts_ready(vmon_delivery *d, int64_t now, int64_t *wait_until)
         return 0;
     int64_t due = d->next_attempt_ms;
     /* Linger: give a batch time to fill unless it is full or we are stopping. */
-    if (d->linger_ms > 0 && d->n_alerts < d->batch_max && !d->stopping &&
-        d->head->attempts == 0 && d->head->queued_ms + d->linger_ms > due)
+    if (d->linger_ms > 0 && d->n_alerts < d->batch_max && !d->stopping && d->head->attempts == 0 &&
+        d->head->queued_ms + d->linger_ms > due)
         due = d->head->queued_ms + d->linger_ms;
     if (now >= due)
         return 1;
@@ -274,8 +273,8 @@ static void *delivery_main(void *arg)
     return NULL;
 }
 
-vmon_delivery *vmon_delivery_start(vmon_instance *sink, vmon_sink_disabled_fn on_disable,
-                                   void *arg, char *err, size_t errlen)
+vmon_delivery *vmon_delivery_start(vmon_instance *sink, vmon_sink_disabled_fn on_disable, void *arg,
+                                   char *err, size_t errlen)
 {
     vmon_delivery *d = vmon_calloc(1, sizeof *d);
     d->sink = sink;

@@ -108,8 +108,8 @@ static int check_file(const char *path, char *err, size_t errlen)
     int rc = 0;
     if (stat(dir, &st) == 0 && (st.st_mode & S_IWOTH)) {
         snprintf(err, errlen,
-                 "%s: refusing a plugin in a world-writable directory %s; run 'chmod o-w %s'",
-                 path, dir, dir);
+                 "%s: refusing a plugin in a world-writable directory %s; run 'chmod o-w %s'", path,
+                 dir, dir);
         rc = -1;
     }
     free(dir);
@@ -230,8 +230,7 @@ static int check_descriptor(const char *path, const vmon_plugin_descriptor *d, u
                  "the file to %s_%s.so",
                  path, vmon_kind_name(kind),
                  vmon_kind_name(d->kind) ? vmon_kind_name(d->kind) : "unknown",
-                 vmon_kind_name(d->kind) ? vmon_kind_name(d->kind) : "?",
-                 d->name ? d->name : "?");
+                 vmon_kind_name(d->kind) ? vmon_kind_name(d->kind) : "?", d->name ? d->name : "?");
         return -1;
     }
     if (!d->name || strcmp(d->name, name) != 0) {
@@ -244,7 +243,10 @@ static int check_descriptor(const char *path, const vmon_plugin_descriptor *d, u
     }
     if (!d->create || !d->destroy || !d->ops) {
         snprintf(err, errlen, "%s: the descriptor lacks required operation '%s'; fix the plugin",
-                 path, !d->create ? "create" : !d->destroy ? "destroy" : "ops");
+                 path,
+                 !d->create    ? "create"
+                 : !d->destroy ? "destroy"
+                               : "ops");
         return -1;
     }
     return 0;
@@ -296,8 +298,9 @@ static const vmon_plugin *load_locked(const char *path, char *err, size_t errlen
     uint32_t kind;
     char name[256];
     if (split_file_name(path, &kind, name, sizeof name) < 0) {
-        snprintf(err, errlen, "%s: plugin files are named <kind>_<name>.so with kind one of "
-                              "target, probe, tuner, router, sink",
+        snprintf(err, errlen,
+                 "%s: plugin files are named <kind>_<name>.so with kind one of "
+                 "target, probe, tuner, router, sink",
                  path);
         return NULL;
     }

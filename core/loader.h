@@ -9,9 +9,9 @@
 #include <vmon/plugin.h>
 
 typedef struct vmon_plugin {
-    char *path;                        /* the .so file */
-    vmon_plugin_descriptor desc;       /* checked copy, zero-extended to the core's size */
-    const void *ops;                   /* checked copy of the kind's ops, zero-extended */
+    char *path;                  /* the .so file */
+    vmon_plugin_descriptor desc; /* checked copy, zero-extended to the core's size */
+    const void *ops;             /* checked copy of the kind's ops, zero-extended */
 } vmon_plugin;
 
 /** `target`, `probe`, ... for a kind; NULL for an unknown kind. */

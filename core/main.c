@@ -1,5 +1,6 @@
 /* vmond's command line. */
 #include <getopt.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,21 +18,20 @@
 
 static void usage(FILE *out)
 {
-    fprintf(out,
-            "usage: vmond -c FILE [options]\n"
-            "  -c, --config FILE       the configuration to run (INI)\n"
-            "  -t, --test              check the configuration and exit (0 ok, 2 errors)\n"
-            "      --print             with -t: print the effective configuration, secrets "
-            "masked\n"
-            "      --once              run every probe once, evaluate rules, deliver, exit\n"
-            "      --cycles N          like --once, for N cycles\n"
-            "      --test-alert SINK   send one test alert through [sink:SINK] and report\n"
-            "      --plugin-dir DIR    load plugins from DIR\n"
-            "      --list-plugins      list the plugins found and whether they load\n"
-            "      --describe PLUGIN   show a plugin's options (PLUGIN: name or kind:name)\n"
-            "      --version           print vmond's and the plugin ABI's versions\n"
-            "  -h, --help              this text\n"
-            "Signals: SIGTERM/SIGINT stop, SIGHUP reloads the configuration.\n");
+    fprintf(out, "usage: vmond -c FILE [options]\n"
+                 "  -c, --config FILE       the configuration to run (INI)\n"
+                 "  -t, --test              check the configuration and exit (0 ok, 2 errors)\n"
+                 "      --print             with -t: print the effective configuration, secrets "
+                 "masked\n"
+                 "      --once              run every probe once, evaluate rules, deliver, exit\n"
+                 "      --cycles N          like --once, for N cycles\n"
+                 "      --test-alert SINK   send one test alert through [sink:SINK] and report\n"
+                 "      --plugin-dir DIR    load plugins from DIR\n"
+                 "      --list-plugins      list the plugins found and whether they load\n"
+                 "      --describe PLUGIN   show a plugin's options (PLUGIN: name or kind:name)\n"
+                 "      --version           print vmond's and the plugin ABI's versions\n"
+                 "  -h, --help              this text\n"
+                 "Signals: SIGTERM/SIGINT stop, SIGHUP reloads the configuration.\n");
 }
 
 static void print_plugin_line(void *arg, const char *file, const vmon_plugin *p, const char *err)
@@ -76,8 +76,8 @@ static int describe(const char *dir, const char *what)
     char name[256];
     uint32_t only = 0;
     const char *sep = strpbrk(what, ":_");
-    if (sep && vmon_kind_from_name((snprintf(name, sizeof name, "%.*s", (int)(sep - what), what),
-                                    name))) {
+    if (sep &&
+        vmon_kind_from_name((snprintf(name, sizeof name, "%.*s", (int)(sep - what), what), name))) {
         only = vmon_kind_from_name(name);
         what = sep + 1;
     }
@@ -93,8 +93,8 @@ static int describe(const char *dir, const char *what)
             continue;
         }
         found = 1;
-        printf("%s %s %s (ABI %u.%u)\n%s\n%s\n", vmon_kind_name(k), p->desc.name,
-               p->desc.version, p->desc.abi_major, p->desc.abi_minor, p->path,
+        printf("%s %s %s (ABI %u.%u)\n%s\n%s\n", vmon_kind_name(k), p->desc.name, p->desc.version,
+               p->desc.abi_major, p->desc.abi_minor, p->path,
                p->desc.description ? p->desc.description : "");
         char title[128];
         snprintf(title, sizeof title, "keys every [%s:NAME] section takes:", vmon_kind_name(k));
@@ -124,30 +124,50 @@ static int check_config(const char *path, const char *plugin_dir, int print)
     return rc < 0 ? 2 : 0;
 }
 
-enum { OPT_PRINT = 256, OPT_ONCE, OPT_CYCLES, OPT_LIST, OPT_DESCRIBE, OPT_VERSION, OPT_DIR,
-       OPT_TEST_ALERT };
+enum {
+    OPT_PRINT = 256,
+    OPT_ONCE,
+    OPT_CYCLES,
+    OPT_LIST,
+    OPT_DESCRIBE,
+    OPT_VERSION,
+    OPT_DIR,
+    OPT_TEST_ALERT
+};
 
 int main(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"config", required_argument, 0, 'c'},  {"test", no_argument, 0, 't'},
-        {"print", no_argument, 0, OPT_PRINT},   {"once", no_argument, 0, OPT_ONCE},
-        {"cycles", required_argument, 0, OPT_CYCLES},
-        {"list-plugins", no_argument, 0, OPT_LIST},
-        {"describe", required_argument, 0, OPT_DESCRIBE},
-        {"version", no_argument, 0, OPT_VERSION},
-        {"plugin-dir", required_argument, 0, OPT_DIR},
-        {"test-alert", required_argument, 0, OPT_TEST_ALERT},
-        {"help", no_argument, 0, 'h'},          {0, 0, 0, 0}};
+    static const struct option longopts[] = {{"config", required_argument, 0, 'c'},
+                                             {"test", no_argument, 0, 't'},
+                                             {"print", no_argument, 0, OPT_PRINT},
+                                             {"once", no_argument, 0, OPT_ONCE},
+                                             {"cycles", required_argument, 0, OPT_CYCLES},
+                                             {"list-plugins", no_argument, 0, OPT_LIST},
+                                             {"describe", required_argument, 0, OPT_DESCRIBE},
+                                             {"version", no_argument, 0, OPT_VERSION},
+                                             {"plugin-dir", required_argument, 0, OPT_DIR},
+                                             {"test-alert", required_argument, 0, OPT_TEST_ALERT},
+                                             {"help", no_argument, 0, 'h'},
+                                             {0, 0, 0, 0}};
+    /* A monitor's threads allocate little; one malloc arena per thread only costs RSS. */
+    mallopt(M_ARENA_MAX, 2);
     vmon_daemon_opts o = {0};
     int test = 0, print = 0, list = 0;
     const char *describe_what = NULL;
     for (int c; (c = getopt_long(argc, argv, "c:th", longopts, NULL)) != -1;) {
         switch (c) {
-        case 'c': o.config_path = optarg; break;
-        case 't': test = 1; break;
-        case OPT_PRINT: print = 1; break;
-        case OPT_ONCE: o.cycles = 1; break;
+        case 'c':
+            o.config_path = optarg;
+            break;
+        case 't':
+            test = 1;
+            break;
+        case OPT_PRINT:
+            print = 1;
+            break;
+        case OPT_ONCE:
+            o.cycles = 1;
+            break;
         case OPT_CYCLES:
             o.cycles = strtoll(optarg, NULL, 10);
             if (o.cycles < 1) {
@@ -155,15 +175,27 @@ int main(int argc, char **argv)
                 return 2;
             }
             break;
-        case OPT_LIST: list = 1; break;
-        case OPT_DESCRIBE: describe_what = optarg; break;
+        case OPT_LIST:
+            list = 1;
+            break;
+        case OPT_DESCRIBE:
+            describe_what = optarg;
+            break;
         case OPT_VERSION:
             printf("vmond %s, plugin ABI %d.%d\n", VMON_VERSION, VMON_ABI_MAJOR, VMON_ABI_MINOR);
             return 0;
-        case OPT_DIR: o.plugin_dir = optarg; break;
-        case OPT_TEST_ALERT: o.test_alert_sink = optarg; break;
-        case 'h': usage(stdout); return 0;
-        default: usage(stderr); return 2;
+        case OPT_DIR:
+            o.plugin_dir = optarg;
+            break;
+        case OPT_TEST_ALERT:
+            o.test_alert_sink = optarg;
+            break;
+        case 'h':
+            usage(stdout);
+            return 0;
+        default:
+            usage(stderr);
+            return 2;
         }
     }
     const char *dir = o.plugin_dir ? o.plugin_dir : vmon_default_plugin_dir();

@@ -34,8 +34,8 @@ static int parse_duration_ms(const char *s, double *ms)
     static const struct {
         const char *unit;
         double ms;
-    } units[] = {{"ms", 1},    {"s", 1000}, {"", 1000}, {"m", 60000}, {"min", 60000},
-                 {"h", 3.6e6}, {"d", 8.64e7}};
+    } units[] = {{"ms", 1},      {"s", 1000},  {"", 1000},   {"m", 60000},
+                 {"min", 60000}, {"h", 3.6e6}, {"d", 8.64e7}};
     double v;
     const char *rest;
     if (parse_double(s, &v, &rest) < 0 || v < 0)
@@ -81,7 +81,7 @@ static int parse_size(const char *s, double *bytes)
 static int parse_bool(const char *s, int64_t *out)
 {
     static const char *const yes[] = {"true", "yes", "on", "1"}, *const no[] = {"false", "no",
-                                                                              "off", "0"};
+                                                                                "off", "0"};
     for (int i = 0; i < 4; i++) {
         if (strcasecmp(s, yes[i]) == 0)
             return (int)(*out = 1) - 1;
@@ -190,8 +190,8 @@ int vmon_value_parse(const vmon_option *opt, const char *text, const char *dir, 
         return check_range(opt, d, why, whylen);
     case VMON_OPT_PERCENT:
         if (parse_double(text, &d, &rest) < 0 || (*rest && strcmp(rest, "%") != 0)) {
-            snprintf(why, whylen, "expected a percentage like 10%% or a fraction like 0.1, got '%s'",
-                     text);
+            snprintf(why, whylen,
+                     "expected a percentage like 10%% or a fraction like 0.1, got '%s'", text);
             return -1;
         }
         if (*rest)
@@ -251,8 +251,8 @@ static void unknown_key(const vmon_cfg_section *s, const vmon_cfg_entry *e,
 {
     const char *near = nearest_key(tables, n_tables, e->key);
     if (near) {
-        vmon_errors_add(errs, e->file, e->line, s->name, e->key,
-                        "unknown key; did you mean '%s'?", near);
+        vmon_errors_add(errs, e->file, e->line, s->name, e->key, "unknown key; did you mean '%s'?",
+                        near);
         return;
     }
     char keys[512];
@@ -260,8 +260,8 @@ static void unknown_key(const vmon_cfg_section *s, const vmon_cfg_entry *e,
     keys[0] = 0;
     for (size_t t = 0; t < n_tables; t++)
         for (const vmon_option *o = tables[t]; o && o->key && used < sizeof keys; o++)
-            used += (size_t)snprintf(keys + used, sizeof keys - used, "%s%s", used ? ", " : "",
-                                     o->key);
+            used +=
+                (size_t)snprintf(keys + used, sizeof keys - used, "%s%s", used ? ", " : "", o->key);
     vmon_errors_add(errs, e->file, e->line, s->name, e->key, "unknown key; valid keys: %s", keys);
 }
 
@@ -301,8 +301,7 @@ int vmon_values_from_section(const vmon_cfg_section *s, const vmon_option *const
             vmon_value v;
             if (vmon_value_parse(o, o->default_value, s->dir, &v, why, sizeof why) < 0) {
                 vmon_errors_add(errs, s->file, s->line, s->name, o->key,
-                                "the plugin's default '%s' is invalid: %s", o->default_value,
-                                why);
+                                "the plugin's default '%s' is invalid: %s", o->default_value, why);
                 vmon_value_clear(&v);
                 continue;
             }

@@ -9,7 +9,7 @@
 #include "schema.h"
 #include "strutil.h"
 
-#define LABEL_PREFIX "label."
+#define LABEL_PREFIX      "label."
 #define ANNOTATION_PREFIX "annotation."
 
 static int valid_label_name(const char *s)
@@ -37,7 +37,6 @@ static int find_rule(const vmon_plan *plan, const char *name)
             return (int)i;
     return -1;
 }
-
 
 static void add_instance(vmon_plan *plan, const vmon_cfg_section *s, uint32_t kind,
                          vmon_errors *errs)
@@ -119,8 +118,7 @@ static void fill_rule(vmon_plan_rule *r, const vmon_values *v, const vmon_cfg_se
                       vmon_errors *errs)
 {
     const vmon_value *x;
-    r->metric = vmon_strdup(vmon_values_get(v, "metric") ? vmon_values_get(v, "metric")->text
-                                                         : "");
+    r->metric = vmon_strdup(vmon_values_get(v, "metric") ? vmon_values_get(v, "metric")->text : "");
     if ((x = vmon_values_get(v, "above")))
         r->has_above = 1, r->above = x->d;
     if ((x = vmon_values_get(v, "below")))
@@ -137,8 +135,8 @@ static void fill_rule(vmon_plan_rule *r, const vmon_values *v, const vmon_cfg_se
         for (uint32_t i = 0; i < x->n_items; i++) {
             vmon_kv kv = {0};
             if (parse_kv(x->items[i], &kv) < 0)
-                vmon_errors_add(errs, vmon_cfg_get(s, "match")->file, vmon_cfg_get(s, "match")->line,
-                                s->name, "match",
+                vmon_errors_add(errs, vmon_cfg_get(s, "match")->file,
+                                vmon_cfg_get(s, "match")->line, s->name, "match",
                                 "'%s' is not name=value with a valid label name", x->items[i]);
             r->match = vmon_realloc(r->match, (r->n_match + 1) * sizeof kv);
             r->match[r->n_match++] = kv;
@@ -228,22 +226,22 @@ static void read_daemon(vmon_plan *plan, const vmon_cfg *cfg, const char *plugin
                         vmon_errors *errs)
 {
     const vmon_cfg_section *d = vmon_cfg_find(cfg, "daemon", "");
-    vmon_cfg_section empty = {.name = "daemon", .kind = "daemon", .id = "", .file = "(defaults)",
-                              .dir = "."};
+    vmon_cfg_section empty = {
+        .name = "daemon", .kind = "daemon", .id = "", .file = "(defaults)", .dir = "."};
     const vmon_option *tables[1] = {vmon_schema_daemon};
     vmon_values_from_section(d ? d : &empty, tables, 1, &plan->daemon, errs);
     const vmon_value *v = vmon_values_get(&plan->daemon, "plugin_dir");
-    plan->plugin_dir = vmon_strdup(plugin_dir           ? plugin_dir
-                                   : v                  ? v->text
-                                                        : vmon_default_plugin_dir());
+    plan->plugin_dir = vmon_strdup(plugin_dir ? plugin_dir
+                                   : v        ? v->text
+                                              : vmon_default_plugin_dir());
     plan->log_level = (int)vmon_values_get(&plan->daemon, "log_level")->i;
     plan->threads = vmon_values_get(&plan->daemon, "threads")->i;
     plan->self_interval_ms = vmon_values_get(&plan->daemon, "self_interval")->i;
     plan->shutdown_timeout_ms = vmon_values_get(&plan->daemon, "shutdown_timeout")->i;
 }
 
-static const char *const section_kinds[] = {"daemon", "target", "probe", "tuner", "router",
-                                            "sink",   "rule",   "pipeline"};
+static const char *const section_kinds[] = {"daemon", "target", "probe", "tuner",
+                                            "router", "sink",   "rule",  "pipeline"};
 
 static void unknown_section(const vmon_cfg_section *s, vmon_errors *errs)
 {
@@ -271,8 +269,7 @@ static void check_section_name(const vmon_cfg_section *s, vmon_errors *errs)
         vmon_errors_add(errs, s->file, s->line, s->name, NULL, "write [daemon] without a name");
     else if (!is_daemon && !valid_label_name(s->id))
         vmon_errors_add(errs, s->file, s->line, s->name, NULL,
-                        "section names are [%s:NAME] with NAME of letters, digits and _",
-                        s->kind);
+                        "section names are [%s:NAME] with NAME of letters, digits and _", s->kind);
 }
 
 /* Instance-to-target links (`target =` in probe and tuner sections). */
@@ -347,8 +344,8 @@ static void print_kvs(const char *prefix, const vmon_kv *kv, size_t n, FILE *out
         fprintf(out, "%s%s = %s\n", prefix, kv[i].name, kv[i].value);
 }
 
-static void print_refs(const vmon_plan *plan, const char *key, const int *idx, size_t n,
-                       int rules, FILE *out)
+static void print_refs(const vmon_plan *plan, const char *key, const int *idx, size_t n, int rules,
+                       FILE *out)
 {
     if (!n)
         return;

@@ -14,9 +14,9 @@ struct vmon_series {
     vmon_label *labels; /* owned, sorted */
     uint32_t n_labels;
     int firing;
-    int absent_firing;  /* firing because samples stopped */
-    int placeholder;    /* stands for a metric never seen (absent rules) */
-    int64_t breaches;   /* consecutive evaluations past the threshold */
+    int absent_firing; /* firing because samples stopped */
+    int placeholder;   /* stands for a metric never seen (absent rules) */
+    int64_t breaches;  /* consecutive evaluations past the threshold */
     int64_t last_seen_ms;
     int64_t fired_at_ms;
     int64_t notified_ms;
@@ -106,9 +106,8 @@ static char *default_message(const vmon_plan_rule *r, const vmon_series *se, int
     const vmon_sample probe = {.labels = se->labels, .n_labels = se->n_labels};
     const char *inst = vmon_sample_label(&probe, "instance");
     if (se->absent_firing)
-        return vmon_asprintf("no %s sample for %.0fs%s%s", r->metric,
-                             (double)r->absent_ms / 1000.0, inst ? " from " : "",
-                             inst ? inst : "");
+        return vmon_asprintf("no %s sample for %.0fs%s%s", r->metric, (double)r->absent_ms / 1000.0,
+                             inst ? " from " : "", inst ? inst : "");
     const char *dir = se->value > se->threshold ? "above" : "below";
     return vmon_asprintf("%s = %.4g %s %.4g%s%s%s", r->metric, se->value,
                          resolved ? "back from" : dir, se->threshold, inst ? " (" : "",
@@ -131,8 +130,8 @@ static void notify_series(vmon_rule_state *rs, vmon_series *se, int state, int64
                     ? render_message(r, se, r->message)
                     : default_message(r, se, state == VMON_ALERT_RESOLVED);
     const char *dot = strchr(r->metric, '.');
-    char *component = dot ? vmon_strndup(r->metric, (size_t)(dot - r->metric))
-                          : vmon_strdup(r->metric);
+    char *component =
+        dot ? vmon_strndup(r->metric, (size_t)(dot - r->metric)) : vmon_strdup(r->metric);
     vmon_alert_event *ev = vmon_alert_event_new(
         r->name, component, r->severity, state, labels, n, ann, (uint32_t)r->n_annotations, msg,
         se->absent_firing ? NAN : se->value, se->absent_firing ? NAN : se->threshold,
@@ -194,8 +193,7 @@ static void free_series(vmon_series *se)
 }
 
 /* The metric arrived after all: the stand-in for "never seen" resolves and goes. */
-static void drop_placeholder(vmon_rule_state *rs, int64_t now_ms, vmon_notify_fn notify,
-                             void *arg)
+static void drop_placeholder(vmon_rule_state *rs, int64_t now_ms, vmon_notify_fn notify, void *arg)
 {
     for (size_t i = 0; i < rs->n_series; i++) {
         vmon_series *se = &rs->series[i];

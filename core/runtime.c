@@ -17,7 +17,8 @@
 #include "selfstats.h"
 #include "strutil.h"
 
-#define TICK_MS 250
+/* repeat and absent are checked this often (only when some rule uses them). */
+#define TICK_MS 1000
 
 static atomic_uint_fast64_t reloads;
 
@@ -59,7 +60,7 @@ struct vmon_runtime {
     rt_pipeline *pipelines;
     int64_t cycles;
 
-    pthread_mutex_t lock; /* guards the work queue, stop flags */
+    pthread_mutex_t lock;      /* guards the work queue, stop flags */
     pthread_cond_t wake;       /* the rules thread waits here */
     pthread_cond_t probe_wake; /* probe threads wait here between readings */
     work_item *head, *tail;
@@ -152,10 +153,10 @@ static vmon_alert_event *event_from_spec(const vmon_instance *inst, const vmon_a
     vmon_label reason = {"reason", spec->message ? spec->message : ""};
     const char *component = vmon_kind_name(inst->kind);
     char *msg = vmon_asprintf("%s: %s", inst->log_source, spec->message ? spec->message : "");
-    vmon_alert_event *ev = vmon_alert_event_new(
-        spec->name, component, (int)spec->severity,
-        resolve ? VMON_ALERT_RESOLVED : VMON_ALERT_FIRING, labels, n, &reason, 1, msg,
-        spec->value, NAN, now, resolve ? now : 0, 0);
+    vmon_alert_event *ev =
+        vmon_alert_event_new(spec->name, component, (int)spec->severity,
+                             resolve ? VMON_ALERT_RESOLVED : VMON_ALERT_FIRING, labels, n, &reason,
+                             1, msg, spec->value, NAN, now, resolve ? now : 0, 0);
     free(msg);
     free(labels);
     return ev;
@@ -206,8 +207,7 @@ static void on_rule_notify(void *arg, vmon_alert_event *ev)
     rt->stats.alerts++;
     for (size_t s = 0; s < pp->n_sinks; s++)
         if (rt->deliveries[pp->sinks[s]])
-            vmon_delivery_push_alert(rt->deliveries[pp->sinks[s]],
-                                     vmon_alert_event_copy(&ev->a));
+            vmon_delivery_push_alert(rt->deliveries[pp->sinks[s]], vmon_alert_event_copy(&ev->a));
     vmon_alert_event_free(ev);
 }
 
@@ -298,10 +298,20 @@ static void run_item(vmon_runtime *rt, work_item *w)
     free(w);
 }
 
+static int rules_need_ticks(const vmon_runtime *rt)
+{
+    for (size_t i = 0; i < rt->plan.n_rules; i++)
+        if (rt->plan.rules[i].repeat_ms > 0 || rt->plan.rules[i].absent_ms > 0)
+            return 1;
+    return 0;
+}
+
+/* Sleep until work arrives, a rule needs its time check, or vmond reports itself. */
 static void *rules_main(void *arg)
 {
     vmon_runtime *rt = arg;
-    int64_t next_tick = vmon_mono_ms() + TICK_MS;
+    const int64_t tick_ms = rules_need_ticks(rt) ? TICK_MS : rt->plan.self_interval_ms;
+    int64_t next_tick = vmon_mono_ms() + tick_ms;
     pthread_mutex_lock(&rt->lock);
     for (;;) {
         if (rt->head) {
@@ -325,7 +335,9 @@ static void *rules_main(void *arg)
                 rt->next_self_ms = now + rt->plan.self_interval_ms;
             }
             pthread_mutex_lock(&rt->lock);
-            next_tick = now + TICK_MS;
+            next_tick = now + tick_ms;
+            if (rt->cycles == 0 && rt->next_self_ms < next_tick)
+                next_tick = rt->next_self_ms;
             continue;
         }
         struct timespec ts = vmon_deadline_from_ms(next_tick);
@@ -489,8 +501,8 @@ static int start_deliveries(vmon_runtime *rt, char *err, size_t errlen)
     for (size_t i = 0; i < rt->plan.n_instances; i++) {
         if (rt->plan.instances[i].kind != VMON_KIND_SINK)
             continue;
-        rt->deliveries[i] = vmon_delivery_start(rt->instances[i], on_sink_disabled, rt, err,
-                                                errlen);
+        rt->deliveries[i] =
+            vmon_delivery_start(rt->instances[i], on_sink_disabled, rt, err, errlen);
         if (!rt->deliveries[i])
             return -1;
     }

@@ -9,10 +9,10 @@
 #include <vmon/sample.h>
 
 typedef struct vmon_sample_batch {
-    char *source;        /* `probe:sys`, `vmon` */
+    char *source;         /* `probe:sys`, `vmon` */
     vmon_sample *samples; /* owned names, labels (sorted) */
     size_t n, cap;
-    int refs;            /* shared between the rules thread and sink queues */
+    int refs; /* shared between the rules thread and sink queues */
     struct vmon_sample_batch *next;
 } vmon_sample_batch;
 

@@ -6,8 +6,12 @@
 static void add(vmon_sample_batch *b, const char *name, double v, const char *sink, int64_t now)
 {
     vmon_label l = {"sink", sink};
-    vmon_sample s = {.struct_size = sizeof s, .name = name, .value = v, .time_ms = now,
-                     .labels = sink ? &l : NULL, .n_labels = sink ? 1 : 0};
+    vmon_sample s = {.struct_size = sizeof s,
+                     .name = name,
+                     .value = v,
+                     .time_ms = now,
+                     .labels = sink ? &l : NULL,
+                     .n_labels = sink ? 1 : 0};
     vmon_batch_add(b, &s, "vmond", now);
 }
 

@@ -63,7 +63,9 @@ static const char schema_sql[] =
     "  payload BLOB NOT NULL,"
     "  len INTEGER NOT NULL,"
     "  attempts INTEGER NOT NULL DEFAULT 0,"
-    "  UNIQUE(sink, key));";
+    "  UNIQUE(sink, key));"
+    /* peek reads one sink's oldest rows: without this it sorts all of them. */
+    "CREATE INDEX IF NOT EXISTS queue_sink_id ON queue(sink, id);";
 
 struct vmon_spool {
     sqlite3 *db;

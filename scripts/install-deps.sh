@@ -10,11 +10,14 @@ build_pkgs=(
   libfaiss-dev libopenblas-dev libomp-dev
 )
 test_pkgs=(
-  valgrind rsyslog prometheus-alertmanager prometheus curl
+  valgrind rsyslog prometheus-alertmanager prometheus curl jq
+)
+bench_pkgs=(
+  collectd-core
 )
 
 missing=()
-for p in "${build_pkgs[@]}" "${test_pkgs[@]}" "$@"; do
+for p in "${build_pkgs[@]}" "${test_pkgs[@]}" "${bench_pkgs[@]}" "$@"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
 [ ${#missing[@]} -eq 0 ] && exit 0

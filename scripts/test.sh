@@ -17,7 +17,7 @@ echo "== valgrind (core tests)"
 vg=(valgrind --quiet --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite
     --show-leak-kinds=definite --track-origins=yes)
 status=0
-for t in config options loader rules threads; do
+for t in config options loader rules threads system_probe; do
   if "${vg[@]}" "$here/build/tests/test_$t" >"$here/build/valgrind-$t.log" 2>&1; then
     echo "valgrind test_$t: clean"
   else

@@ -47,8 +47,9 @@ sinks = out
 INI
 out=$("$VMOND" --once -c "$WORK/fire.ini" 2>/dev/null)
 check "--once prints a firing alert" 'grep -q "^\[FIRING\] .* critical mem_any: system.memory_used_percent = .* above 0" <<<"$out"'
-out=$("$VMOND" --once -c "$WORK/fire.ini" 2>/dev/null <<<"" | head -0; sed 's/plugin = stdout/plugin = stdout\nformat = json/' "$WORK/fire.ini" >"$WORK/json.ini"; "$VMOND" --once -c "$WORK/json.ini" 2>/dev/null)
-check "format = json gives one valid JSON object per line" 'python3 -c "import json,sys; [json.loads(l) for l in sys.stdin]" <<<"$out" && grep -q "\"type\":\"alert\"" <<<"$out"'
+sed 's/plugin = stdout/plugin = stdout\nformat = json/' "$WORK/fire.ini" >"$WORK/json.ini"
+out=$("$VMOND" --once -c "$WORK/json.ini" 2>/dev/null)
+check "format = json gives one valid JSON object per line" 'jq -e . <<<"$out" >/dev/null && [ "$(jq -s length <<<"$out")" -eq "$(wc -l <<<"$out")" ] && jq -s -e "map(select(.type == \"alert\")) | .[0].rule == \"mem_any\"" <<<"$out" >/dev/null'
 
 # 3. -t on a broken file: exit 2, every error with file:line.
 cat >"$WORK/broken.ini" <<INI

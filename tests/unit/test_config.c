@@ -70,26 +70,26 @@ static void test_valid_config_loads(void **state)
 static void test_every_error_reported_with_line(void **state)
 {
     (void)state;
-    loaded *l = load("[daemon]\n"                       /* 1 */
-                     "log_levle = info\n"               /* 2 unknown key, suggestion */
-                     "[probe:c]\n"                      /* 3 */
-                     "plugin = counter\n"               /* 4 */
-                     "interval = 5 parsecs\n"           /* 5 bad duration */
-                     "interval = 5s\n"                  /* 6 duplicate key */
-                     "start = many\n"                   /* 7 bad int */
-                     "this line has no equals sign\n"   /* 8 syntax */
-                     "[probe:c]\n"                      /* 9 duplicate section */
-                     "plugin = counter\n"               /* 10 */
-                     "[sink:rec]\n"                     /* 11 missing required path */
-                     "plugin = record\n"                /* 12 */
-                     "min_severity = loud\n"            /* 13 bad enum */
-                     "[probe:other]\n"                  /* 14 */
-                     "plugin = counter\n"               /* 15 */
-                     "target = nowhere\n"               /* 16 missing target */
-                     "[pipline:x]\n"                    /* 17 unknown kind, suggestion */
-                     "[pipeline:p]\n"                   /* 18 */
-                     "probes = c\n"                     /* 19 */
-                     "sinks = rec, ghost\n");           /* 20 missing sink */
+    loaded *l = load("[daemon]\n"                     /* 1 */
+                     "log_levle = info\n"             /* 2 unknown key, suggestion */
+                     "[probe:c]\n"                    /* 3 */
+                     "plugin = counter\n"             /* 4 */
+                     "interval = 5 parsecs\n"         /* 5 bad duration */
+                     "interval = 5s\n"                /* 6 duplicate key */
+                     "start = many\n"                 /* 7 bad int */
+                     "this line has no equals sign\n" /* 8 syntax */
+                     "[probe:c]\n"                    /* 9 duplicate section */
+                     "plugin = counter\n"             /* 10 */
+                     "[sink:rec]\n"                   /* 11 missing required path */
+                     "plugin = record\n"              /* 12 */
+                     "min_severity = loud\n"          /* 13 bad enum */
+                     "[probe:other]\n"                /* 14 */
+                     "plugin = counter\n"             /* 15 */
+                     "target = nowhere\n"             /* 16 missing target */
+                     "[pipline:x]\n"                  /* 17 unknown kind, suggestion */
+                     "[pipeline:p]\n"                 /* 18 */
+                     "probes = c\n"                   /* 19 */
+                     "sinks = rec, ghost\n");         /* 20 missing sink */
     assert_int_equal(l->rc, -1);
     expect_error(l, 2, "[daemon] log_levle: unknown key; did you mean 'log_level'?");
     expect_error(l, 5, "[probe:c] interval: expected a duration");
@@ -123,8 +123,8 @@ static void test_long_value_arrives_whole(void **state)
     memset(value, 'x', 300);
     value[300] = 0;
     char text[2048];
-    snprintf(text, sizeof text,
-             "[probe:c]\nplugin = counter\npassword = %s\nstart = 7\n" GOOD_TAIL, value);
+    snprintf(text, sizeof text, "[probe:c]\nplugin = counter\npassword = %s\nstart = 7\n" GOOD_TAIL,
+             value);
     loaded *l = load(text);
     assert_int_equal(l->rc, 0);
     const vmon_value *v = vmon_values_get(&l->plan.instances[0].values, "password");
@@ -142,8 +142,7 @@ static void test_env_expansion(void **state)
     loaded *l = load("[probe:c]\nplugin = counter\npassword = ${VMON_TEST_SECRET}\n"
                      "start = ${VMON_TEST_MISSING:-12}\n" GOOD_TAIL);
     assert_int_equal(l->rc, 0);
-    assert_string_equal(vmon_values_get(&l->plan.instances[0].values, "password")->text,
-                        "s3cr3t");
+    assert_string_equal(vmon_values_get(&l->plan.instances[0].values, "password")->text, "s3cr3t");
     assert_int_equal(vmon_values_get(&l->plan.instances[0].values, "start")->i, 12);
     unload(l);
     l = load("[probe:c]\nplugin = counter\npassword = ${VMON_TEST_MISSING}\n" GOOD_TAIL);
@@ -158,10 +157,12 @@ static void test_include_relative_to_including_file(void **state)
     char sub[1024];
     snprintf(sub, sizeof sub, "%s/parts", dir);
     mkdir(sub, 0755);
-    free(test_write_file(sub, "sinks.ini", "[sink:rec]\nplugin = record\npath = rec.txt\n"
-                                           "bogus = 1\n"));
-    free(test_write_file(sub, "main.ini", "[probe:c]\nplugin = counter\ninclude = sinks.ini\n"
-                                          "[pipeline:p]\nprobes = c\nsinks = rec\n"));
+    free(test_write_file(sub, "sinks.ini",
+                         "[sink:rec]\nplugin = record\npath = rec.txt\n"
+                         "bogus = 1\n"));
+    free(test_write_file(sub, "main.ini",
+                         "[probe:c]\nplugin = counter\ninclude = sinks.ini\n"
+                         "[pipeline:p]\nprobes = c\nsinks = rec\n"));
     char main_path[1100], sinks_path[1100];
     snprintf(main_path, sizeof main_path, "%s/main.ini", sub);
     snprintf(sinks_path, sizeof sinks_path, "%s/sinks.ini", sub);

@@ -26,14 +26,14 @@ static void test_good_plugin_accepted(void **state)
 {
     (void)state;
     char err[1024] = "";
-    const vmon_plugin *p = vmon_plugin_load(VMON_TEST_PLUGIN_DIR, VMON_KIND_PROBE, "counter", err,
-                                            sizeof err);
+    const vmon_plugin *p =
+        vmon_plugin_load(VMON_TEST_PLUGIN_DIR, VMON_KIND_PROBE, "counter", err, sizeof err);
     assert_non_null(p);
     assert_string_equal(p->desc.name, "counter");
     assert_int_equal(p->desc.abi_major, VMON_ABI_MAJOR);
     /* Loading again returns the same resident plugin. */
-    assert_ptr_equal(p, vmon_plugin_load(VMON_TEST_PLUGIN_DIR, VMON_KIND_PROBE, "counter", err,
-                                         sizeof err));
+    assert_ptr_equal(
+        p, vmon_plugin_load(VMON_TEST_PLUGIN_DIR, VMON_KIND_PROBE, "counter", err, sizeof err));
 }
 
 static void test_version_mismatches_refused(void **state)

@@ -20,8 +20,8 @@ static void test_durations(void **state)
     const struct {
         const char *text;
         int64_t ms;
-    } ok[] = {{"250ms", 250}, {"5s", 5000}, {"2m", 120000}, {"1h", 3600000}, {"1d", 86400000},
-              {"1.5s", 1500}, {"7", 7000},  {"3 min", 180000}};
+    } ok[] = {{"250ms", 250},   {"5s", 5000},   {"2m", 120000}, {"1h", 3600000},
+              {"1d", 86400000}, {"1.5s", 1500}, {"7", 7000},    {"3 min", 180000}};
     for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
         vmon_value v;
         assert_int_equal(parse(VMON_OPT_DURATION, ok[i].text, &v), 0);
@@ -42,8 +42,8 @@ static void test_sizes(void **state)
     const struct {
         const char *text;
         int64_t bytes;
-    } ok[] = {{"512", 512}, {"64k", 65536}, {"16M", 16777216}, {"2G", 2147483648LL},
-              {"1KiB", 1024}, {"1kB", 1024}, {"1.5M", 1572864}};
+    } ok[] = {{"512", 512},   {"64k", 65536}, {"16M", 16777216}, {"2G", 2147483648LL},
+              {"1KiB", 1024}, {"1kB", 1024},  {"1.5M", 1572864}};
     for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
         vmon_value v;
         assert_int_equal(parse(VMON_OPT_SIZE, ok[i].text, &v), 0);
@@ -99,8 +99,8 @@ static void test_bool_enum_list_path(void **state)
 static void test_ranges(void **state)
 {
     (void)state;
-    vmon_option opt = {.key = "n", .type = VMON_OPT_INT, .flags = VMON_OPT_RANGE, .min = 1,
-                       .max = 10};
+    vmon_option opt = {
+        .key = "n", .type = VMON_OPT_INT, .flags = VMON_OPT_RANGE, .min = 1, .max = 10};
     char why[256];
     vmon_value v;
     assert_int_equal(vmon_value_parse(&opt, "10", ".", &v, why, sizeof why), 0);

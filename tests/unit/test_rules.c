@@ -29,17 +29,24 @@ static vmon_label node_labels[] = {{"instance", "q1"}, {"node_id", "7"}};
 
 static void feed(vmon_rule_state *rs, double v, int64_t now, got *g)
 {
-    vmon_sample s = {.struct_size = sizeof s, .name = "querynode.memory_used_percent",
-                     .value = v, .labels = node_labels, .n_labels = 2};
+    vmon_sample s = {.struct_size = sizeof s,
+                     .name = "querynode.memory_used_percent",
+                     .value = v,
+                     .labels = node_labels,
+                     .n_labels = 2};
     if (vmon_rule_matches(rs->rule, &s))
         vmon_rule_observe(rs, &s, now, collect, g);
 }
 
 static vmon_plan_rule above_rule(double above, int64_t for_count, double hysteresis)
 {
-    vmon_plan_rule r = {.name = "mem", .metric = "querynode.memory_used_percent",
-                        .has_above = 1, .above = above, .for_count = for_count,
-                        .hysteresis = hysteresis, .severity = 2};
+    vmon_plan_rule r = {.name = "mem",
+                        .metric = "querynode.memory_used_percent",
+                        .has_above = 1,
+                        .above = above,
+                        .for_count = for_count,
+                        .hysteresis = hysteresis,
+                        .severity = 2};
     return r;
 }
 
@@ -121,8 +128,10 @@ static void test_repeat_renotifies_while_firing(void **state)
 static void test_absent_fires_and_resolves(void **state)
 {
     (void)state;
-    vmon_plan_rule r = {.name = "gone", .metric = "querynode.memory_used_percent",
-                        .absent_ms = 1000, .severity = 2};
+    vmon_plan_rule r = {.name = "gone",
+                        .metric = "querynode.memory_used_percent",
+                        .absent_ms = 1000,
+                        .severity = 2};
     vmon_rule_state rs;
     got g = {0};
     vmon_rule_init(&rs, &r, 0);
@@ -151,8 +160,11 @@ static void test_match_and_fingerprint_stability(void **state)
     vmon_plan_rule r = above_rule(90, 1, 0);
     r.match = &match;
     r.n_match = 1;
-    vmon_sample other = {.struct_size = sizeof other, .name = "querynode.memory_used_percent",
-                         .value = 99, .labels = (vmon_label[]){{"node_id", "8"}}, .n_labels = 1};
+    vmon_sample other = {.struct_size = sizeof other,
+                         .name = "querynode.memory_used_percent",
+                         .value = 99,
+                         .labels = (vmon_label[]){{"node_id", "8"}},
+                         .n_labels = 1};
     assert_false(vmon_rule_matches(&r, &other));
     vmon_rule_state rs;
     got g = {0};
@@ -178,8 +190,12 @@ static void test_match_and_fingerprint_stability(void **state)
 static void test_below_threshold(void **state)
 {
     (void)state;
-    vmon_plan_rule r = {.name = "qps_low", .metric = "querynode.memory_used_percent",
-                        .has_below = 1, .below = 10, .for_count = 1, .hysteresis = 2};
+    vmon_plan_rule r = {.name = "qps_low",
+                        .metric = "querynode.memory_used_percent",
+                        .has_below = 1,
+                        .below = 10,
+                        .for_count = 1,
+                        .hysteresis = 2};
     vmon_rule_state rs;
     got g = {0};
     vmon_rule_init(&rs, &r, 0);

@@ -26,8 +26,7 @@ int read_meminfo(const char *proc, memory_figures *out, char *err, size_t errlen
     }
     fclose(f);
     if (!have_total || !have_avail) {
-        snprintf(err, errlen, "%s lacks MemTotal or MemAvailable (kernel older than 3.14?)",
-                 path);
+        snprintf(err, errlen, "%s lacks MemTotal or MemAvailable (kernel older than 3.14?)", path);
         return -1;
     }
     return 0;
@@ -104,8 +103,7 @@ void read_cgroup_memory(const char *proc, const char *cgroup_root, cgroup_figure
     snprintf(path, sizeof path, "%s%s/memory.max", cgroup_root, strcmp(rel, "/") ? rel : "");
     if (read_u64_file(path, &out->limit, &is_max) < 0 || is_max)
         return;
-    snprintf(path, sizeof path, "%s%s/memory.current", cgroup_root,
-             strcmp(rel, "/") ? rel : "");
+    snprintf(path, sizeof path, "%s%s/memory.current", cgroup_root, strcmp(rel, "/") ? rel : "");
     if (read_u64_file(path, &out->current, &is_max) < 0)
         return;
     out->present = 1;

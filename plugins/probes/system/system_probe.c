@@ -22,12 +22,15 @@ typedef struct system_probe {
     const char *cgroup_root;
 } system_probe;
 
-static const vmon_option options[] = {
-    {.key = "proc_root", .type = VMON_OPT_PATH, .default_value = "/proc",
-     .help = "where procfs is mounted (a copy of it in tests)"},
-    {.key = "cgroup_root", .type = VMON_OPT_PATH, .default_value = "/sys/fs/cgroup",
-     .help = "where the cgroup v2 hierarchy is mounted"},
-    {0}};
+static const vmon_option options[] = {{.key = "proc_root",
+                                       .type = VMON_OPT_PATH,
+                                       .default_value = "/proc",
+                                       .help = "where procfs is mounted (a copy of it in tests)"},
+                                      {.key = "cgroup_root",
+                                       .type = VMON_OPT_PATH,
+                                       .default_value = "/sys/fs/cgroup",
+                                       .help = "where the cgroup v2 hierarchy is mounted"},
+                                      {0}};
 
 static int system_create(const vmon_host *host, vmon_instance *inst, void **ctx, char *err,
                          size_t errlen)
@@ -66,8 +69,8 @@ static int system_collect(void *ctx, char *err, size_t errlen)
     emit(p, "system.memory_total_bytes", (double)mem.total);
     emit(p, "system.memory_available_bytes", (double)mem.available);
     emit(p, "system.memory_used_bytes", (double)used);
-    emit(p, "system.memory_used_percent", mem.total ? 100.0 * (double)used / (double)mem.total
-                                                    : NAN);
+    emit(p, "system.memory_used_percent",
+         mem.total ? 100.0 * (double)used / (double)mem.total : NAN);
     cgroup_figures cg;
     read_cgroup_memory(p->proc, p->cgroup_root, &cg);
     if (cg.present) {

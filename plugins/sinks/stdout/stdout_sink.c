@@ -25,12 +25,17 @@ typedef struct stdout_sink {
 static const char *const formats[] = {"human", "json", NULL};
 static const char *const streams[] = {"stdout", "stderr", NULL};
 
-static const vmon_option options[] = {
-    {.key = "format", .type = VMON_OPT_ENUM, .default_value = "human", .enum_values = formats,
-     .help = "human report lines, or json: one object per line"},
-    {.key = "stream", .type = VMON_OPT_ENUM, .default_value = "stdout", .enum_values = streams,
-     .help = "where to write"},
-    {0}};
+static const vmon_option options[] = {{.key = "format",
+                                       .type = VMON_OPT_ENUM,
+                                       .default_value = "human",
+                                       .enum_values = formats,
+                                       .help = "human report lines, or json: one object per line"},
+                                      {.key = "stream",
+                                       .type = VMON_OPT_ENUM,
+                                       .default_value = "stdout",
+                                       .enum_values = streams,
+                                       .help = "where to write"},
+                                      {0}};
 
 static int stdout_create(const vmon_host *host, vmon_instance *inst, void **ctx, char *err,
                          size_t errlen)
@@ -67,8 +72,7 @@ static int write_all(int fd, const char *buf, size_t len)
 }
 
 /* open_memstream publishes buf and len only at fclose, hence the pointers. */
-static int flush_buffer(stdout_sink *s, FILE *mem, char **buf, size_t *len,
-                        vmon_delivery_result *r)
+static int flush_buffer(stdout_sink *s, FILE *mem, char **buf, size_t *len, vmon_delivery_result *r)
 {
     fclose(mem);
     int rc = write_all(s->fd, *buf, *len);

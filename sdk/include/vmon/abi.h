@@ -60,8 +60,7 @@ typedef struct vmon_instance vmon_instance;
  * to contain `field` and that field is non-zero. Use it for optional members.
  */
 #define VMON_HAS_FIELD(T, p, field)                                                                \
-    ((p) != NULL && (p)->struct_size >= offsetof(T, field) + sizeof(((T *)0)->field) &&            \
-     (p)->field)
+    ((p) != NULL && (p)->struct_size >= offsetof(T, field) + sizeof(((T *)0)->field) && (p)->field)
 
 /** Marks the one exported symbol of a plugin; everything else is hidden. */
 #if defined(__GNUC__)

@@ -19,9 +19,9 @@ extern "C" {
 typedef struct vmon_target_handle {
     uint32_t struct_size;
     uint32_t reserved;
-    const char *name;            /**< the target section's name */
-    const vmon_target_ops *ops;  /**< never NULL when the call succeeds */
-    void *ctx;                   /**< pass as the first argument of every op */
+    const char *name;           /**< the target section's name */
+    const vmon_target_ops *ops; /**< never NULL when the call succeeds */
+    void *ctx;                  /**< pass as the first argument of every op */
 } vmon_target_handle;
 
 typedef struct vmon_host {

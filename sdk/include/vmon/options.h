@@ -29,19 +29,19 @@ typedef enum vmon_opt_type {
 
 /** Option flags. */
 #define VMON_OPT_REQUIRED 0x1u /**< the key must be present (no default) */
-#define VMON_OPT_SECRET 0x2u   /**< masked in `--print` output and in logs */
-#define VMON_OPT_RANGE 0x4u    /**< `min`/`max` apply (numbers, durations in ms, sizes) */
+#define VMON_OPT_SECRET   0x2u /**< masked in `--print` output and in logs */
+#define VMON_OPT_RANGE    0x4u /**< `min`/`max` apply (numbers, durations in ms, sizes) */
 
 /** One option. Tables end with an entry whose key is NULL. */
 typedef struct vmon_option {
-    const char *key;                 /**< `[a-z][a-z0-9_.]*` */
-    uint32_t type;                   /**< a vmon_opt_type */
-    uint32_t flags;                  /**< VMON_OPT_* flags */
-    const char *default_value;       /**< NULL: no default (unset unless REQUIRED) */
-    double min;                      /**< with VMON_OPT_RANGE: lowest allowed value */
-    double max;                      /**< with VMON_OPT_RANGE: highest allowed value */
-    const char *const *enum_values;  /**< VMON_OPT_ENUM: NULL-terminated list */
-    const char *help;                /**< one line for --describe */
+    const char *key;                /**< `[a-z][a-z0-9_.]*` */
+    uint32_t type;                  /**< a vmon_opt_type */
+    uint32_t flags;                 /**< VMON_OPT_* flags */
+    const char *default_value;      /**< NULL: no default (unset unless REQUIRED) */
+    double min;                     /**< with VMON_OPT_RANGE: lowest allowed value */
+    double max;                     /**< with VMON_OPT_RANGE: highest allowed value */
+    const char *const *enum_values; /**< VMON_OPT_ENUM: NULL-terminated list */
+    const char *help;               /**< one line for --describe */
 } vmon_option;
 
 #ifdef __cplusplus

@@ -34,14 +34,14 @@ extern "C" {
 #define VMON_PLUGIN_SYMBOL "vmon_plugin"
 
 typedef struct vmon_plugin_descriptor {
-    uint32_t struct_size;  /**< sizeof(vmon_plugin_descriptor) as built */
-    uint16_t abi_major;    /**< VMON_ABI_MAJOR the plugin was built against */
-    uint16_t abi_minor;    /**< VMON_ABI_MINOR the plugin was built against */
-    uint32_t kind;         /**< vmon_kind; must match the file name's prefix */
+    uint32_t struct_size; /**< sizeof(vmon_plugin_descriptor) as built */
+    uint16_t abi_major;   /**< VMON_ABI_MAJOR the plugin was built against */
+    uint16_t abi_minor;   /**< VMON_ABI_MINOR the plugin was built against */
+    uint32_t kind;        /**< vmon_kind; must match the file name's prefix */
     uint32_t reserved;
-    const char *name;      /**< must match the file name: `<kind>_<name>.so` */
-    const char *version;   /**< the plugin's own version, free form */
-    const char *description; /**< one line */
+    const char *name;           /**< must match the file name: `<kind>_<name>.so` */
+    const char *version;        /**< the plugin's own version, free form */
+    const char *description;    /**< one line */
     const vmon_option *options; /**< NULL-key terminated; may be NULL */
 
     /**
@@ -49,8 +49,7 @@ typedef struct vmon_plugin_descriptor {
      * keep `host` and `inst` for later calls, and store your state in *ctx.
      * On failure return non-zero with a reason in `err` (no secrets).
      */
-    int (*create)(const vmon_host *host, vmon_instance *inst, void **ctx, char *err,
-                  size_t errlen);
+    int (*create)(const vmon_host *host, vmon_instance *inst, void **ctx, char *err, size_t errlen);
     /** Optional. Begin work (threads, connections) after every instance exists. */
     int (*start)(void *ctx, char *err, size_t errlen);
     /** Optional. Stop work; in-flight operations must return soon after. */
@@ -64,11 +63,11 @@ typedef struct vmon_plugin_descriptor {
 
 /** Defines the exported descriptor with the ABI version this header declares. */
 #define VMON_PLUGIN_DEFINE(...)                                                                    \
-    VMON_EXPORT const vmon_plugin_descriptor vmon_plugin = {                                      \
-        .struct_size = sizeof(vmon_plugin_descriptor),                                             \
-        .abi_major = VMON_ABI_MAJOR,                                                               \
-        .abi_minor = VMON_ABI_MINOR,                                                               \
-        __VA_ARGS__}
+    VMON_EXPORT const vmon_plugin_descriptor vmon_plugin = {.struct_size =                         \
+                                                                sizeof(vmon_plugin_descriptor),    \
+                                                            .abi_major = VMON_ABI_MAJOR,           \
+                                                            .abi_minor = VMON_ABI_MINOR,           \
+                                                            __VA_ARGS__}
 
 #ifdef __cplusplus
 }

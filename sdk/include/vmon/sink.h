@@ -18,10 +18,10 @@ extern "C" {
 
 /** Filled by a sink's deliver call, zeroed by the core beforehand. */
 typedef struct vmon_delivery_result {
-    uint32_t struct_size;    /**< set by the core */
-    uint32_t disable;        /**< nonzero: the receiver is gone for good; stop the sink */
-    int64_t retry_after_ms;  /**< with VMON_RETRY: the receiver asked to wait this long */
-    char detail[256];        /**< why it failed (HTTP status, errno text); never secrets */
+    uint32_t struct_size;   /**< set by the core */
+    uint32_t disable;       /**< nonzero: the receiver is gone for good; stop the sink */
+    int64_t retry_after_ms; /**< with VMON_RETRY: the receiver asked to wait this long */
+    char detail[256];       /**< why it failed (HTTP status, errno text); never secrets */
 } vmon_delivery_result;
 
 /** Operations of a sink plugin (vmon_plugin_descriptor.ops for VMON_KIND_SINK). */
