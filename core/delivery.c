@@ -134,6 +134,8 @@ static void requeue_front(vmon_delivery *d, vmon_alert_event *batch, uint32_t n)
 static void handle_result(vmon_delivery *d, int rc, vmon_alert_event *batch, uint32_t n,
                           const vmon_delivery_result *res)
 {
+    if (!batch)
+        return;
     if (rc == VMON_OK) {
         d->stats.delivered += n;
         free_chain(batch);

@@ -400,7 +400,8 @@ size_t vmon_plugin_scan(const char *dir,
         }
     }
     closedir(d);
-    qsort(names, n, sizeof *names, compare_names);
+    if (n > 1)
+        qsort(names, n, sizeof *names, compare_names);
     for (size_t i = 0; i < n; i++) {
         char err[1024] = "";
         const vmon_plugin *p = vmon_plugin_load_path(names[i], err, sizeof err);

@@ -109,6 +109,32 @@ static void test_retry_then_deliver(void **state)
     free(dir);
 }
 
+static void test_min_severity_and_dead_letter(void **state)
+{
+    (void)state;
+    char *dir = test_tempdir();
+    vmon_runtime *rt = start(dir, "[probe:c]\nplugin = counter\ninterval = 50ms\n"
+                                  "[rule:hi]\nmetric = fixture.count_total\nabove = 1\n"
+                                  "severity = warning\n"
+                                  "[sink:pager]\nplugin = record\npath = pager.txt\n"
+                                  "min_severity = critical\n"
+                                  "[sink:down]\nplugin = record\npath = down.txt\n"
+                                  "fail_first = 1000\nretry_limit = 2\nretry_base = 10ms\n"
+                                  "dead_letter = dead.jsonl\nsamples = false\n"
+                                  "[pipeline:p]\nprobes = c\nrules = hi\nsinks = pager, down\n");
+    test_sleep_ms(800);
+    vmon_runtime_stop(rt);
+    /* A warning does not page; readings still arrive there. */
+    assert_int_equal(count_in(dir, "pager.txt", "alert hi"), 0);
+    assert_true(count_in(dir, "pager.txt", "sample probe:c") >= 3);
+    /* After 1 try + 2 retries the alert is written to the dead-letter file, once. */
+    assert_int_equal(count_in(dir, "dead.jsonl", "\"rule\":\"hi\""), 1);
+    assert_int_equal(count_in(dir, "dead.jsonl", "retry limit reached: fixture says retry"), 1);
+    assert_int_equal(count_in(dir, "down.txt", "alert"), 0);
+    test_rm_tree(dir);
+    free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -116,6 +142,7 @@ int main(void)
         cmocka_unit_test(test_hung_probe_stalls_nothing),
         cmocka_unit_test(test_failing_probe_backs_off_and_alerts),
         cmocka_unit_test(test_retry_then_deliver),
+        cmocka_unit_test(test_min_severity_and_dead_letter),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -56,7 +56,8 @@ void format_report(FILE *out, const char *source, const vmon_sample *s, uint32_t
         format_sample_value(s[i].name, s[i].value, value, sizeof value);
         fprintf(out, "  %-36s %14s", s[i].name, value);
         /* `instance` is the report's own source; show only the other labels. */
-        if (s[i].n_labels > 1 || (s[i].n_labels == 1 && strcmp(s[i].labels[0].name, "instance")))
+        if (s[i].n_labels > 1 ||
+            (s[i].n_labels == 1 && strcmp(s[i].labels[0].name, "instance") != 0))
             fputs("  ", out);
         format_labels(out, s[i].labels, s[i].n_labels, "instance");
         fputc('\n', out);
