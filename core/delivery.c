@@ -9,11 +9,15 @@
 
 #include "alert_json.h"
 #include "clock.h"
+#include "deadletter.h"
 #include "instance.h"
 #include "log.h"
+#include "spool.h"
 #include "strutil.h"
 
 #define MAX_SAMPLE_BATCHES 64
+/* delivery_backlog resolves once the spool is back under this share of its cap. */
+#define BACKLOG_CLEAR_RATIO 0.9
 
 struct vmon_delivery {
     vmon_instance *sink;
@@ -22,8 +26,11 @@ struct vmon_delivery {
     pthread_mutex_t lock;
     pthread_cond_t wake;
     pthread_cond_t idle;
-    vmon_alert_event *head, *tail;
+    vmon_alert_event *head, *tail; /* the in-memory queue (no spool) */
     size_t n_alerts;
+    vmon_spool *spool; /* the queue on disk, when `spool =` is set */
+    uint64_t spool_max;
+    int backlog;
     vmon_sample_batch *bhead, *btail;
     size_t n_batches;
     int stopping, finished, in_call, detached;
@@ -33,10 +40,20 @@ struct vmon_delivery {
     int64_t linger_ms, retry_base_ms, retry_cap_ms, retry_limit;
     const char *dead_letter;
     vmon_delivery_stats stats;
-    vmon_sink_disabled_fn on_disable;
-    void *on_disable_arg;
+    vmon_sink_event_fn on_event;
+    void *on_event_arg;
     unsigned int rand_state;
 };
+
+/* One delivery attempt's alerts, from memory or from the spool. */
+typedef struct batch {
+    vmon_alert *alerts;
+    uint32_t n;
+    uint32_t attempts;       /* attempts made before this one */
+    vmon_alert_event *chain; /* memory: the events taken off the queue */
+    vmon_spool_item *items;  /* spool: the rows peeked */
+    json_object **holders;   /* spool: parsed payloads backing `alerts` */
+} batch;
 
 const char *vmon_delivery_name(const vmon_delivery *d)
 {
@@ -56,6 +73,7 @@ static void read_settings(vmon_delivery *d)
     d->retry_base_ms = vmon_instance_value(s, "retry_base")->i;
     d->retry_cap_ms = vmon_instance_value(s, "retry_cap")->i;
     d->retry_limit = vmon_instance_value(s, "retry_limit")->i;
+    d->spool_max = (uint64_t)vmon_instance_value(s, "spool_max")->i;
     const vmon_value *dl = vmon_instance_value(s, "dead_letter");
     d->dead_letter = dl ? dl->text : NULL;
 }
@@ -69,27 +87,20 @@ static int64_t backoff_ms(vmon_delivery *d, uint32_t attempt)
     return (int64_t)(ceiling * ((double)rand_r(&d->rand_state) / (double)RAND_MAX));
 }
 
-static void write_dead_letter(vmon_delivery *d, const vmon_alert *a, const char *reason)
+/* Logged always; kept in the dead-letter file when one is configured. */
+static void dead_letter(vmon_delivery *d, const vmon_alert *a, const char *reason)
 {
     vmon_log(VMON_LOGL_ERROR, d->sink->log_source, "giving up on alert %s (%s, %s): %s%s%s",
              a->rule, a->fingerprint, vmon_state_name(a->state), reason,
              d->dead_letter ? "; written to " : "", d->dead_letter ? d->dead_letter : "");
+    d->stats.dead_lettered++;
     if (!d->dead_letter)
         return;
-    FILE *f = fopen(d->dead_letter, "a");
-    if (!f) {
-        vmon_log(VMON_LOGL_ERROR, d->sink->log_source, "cannot open dead-letter file %s: %m",
-                 d->dead_letter);
-        return;
-    }
-    json_object *o = json_object_new_object();
-    json_object_object_add(o, "sink", json_object_new_string(d->sink->section));
-    json_object_object_add(o, "reason", json_object_new_string(reason));
-    json_object_object_add(o, "time_ms", json_object_new_int64(vmon_now_ms()));
-    json_object_object_add(o, "alert", vmon_alert_to_json(a));
-    fprintf(f, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
-    json_object_put(o);
-    fclose(f);
+    char *payload = vmon_alert_to_json_string(a);
+    if (vmon_deadletter_write(d->dead_letter, d->sink->section, reason, payload) != VMON_OK)
+        vmon_log(VMON_LOGL_ERROR, d->sink->log_source, "cannot write dead-letter file %s: %s",
+                 d->dead_letter, strerror(errno));
+    free(payload);
 }
 
 static void free_chain(vmon_alert_event *e)
@@ -101,99 +112,184 @@ static void free_chain(vmon_alert_event *e)
     }
 }
 
-/* Take up to batch_max alerts off the head (lock held). */
-static vmon_alert_event *take_batch(vmon_delivery *d, uint32_t *n)
+static uint64_t pending(vmon_delivery *d)
 {
-    vmon_alert_event *first = d->head, *last = d->head;
-    *n = 1;
-    while (*n < d->batch_max && last->next) {
+    return d->spool ? vmon_spool_count(d->spool) : d->n_alerts;
+}
+
+/* ---- taking a batch (lock held) ---- */
+
+static void take_memory_batch(vmon_delivery *d, batch *b)
+{
+    vmon_alert_event *last = d->head;
+    b->chain = d->head;
+    b->n = 1;
+    while (b->n < d->batch_max && last->next) {
         last = last->next;
-        (*n)++;
+        b->n++;
     }
     d->head = last->next;
     if (!d->head)
         d->tail = NULL;
     last->next = NULL;
-    d->n_alerts -= *n;
-    return first;
+    d->n_alerts -= b->n;
+    b->attempts = b->chain->attempts;
+    b->alerts = vmon_calloc(b->n, sizeof *b->alerts);
+    uint32_t i = 0;
+    for (vmon_alert_event *e = b->chain; e; e = e->next)
+        b->alerts[i++] = e->a;
 }
 
-/* Put a failed batch back at the head, keeping order (lock held). */
-static void requeue_front(vmon_delivery *d, vmon_alert_event *batch, uint32_t n)
+/* A row that does not parse is dead-lettered as it is and removed. */
+static void take_spool_batch(vmon_delivery *d, batch *b)
 {
-    vmon_alert_event *last = batch;
+    b->items = vmon_calloc(d->batch_max, sizeof *b->items);
+    b->alerts = vmon_calloc(d->batch_max, sizeof *b->alerts);
+    b->holders = vmon_calloc(d->batch_max, sizeof *b->holders);
+    size_t got = vmon_spool_peek(d->spool, b->items, d->batch_max);
+    for (size_t i = 0; i < got; i++) {
+        vmon_spool_item *it = &b->items[i];
+        if (vmon_alert_from_json(it->payload, &b->alerts[b->n], &b->holders[b->n]) < 0) {
+            vmon_log(VMON_LOGL_ERROR, d->sink->log_source,
+                     "spool row %lld is not an alert; moved to the dead letters",
+                     (long long)it->id);
+            if (d->dead_letter)
+                vmon_deadletter_write(d->dead_letter, d->sink->section, "unreadable spool row",
+                                      it->payload);
+            vmon_spool_ack(d->spool, it->id);
+            vmon_spool_item_clear(it);
+            continue;
+        }
+        if (b->n != i)
+            b->items[b->n] = *it;
+        if (b->n == 0 || it->attempts > b->attempts)
+            b->attempts = it->attempts;
+        b->n++;
+    }
+}
+
+static void release_batch(batch *b)
+{
+    for (uint32_t i = 0; b->holders && i < b->n; i++)
+        vmon_alert_json_release(&b->alerts[i], b->holders[i]);
+    for (uint32_t i = 0; b->items && i < b->n; i++)
+        vmon_spool_item_clear(&b->items[i]);
+    free_chain(b->chain);
+    free(b->alerts);
+    free(b->items);
+    free(b->holders);
+    memset(b, 0, sizeof *b);
+}
+
+/* ---- finishing a batch (lock held) ---- */
+
+/* Delivered, or given up on: out of the queue for good. */
+static void drop_batch(vmon_delivery *d, batch *b)
+{
+    for (uint32_t i = 0; d->spool && i < b->n; i++)
+        vmon_spool_ack(d->spool, b->items[i].id);
+    release_batch(b);
+}
+
+/* Failed for now: back at the head, in order, one attempt older. */
+static void requeue_batch(vmon_delivery *d, batch *b)
+{
+    if (d->spool) {
+        for (uint32_t i = 0; i < b->n; i++)
+            vmon_spool_bump_attempts(d->spool, b->items[i].id);
+        release_batch(b);
+        return;
+    }
+    vmon_alert_event *last = b->chain;
+    b->chain->attempts = b->attempts + 1;
     while (last->next)
         last = last->next;
     last->next = d->head;
-    d->head = batch;
+    d->head = b->chain;
     if (!d->tail)
         d->tail = last;
-    d->n_alerts += n;
+    d->n_alerts += b->n;
+    b->chain = NULL;
+    release_batch(b);
 }
 
-static void handle_result(vmon_delivery *d, int rc, vmon_alert_event *batch, uint32_t n,
-                          const vmon_delivery_result *res)
+static int should_retry(const vmon_delivery *d, int rc, const vmon_delivery_result *res,
+                        uint32_t attempts)
 {
-    if (!batch)
+    return rc == VMON_RETRY && !res->disable &&
+           (d->retry_limit < 0 || attempts <= (uint32_t)d->retry_limit);
+}
+
+static void schedule_retry(vmon_delivery *d, batch *b, const vmon_delivery_result *res)
+{
+    uint32_t attempts = b->attempts + 1;
+    int64_t wait = backoff_ms(d, attempts - 1);
+    if (res->retry_after_ms > wait)
+        wait = res->retry_after_ms > d->retry_cap_ms ? d->retry_cap_ms : res->retry_after_ms;
+    d->stats.retries++;
+    vmon_log(VMON_LOGL_WARNING, d->sink->log_source,
+             "delivery of %u alert(s) failed (%s); retry %u in %lld ms", b->n,
+             res->detail[0] ? res->detail : "retry later", attempts, (long long)wait);
+    d->next_attempt_ms = vmon_mono_ms() + wait;
+    requeue_batch(d, b);
+}
+
+static void disable_sink(vmon_delivery *d, const char *reason)
+{
+    if (d->stats.disabled)
         return;
+    d->stats.disabled = 1;
+    vmon_log(VMON_LOGL_ERROR, d->sink->log_source,
+             "sink disabled: the receiver says it is gone (%s); fix its config and reload", reason);
+    if (d->on_event)
+        d->on_event(d->on_event_arg, d->sink->section, "sink_disabled", reason, 0);
+}
+
+static void handle_result(vmon_delivery *d, int rc, batch *b, const vmon_delivery_result *res)
+{
     if (rc == VMON_OK) {
-        d->stats.delivered += n;
-        free_chain(batch);
+        d->stats.delivered += b->n;
+        drop_batch(d, b);
         return;
     }
-    if (rc == VMON_RETRY && !res->disable) {
-        uint32_t attempts = ++batch->attempts;
-        if (d->retry_limit < 0 || attempts <= (uint32_t)d->retry_limit) {
-            int64_t wait = backoff_ms(d, attempts - 1);
-            if (res->retry_after_ms > wait)
-                wait =
-                    res->retry_after_ms > d->retry_cap_ms ? d->retry_cap_ms : res->retry_after_ms;
-            d->stats.retries++;
-            vmon_log(VMON_LOGL_WARNING, d->sink->log_source,
-                     "delivery of %u alert(s) failed (%s); retry %u in %lld ms", n,
-                     res->detail[0] ? res->detail : "retry later", attempts, (long long)wait);
-            d->next_attempt_ms = vmon_mono_ms() + wait;
-            requeue_front(d, batch, n);
-            return;
-        }
+    if (should_retry(d, rc, res, b->attempts + 1)) {
+        schedule_retry(d, b, res);
+        return;
     }
     char reason[320];
     snprintf(reason, sizeof reason, "%s%s",
              rc == VMON_RETRY && !res->disable ? "retry limit reached: " : "",
              res->detail[0] ? res->detail : "permanent failure");
-    for (vmon_alert_event *e = batch; e; e = e->next)
-        write_dead_letter(d, &e->a, reason);
-    d->stats.failed += n;
-    d->stats.dead_lettered += n;
-    free_chain(batch);
-    if (res->disable && !d->stats.disabled) {
-        d->stats.disabled = 1;
-        vmon_log(VMON_LOGL_ERROR, d->sink->log_source,
-                 "sink disabled: the receiver says it is gone (%s); fix its config and reload",
-                 reason);
-        if (d->on_disable)
-            d->on_disable(d->on_disable_arg, d->sink->section, reason);
-    }
+    for (uint32_t i = 0; i < b->n; i++)
+        dead_letter(d, &b->alerts[i], reason);
+    d->stats.failed += b->n;
+    drop_batch(d, b);
+    if (res->disable)
+        disable_sink(d, reason);
 }
 
 static void deliver_batch(vmon_delivery *d)
 {
-    uint32_t n;
-    vmon_alert_event *batch = take_batch(d, &n);
+    batch b = {0};
+    if (d->spool)
+        take_spool_batch(d, &b);
+    else
+        take_memory_batch(d, &b);
+    if (b.n == 0) {
+        release_batch(&b);
+        return;
+    }
     d->in_call = 1;
     pthread_mutex_unlock(&d->lock);
-    vmon_alert *arr = vmon_calloc(n, sizeof *arr);
-    size_t i = 0;
-    for (vmon_alert_event *e = batch; e; e = e->next)
-        arr[i++] = e->a;
     vmon_delivery_result res = {.struct_size = sizeof res};
-    int rc = d->stats.disabled ? VMON_ERROR : d->ops->deliver(d->sink->ctx, arr, n, &res);
+    int rc = VMON_ERROR;
     if (d->stats.disabled)
         snprintf(res.detail, sizeof res.detail, "sink is disabled");
-    free(arr);
+    else
+        rc = d->ops->deliver(d->sink->ctx, b.alerts, b.n, &res);
     pthread_mutex_lock(&d->lock);
     d->in_call = 0;
-    handle_result(d, rc, batch, n, &res);
+    handle_result(d, rc, &b, &res);
 }
 
 static void deliver_samples(vmon_delivery *d)
@@ -213,12 +309,12 @@ static void deliver_samples(vmon_delivery *d)
 
 static int alerts_ready(vmon_delivery *d, int64_t now, int64_t *wait_until)
 {
-    if (!d->head)
+    if (pending(d) == 0)
         return 0;
     int64_t due = d->next_attempt_ms;
     /* Linger: give a batch time to fill unless it is full or we are stopping. */
-    if (d->linger_ms > 0 && d->n_alerts < d->batch_max && !d->stopping && d->head->attempts == 0 &&
-        d->head->queued_ms + d->linger_ms > due)
+    if (!d->spool && d->linger_ms > 0 && d->n_alerts < d->batch_max && !d->stopping &&
+        d->head->attempts == 0 && d->head->queued_ms + d->linger_ms > due)
         due = d->head->queued_ms + d->linger_ms;
     if (now >= due)
         return 1;
@@ -236,13 +332,27 @@ static void wait_until(vmon_delivery *d, int64_t until_ms)
     pthread_cond_timedwait(&d->wake, &d->lock, &ts);
 }
 
+static void free_queues(vmon_delivery *d)
+{
+    free_chain(d->head);
+    d->head = d->tail = NULL;
+    while (d->bhead) {
+        vmon_sample_batch *b = d->bhead;
+        d->bhead = b->next;
+        vmon_batch_unref(b);
+    }
+    if (d->spool)
+        vmon_spool_close(d->spool);
+    d->spool = NULL;
+}
+
 static void *delivery_main(void *arg)
 {
     vmon_delivery *d = arg;
     pthread_mutex_lock(&d->lock);
     for (;;) {
         int64_t now = vmon_mono_ms();
-        if (d->stopping && (now >= d->stop_deadline_ms || (!d->head && !d->bhead)))
+        if (d->stopping && (now >= d->stop_deadline_ms || (!pending(d) && !d->bhead)))
             break;
         int64_t until = 0;
         if (d->bhead) {
@@ -250,7 +360,7 @@ static void *delivery_main(void *arg)
         } else if (alerts_ready(d, now, &until)) {
             deliver_batch(d);
         } else {
-            if (!d->head)
+            if (!pending(d))
                 pthread_cond_broadcast(&d->idle);
             wait_until(d, d->stopping && (until == 0 || until > d->stop_deadline_ms)
                               ? d->stop_deadline_ms
@@ -263,49 +373,63 @@ static void *delivery_main(void *arg)
     pthread_mutex_unlock(&d->lock);
     if (detached) {
         /* The runtime gave up waiting; we own the instance now. */
-        free_chain(d->head);
-        while (d->bhead) {
-            vmon_sample_batch *b = d->bhead;
-            d->bhead = b->next;
-            vmon_batch_unref(b);
-        }
+        free_queues(d);
         vmon_instance_destroy(d->sink);
         free(d);
     }
     return NULL;
 }
 
-vmon_delivery *vmon_delivery_start(vmon_instance *sink, vmon_sink_disabled_fn on_disable, void *arg,
+static int open_spool(vmon_delivery *d, char *err, size_t errlen)
+{
+    const vmon_value *path = vmon_instance_value(d->sink, "spool");
+    if (!path)
+        return 0;
+    char why[512] = "";
+    if (vmon_spool_open(path->text, d->sink->section, d->spool_max, &d->spool, why, sizeof why) !=
+        VMON_OK) {
+        snprintf(err, errlen, "[%s] spool: %s", d->sink->section, why);
+        return -1;
+    }
+    uint64_t left = vmon_spool_count(d->spool);
+    if (left)
+        vmon_log(VMON_LOGL_INFO, d->sink->log_source,
+                 "%llu alert(s) waiting in spool %s from an earlier run; delivering them first",
+                 (unsigned long long)left, path->text);
+    return 0;
+}
+
+vmon_delivery *vmon_delivery_start(vmon_instance *sink, vmon_sink_event_fn on_event, void *arg,
                                    char *err, size_t errlen)
 {
     vmon_delivery *d = vmon_calloc(1, sizeof *d);
     d->sink = sink;
     d->ops = sink->plugin->ops;
-    d->on_disable = on_disable;
-    d->on_disable_arg = arg;
+    d->on_event = on_event;
+    d->on_event_arg = arg;
     d->rand_state = (unsigned int)vmon_monotonic_ns() ^ (unsigned int)(uintptr_t)d;
     read_settings(d);
+    if (open_spool(d, err, errlen) < 0) {
+        free(d);
+        return NULL;
+    }
     pthread_mutex_init(&d->lock, NULL);
     vmon_cond_init_monotonic(&d->wake);
     vmon_cond_init_monotonic(&d->idle);
     int rc = pthread_create(&d->thread, NULL, delivery_main, d);
     if (rc != 0) {
         snprintf(err, errlen, "cannot start the delivery thread: %s", strerror(rc));
+        free_queues(d);
         free(d);
         return NULL;
     }
     return d;
 }
 
-void vmon_delivery_push_alert(vmon_delivery *d, vmon_alert_event *ev)
+/* Memory is bounded: the oldest goes, loudly (a spool keeps everything). */
+static void push_memory(vmon_delivery *d, vmon_alert_event *ev)
 {
-    if (ev->a.severity < d->min_severity) {
-        vmon_alert_event_free(ev);
-        return;
-    }
-    pthread_mutex_lock(&d->lock);
     if (d->n_alerts >= d->queue_max && d->head) {
-        /* Memory is bounded: the oldest goes, loudly (spool keeps everything). */
         vmon_alert_event *old = d->head;
         d->head = old->next;
         if (!d->head)
@@ -326,6 +450,42 @@ void vmon_delivery_push_alert(vmon_delivery *d, vmon_alert_event *ev)
         d->head = ev;
     d->tail = ev;
     d->n_alerts++;
+}
+
+/* A full spool announces itself (delivery_backlog) and the alert goes to the dead letters. */
+static void push_spool(vmon_delivery *d, vmon_alert_event *ev)
+{
+    char *payload = vmon_alert_to_json_string(&ev->a);
+    int rc = vmon_spool_put(d->spool, ev->a.idempotency_key, payload, strlen(payload));
+    free(payload);
+    if (rc == VMON_OK) {
+        vmon_alert_event_free(ev);
+        return;
+    }
+    d->stats.dropped++;
+    char reason[160];
+    snprintf(reason, sizeof reason, "%s (%llu bytes held, spool_max %llu)",
+             rc == VMON_RETRY ? "spool full" : "spool write failed",
+             (unsigned long long)vmon_spool_bytes(d->spool), (unsigned long long)d->spool_max);
+    dead_letter(d, &ev->a, reason);
+    vmon_alert_event_free(ev);
+    if (!d->backlog && d->on_event) {
+        d->backlog = 1;
+        d->on_event(d->on_event_arg, d->sink->section, "delivery_backlog", reason, 0);
+    }
+}
+
+void vmon_delivery_push_alert(vmon_delivery *d, vmon_alert_event *ev)
+{
+    if (ev->a.severity < d->min_severity) {
+        vmon_alert_event_free(ev);
+        return;
+    }
+    pthread_mutex_lock(&d->lock);
+    if (d->spool)
+        push_spool(d, ev);
+    else
+        push_memory(d, ev);
     d->stats.queued++;
     pthread_cond_signal(&d->wake);
     pthread_mutex_unlock(&d->lock);
@@ -352,11 +512,24 @@ void vmon_delivery_push_samples(vmon_delivery *d, vmon_sample_batch *b)
     pthread_mutex_unlock(&d->lock);
 }
 
+/* Called with the lock held after deliveries: a drained spool clears the backlog alert. */
+static void check_backlog_cleared(vmon_delivery *d)
+{
+    if (!d->backlog || !d->spool ||
+        (double)vmon_spool_bytes(d->spool) > BACKLOG_CLEAR_RATIO * (double)d->spool_max)
+        return;
+    d->backlog = 0;
+    if (d->on_event)
+        d->on_event(d->on_event_arg, d->sink->section, "delivery_backlog", "spool has room again",
+                    1);
+}
+
 void vmon_delivery_stats_get(vmon_delivery *d, vmon_delivery_stats *out)
 {
     pthread_mutex_lock(&d->lock);
+    check_backlog_cleared(d);
     *out = d->stats;
-    out->queued = d->n_alerts;
+    out->queued = pending(d);
     pthread_mutex_unlock(&d->lock);
 }
 
@@ -364,11 +537,11 @@ int vmon_delivery_drain(vmon_delivery *d, int64_t timeout_ms)
 {
     int64_t deadline = vmon_mono_ms() + timeout_ms;
     pthread_mutex_lock(&d->lock);
-    while ((d->head || d->bhead || d->in_call) && !d->finished && vmon_mono_ms() < deadline) {
+    while ((pending(d) || d->bhead || d->in_call) && !d->finished && vmon_mono_ms() < deadline) {
         struct timespec ts = vmon_deadline_from_ms(deadline);
         pthread_cond_timedwait(&d->idle, &d->lock, &ts);
     }
-    int rc = d->head || d->bhead || d->in_call ? -1 : 0;
+    int rc = pending(d) || d->bhead || d->in_call ? -1 : 0;
     pthread_mutex_unlock(&d->lock);
     return rc;
 }
@@ -387,28 +560,28 @@ int vmon_delivery_stop(vmon_delivery *d, int64_t timeout_ms)
     }
     if (!d->finished) {
         vmon_log(VMON_LOGL_WARNING, d->sink->log_source,
-                 "a delivery is still in flight after %lld ms; abandoning it and %zu queued "
-                 "alert(s)",
-                 (long long)timeout_ms, d->n_alerts);
+                 "a delivery is still in flight after %lld ms; abandoning it and %llu queued "
+                 "alert(s)%s",
+                 (long long)timeout_ms, (unsigned long long)pending(d),
+                 d->spool ? " (they stay in the spool)" : "");
         d->detached = 1;
         pthread_mutex_unlock(&d->lock);
         pthread_detach(d->thread);
         return -1;
     }
-    size_t left = d->n_alerts;
+    uint64_t left = pending(d);
     pthread_mutex_unlock(&d->lock);
     pthread_join(d->thread, NULL);
-    if (left)
+    if (left && d->spool)
+        vmon_log(VMON_LOGL_INFO, d->sink->log_source,
+                 "%llu undelivered alert(s) stay in the spool for the next start",
+                 (unsigned long long)left);
+    else if (left)
         vmon_log(VMON_LOGL_WARNING, d->sink->log_source,
-                 "stopped with %zu undelivered alert(s) after %lld ms; they are lost (set "
+                 "stopped with %llu undelivered alert(s) after %lld ms; they are lost (set "
                  "spool to keep them)",
-                 left, (long long)timeout_ms);
-    free_chain(d->head);
-    while (d->bhead) {
-        vmon_sample_batch *b = d->bhead;
-        d->bhead = b->next;
-        vmon_batch_unref(b);
-    }
+                 (unsigned long long)left, (long long)timeout_ms);
+    free_queues(d);
     pthread_mutex_destroy(&d->lock);
     pthread_cond_destroy(&d->wake);
     pthread_cond_destroy(&d->idle);

@@ -22,11 +22,20 @@ typedef struct vmon_delivery_stats {
     int disabled;
 } vmon_delivery_stats;
 
-/** Called (from the delivery thread) when the sink gives up for good, e.g. HTTP 410. */
-typedef void (*vmon_sink_disabled_fn)(void *arg, const char *sink, const char *reason);
+/**
+ * Called when a sink's own state needs an alert for the other sinks:
+ * `sink_disabled` (the receiver said it is gone, e.g. HTTP 410) and
+ * `delivery_backlog` (the spool is full; resolved when it has room again).
+ * May be called from the delivery thread or the thread pushing an alert.
+ */
+typedef void (*vmon_sink_event_fn)(void *arg, const char *sink, const char *alert,
+                                   const char *reason, int resolve);
 
-/** Start the delivery thread of a created sink instance. */
-vmon_delivery *vmon_delivery_start(struct vmon_instance *sink, vmon_sink_disabled_fn on_disable,
+/**
+ * Start the delivery thread of a created sink instance; opens its spool when
+ * the section has `spool =` (alerts left there by an earlier run go first).
+ */
+vmon_delivery *vmon_delivery_start(struct vmon_instance *sink, vmon_sink_event_fn on_event,
                                    void *arg, char *err, size_t errlen);
 /** Queue a notification (ownership passes); honours min_severity. */
 void vmon_delivery_push_alert(vmon_delivery *d, vmon_alert_event *ev);

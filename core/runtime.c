@@ -422,17 +422,19 @@ static void *probe_main(void *arg)
 
 /* ---- building, starting, stopping ---- */
 
-static void on_sink_disabled(void *arg, const char *sink, const char *reason)
+/* A sink's own trouble (disabled, spool full) becomes an alert for the other sinks. */
+static void on_sink_event(void *arg, const char *sink, const char *alert, const char *reason,
+                          int resolve)
 {
     vmon_runtime *rt = arg;
     for (size_t i = 0; i < rt->plan.n_instances; i++)
-        if (strcmp(rt->instances[i]->section, sink) == 0) {
+        if (rt->instances[i] && strcmp(rt->instances[i]->section, sink) == 0) {
             vmon_alert_spec spec = {.struct_size = sizeof spec,
                                     .severity = VMON_SEV_CRITICAL,
-                                    .name = "sink_disabled",
+                                    .name = alert,
                                     .message = reason,
                                     .value = NAN};
-            on_alert(rt, rt->instances[i], &spec, 0);
+            on_alert(rt, rt->instances[i], &spec, resolve);
         }
 }
 
@@ -501,8 +503,7 @@ static int start_deliveries(vmon_runtime *rt, char *err, size_t errlen)
     for (size_t i = 0; i < rt->plan.n_instances; i++) {
         if (rt->plan.instances[i].kind != VMON_KIND_SINK)
             continue;
-        rt->deliveries[i] =
-            vmon_delivery_start(rt->instances[i], on_sink_disabled, rt, err, errlen);
+        rt->deliveries[i] = vmon_delivery_start(rt->instances[i], on_sink_event, rt, err, errlen);
         if (!rt->deliveries[i])
             return -1;
     }
