@@ -30,7 +30,8 @@ static int load_plan(const vmon_daemon_opts *o, vmon_plan *plan)
     return rc;
 }
 
-static vmon_runtime *build(const vmon_daemon_opts *o, int64_t cycles, int *status)
+/* Load, validate and create every instance; nothing runs yet. */
+static vmon_runtime *build(const vmon_daemon_opts *o, int *status)
 {
     vmon_plan plan;
     *status = 2;
@@ -45,30 +46,43 @@ static vmon_runtime *build(const vmon_daemon_opts *o, int64_t cycles, int *statu
         vmon_log(VMON_LOGL_ERROR, "core", "%s", err);
         return NULL;
     }
-    if (vmon_runtime_start(rt, cycles, err, sizeof err) < 0) {
-        vmon_log(VMON_LOGL_ERROR, "core", "%s", err);
-        vmon_runtime_stop(rt);
-        return NULL;
-    }
     *status = 0;
     return rt;
 }
 
-/* Build new, then swap; a bad file or a failing plugin leaves the old running. */
+static int start(vmon_runtime *rt, int64_t cycles)
+{
+    char err[1024] = "";
+    if (vmon_runtime_start(rt, cycles, err, sizeof err) == 0)
+        return 0;
+    vmon_log(VMON_LOGL_ERROR, "core", "%s", err);
+    return -1;
+}
+
+/*
+ * Build new, then swap; a bad file or a failing plugin leaves the old
+ * running. Firing alerts of unchanged rules carry over to the new pipelines.
+ */
 static vmon_runtime *reload(const vmon_daemon_opts *o, vmon_runtime *old)
 {
     vmon_log(VMON_LOGL_INFO, "core", "SIGHUP: reloading %s", o->config_path);
     int old_level = vmon_log_get_level();
     int status;
-    vmon_runtime *fresh = build(o, 0, &status);
+    vmon_runtime *fresh = build(o, &status);
     if (!fresh) {
         vmon_log_set_level(old_level);
         vmon_log(VMON_LOGL_ERROR, "core",
-                 "reload failed; the previous configuration keeps "
-                 "running");
+                 "reload failed; the previous configuration keeps running");
         return old;
     }
+    vmon_runtime_quiesce(old);
+    vmon_runtime_adopt(fresh, old);
     vmon_runtime_stop(old);
+    if (start(fresh, 0) < 0) {
+        /* Threads could not start: nothing sensible is left to run. */
+        vmon_runtime_stop(fresh);
+        return NULL;
+    }
     vmon_runtime_count_reload();
     vmon_log(VMON_LOGL_INFO, "core", "reload done");
     return fresh;
@@ -90,9 +104,13 @@ int vmon_daemon_run(const vmon_daemon_opts *o)
     sigset_t set;
     block_signals(&set);
     int status;
-    vmon_runtime *rt = build(o, o->cycles, &status);
+    vmon_runtime *rt = build(o, &status);
     if (!rt)
         return status;
+    if (start(rt, o->cycles) < 0) {
+        vmon_runtime_stop(rt);
+        return 1;
+    }
     if (o->cycles > 0) {
         vmon_runtime_finish_cycles(rt);
         vmon_runtime_stop(rt);
@@ -106,6 +124,8 @@ int vmon_daemon_run(const vmon_daemon_opts *o)
             continue;
         if (sig == SIGHUP) {
             rt = reload(o, rt);
+            if (!rt)
+                return 1;
             continue;
         }
         vmon_log(VMON_LOGL_INFO, "core", "signal %d: stopping", sig);

@@ -273,10 +273,43 @@ void vmon_rule_tick(vmon_rule_state *rs, int64_t now_ms, vmon_notify_fn notify, 
     }
 }
 
+static int same_kvs(const vmon_kv *a, size_t na, const vmon_kv *b, size_t nb)
+{
+    if (na != nb)
+        return 0;
+    for (size_t i = 0; i < na; i++)
+        if (strcmp(a[i].name, b[i].name) != 0 || strcmp(a[i].value, b[i].value) != 0)
+            return 0;
+    return 1;
+}
+
+int vmon_rule_same_condition(const vmon_plan_rule *a, const vmon_plan_rule *b)
+{
+    return strcmp(a->name, b->name) == 0 && strcmp(a->metric, b->metric) == 0 &&
+           same_kvs(a->match, a->n_match, b->match, b->n_match) &&
+           same_kvs(a->labels, a->n_labels, b->labels, b->n_labels) &&
+           a->has_above == b->has_above && a->has_below == b->has_below &&
+           (!a->has_above || a->above == b->above) && (!a->has_below || a->below == b->below) &&
+           a->for_count == b->for_count && a->hysteresis == b->hysteresis &&
+           a->absent_ms == b->absent_ms && a->severity == b->severity;
+}
+
+void vmon_rule_adopt(vmon_rule_state *to, vmon_rule_state *from)
+{
+    vmon_rule_free(to);
+    to->series = from->series;
+    to->n_series = from->n_series;
+    to->cap_series = from->cap_series;
+    to->started_ms = from->started_ms;
+    from->series = NULL;
+    from->n_series = from->cap_series = 0;
+}
+
 void vmon_rule_free(vmon_rule_state *rs)
 {
     for (size_t i = 0; i < rs->n_series; i++)
         free_series(&rs->series[i]);
     free(rs->series);
-    memset(rs, 0, sizeof *rs);
+    rs->series = NULL;
+    rs->n_series = rs->cap_series = 0;
 }

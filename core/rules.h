@@ -29,6 +29,10 @@ void vmon_rule_observe(vmon_rule_state *rs, const vmon_sample *s, int64_t now_ms
                        vmon_notify_fn notify, void *arg);
 /** Time-driven checks: `repeat` and `absent`. */
 void vmon_rule_tick(vmon_rule_state *rs, int64_t now_ms, vmon_notify_fn notify, void *arg);
+/** Same condition (metric, match, thresholds, for, hysteresis, absent)? */
+int vmon_rule_same_condition(const vmon_plan_rule *a, const vmon_plan_rule *b);
+/** Take over `from`'s series (firing alerts, counters); `from` is left empty. */
+void vmon_rule_adopt(vmon_rule_state *to, vmon_rule_state *from);
 void vmon_rule_free(vmon_rule_state *rs);
 
 #endif

@@ -653,12 +653,42 @@ static void free_runtime(vmon_runtime *rt)
     free(rt);
 }
 
+void vmon_runtime_quiesce(vmon_runtime *rt)
+{
+    stop_probes(rt);
+    stop_rules(rt);
+}
+
+static rt_pipeline *find_pipeline(vmon_runtime *rt, const char *name)
+{
+    for (size_t p = 0; p < rt->plan.n_pipelines; p++)
+        if (strcmp(rt->pipelines[p].plan->name, name) == 0)
+            return &rt->pipelines[p];
+    return NULL;
+}
+
+void vmon_runtime_adopt(vmon_runtime *to, vmon_runtime *from)
+{
+    for (size_t p = 0; p < to->plan.n_pipelines; p++) {
+        rt_pipeline *np = &to->pipelines[p], *op = find_pipeline(from, np->plan->name);
+        for (size_t r = 0; op && r < np->plan->n_rules; r++)
+            for (size_t q = 0; q < op->plan->n_rules; q++)
+                if (vmon_rule_same_condition(np->rules[r].rule, op->rules[q].rule))
+                    vmon_rule_adopt(&np->rules[r], &op->rules[q]);
+    }
+    /* Plugin alerts are keyed by fingerprint (name + labels), which survives a reload. */
+    free(to->active);
+    to->active = from->active;
+    to->n_active = from->n_active;
+    from->active = NULL;
+    from->n_active = 0;
+}
+
 void vmon_runtime_stop(vmon_runtime *rt)
 {
     if (!rt)
         return;
-    stop_probes(rt);
-    stop_rules(rt);
+    vmon_runtime_quiesce(rt);
     stop_deliveries(rt);
     /* Sinks first (they may still hold target handles of nobody), then the rest. */
     for (int pass = 0; pass < 2; pass++)

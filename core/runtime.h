@@ -24,6 +24,15 @@ vmon_runtime *vmon_runtime_new(vmon_plan *plan, char *err, size_t errlen);
 int vmon_runtime_start(vmon_runtime *rt, int64_t cycles, char *err, size_t errlen);
 /** With cycles: wait for the probes to finish and the readings to reach the sinks. */
 void vmon_runtime_finish_cycles(vmon_runtime *rt);
+/** Stop probes and rules (sinks keep delivering what is queued). */
+void vmon_runtime_quiesce(vmon_runtime *rt);
+/**
+ * Across a reload: `to` (created, not started) takes over the state of
+ * `from` (quiesced) for rules whose condition did not change and for
+ * plugin-raised alerts still firing, so a reload neither re-fires nor
+ * forgets an alert.
+ */
+void vmon_runtime_adopt(vmon_runtime *to, vmon_runtime *from);
 /** Stop everything (bounded by the plan's shutdown_timeout) and free. */
 void vmon_runtime_stop(vmon_runtime *rt);
 const vmon_plan *vmon_runtime_plan(const vmon_runtime *rt);

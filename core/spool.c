@@ -34,6 +34,9 @@
 #define SPOOL_BUSY_TIMEOUT_MS 5000
 
 enum spool_stmt {
+    ST_BEGIN,
+    ST_COMMIT,
+    ST_ROLLBACK,
     ST_INSERT,
     ST_PEEK,
     ST_DELETE,
@@ -42,6 +45,9 @@ enum spool_stmt {
 };
 
 static const char *const stmt_sql[] = {
+    [ST_BEGIN] = "BEGIN IMMEDIATE",
+    [ST_COMMIT] = "COMMIT",
+    [ST_ROLLBACK] = "ROLLBACK",
     [ST_INSERT] = "INSERT INTO queue(sink, key, payload, len, attempts) VALUES (?1, ?2, ?3, ?4, 0) "
                   "ON CONFLICT(sink, key) DO NOTHING",
     [ST_PEEK] = "SELECT id, key, payload, len, attempts FROM queue WHERE sink = ?1 "
@@ -230,22 +236,69 @@ size_t vmon_spool_peek(vmon_spool *sp, vmon_spool_item *items, size_t max)
     return n;
 }
 
-int vmon_spool_ack(vmon_spool *sp, int64_t id)
+/* Delete one row; `len` gets its payload size (0 if it was not there). */
+static int delete_row(vmon_spool *sp, int64_t id, uint64_t *len)
 {
-    if (!sp)
-        return VMON_EINVAL;
     sqlite3_stmt *st = sp->st[ST_DELETE];
     sqlite3_bind_int64(st, 1, id);
     sqlite3_bind_text(st, 2, sp->sink, -1, SQLITE_STATIC);
     int rc = sqlite3_step(st);
+    *len = 0;
     if (rc == SQLITE_ROW) {
-        uint64_t len = (uint64_t)sqlite3_column_int64(st, 0);
-        sp->count -= sp->count ? 1 : 0;
-        sp->bytes -= len <= sp->bytes ? len : sp->bytes;
-        rc = sqlite3_step(st); /* runs the statement to completion: commits */
+        *len = (uint64_t)sqlite3_column_int64(st, 0) + 1; /* +1: "a row went" */
+        rc = sqlite3_step(st);                            /* runs the statement to completion */
     }
     sqlite3_reset(st);
+    return rc;
+}
+
+static void forget(vmon_spool *sp, uint64_t len_plus_one)
+{
+    if (!len_plus_one)
+        return;
+    uint64_t len = len_plus_one - 1;
+    sp->count -= sp->count ? 1 : 0;
+    sp->bytes -= len <= sp->bytes ? len : sp->bytes;
+}
+
+int vmon_spool_ack(vmon_spool *sp, int64_t id)
+{
+    if (!sp)
+        return VMON_EINVAL;
+    uint64_t len;
+    int rc = delete_row(sp, id, &len);
+    if (rc == SQLITE_DONE)
+        forget(sp, len);
     return rc == SQLITE_DONE ? VMON_OK : status_of(rc);
+}
+
+static int run(vmon_spool *sp, enum spool_stmt which)
+{
+    int rc = sqlite3_step(sp->st[which]);
+    sqlite3_reset(sp->st[which]);
+    return rc;
+}
+
+int vmon_spool_ack_many(vmon_spool *sp, const int64_t *ids, size_t n)
+{
+    if (!sp || (n && !ids))
+        return VMON_EINVAL;
+    if (n <= 1)
+        return n ? vmon_spool_ack(sp, ids[0]) : VMON_OK;
+    int rc = run(sp, ST_BEGIN);
+    uint64_t lens[n];
+    size_t done = 0;
+    for (; rc == SQLITE_DONE && done < n; done++)
+        rc = delete_row(sp, ids[done], &lens[done]);
+    if (rc == SQLITE_DONE)
+        rc = run(sp, ST_COMMIT);
+    if (rc != SQLITE_DONE) {
+        run(sp, ST_ROLLBACK);
+        return status_of(rc);
+    }
+    for (size_t i = 0; i < n; i++)
+        forget(sp, lens[i]);
+    return VMON_OK;
 }
 
 int vmon_spool_bump_attempts(vmon_spool *sp, int64_t id)

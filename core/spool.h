@@ -35,6 +35,11 @@ int vmon_spool_put(vmon_spool *sp, const char *key, const char *payload, size_t 
 size_t vmon_spool_peek(vmon_spool *sp, vmon_spool_item *items, size_t max);
 /** Remove a delivered (or dead-lettered) item. */
 int vmon_spool_ack(vmon_spool *sp, int64_t id);
+/**
+ * Remove `n` items in one transaction: one fsync for a whole delivered batch
+ * instead of one per item. All or none are removed.
+ */
+int vmon_spool_ack_many(vmon_spool *sp, const int64_t *ids, size_t n);
 /** Record one more failed attempt on an item. */
 int vmon_spool_bump_attempts(vmon_spool *sp, int64_t id);
 /** Items and payload bytes held. */

@@ -109,6 +109,33 @@ kill -TERM "$VPID"; wait "$VPID"; rc=$?
 ms=$(( ($(date +%s%N) - start) / 1000000 ))
 check "SIGTERM stops cleanly (rc=$rc) in bounded time (${ms} ms)" '[ $rc -eq 0 ] && [ $ms -lt 3000 ] && grep -q "stopped" "$WORK/live.log"'
 
+# 4b. A firing alert of an unchanged rule is neither re-sent nor forgotten across a reload.
+cat >"$WORK/keep.ini" <<INI
+[probe:c]
+plugin = counter
+interval = 100ms
+[rule:counted]
+metric = fixture.count_total
+above = 0
+[sink:rec]
+plugin = record
+path = keep.txt
+samples = false
+[pipeline:p]
+probes = c
+rules = counted
+sinks = rec
+INI
+"$VMOND" --plugin-dir "$WORK/plugins" -c "$WORK/keep.ini" 2>"$WORK/keep.log" &
+KPID=$!; PIDS+=("$KPID")
+wait_for "$WORK/keep.txt" "alert counted firing" 5
+sed -i 's/interval = 100ms/interval = 150ms/' "$WORK/keep.ini"
+kill -HUP "$KPID"
+wait_for "$WORK/keep.log" "reload done" 5
+sleep 0.5
+kill -TERM "$KPID"; wait "$KPID"
+check "a reload keeps a firing alert firing without re-sending it" '[ "$(grep -c "alert counted firing" "$WORK/keep.txt")" -eq 1 ]'
+
 # 5. --describe, --list-plugins, --version, --test-alert.
 out=$("$VMOND" --describe system)
 check "--describe shows the plugin's options with defaults" 'grep -q "proc_root .*default /proc" <<<"$out" && grep -q "interval .*default 10s" <<<"$out"'
