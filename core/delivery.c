@@ -186,8 +186,14 @@ static void release_batch(batch *b)
 /* Delivered, or given up on: out of the queue for good. */
 static void drop_batch(vmon_delivery *d, batch *b)
 {
-    for (uint32_t i = 0; d->spool && i < b->n; i++)
-        vmon_spool_ack(d->spool, b->items[i].id);
+    if (d->spool && b->n) {
+        /* One transaction, one fsync for the whole batch. */
+        int64_t *ids = vmon_calloc(b->n, sizeof *ids);
+        for (uint32_t i = 0; i < b->n; i++)
+            ids[i] = b->items[i].id;
+        vmon_spool_ack_many(d->spool, ids, b->n);
+        free(ids);
+    }
     release_batch(b);
 }
 

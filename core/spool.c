@@ -236,27 +236,31 @@ size_t vmon_spool_peek(vmon_spool *sp, vmon_spool_item *items, size_t max)
     return n;
 }
 
-/* Delete one row; `len` gets its payload size (0 if it was not there). */
-static int delete_row(vmon_spool *sp, int64_t id, uint64_t *len)
+/* A removed row's share of the totals; `len` < 0: the row was not there. */
+typedef struct removed {
+    int64_t len;
+} removed;
+
+static int delete_row(vmon_spool *sp, int64_t id, removed *out)
 {
     sqlite3_stmt *st = sp->st[ST_DELETE];
     sqlite3_bind_int64(st, 1, id);
     sqlite3_bind_text(st, 2, sp->sink, -1, SQLITE_STATIC);
     int rc = sqlite3_step(st);
-    *len = 0;
+    out->len = -1;
     if (rc == SQLITE_ROW) {
-        *len = (uint64_t)sqlite3_column_int64(st, 0) + 1; /* +1: "a row went" */
-        rc = sqlite3_step(st);                            /* runs the statement to completion */
+        out->len = sqlite3_column_int64(st, 0);
+        rc = sqlite3_step(st); /* runs the statement to completion */
     }
     sqlite3_reset(st);
     return rc;
 }
 
-static void forget(vmon_spool *sp, uint64_t len_plus_one)
+static void forget(vmon_spool *sp, removed r)
 {
-    if (!len_plus_one)
+    if (r.len < 0)
         return;
-    uint64_t len = len_plus_one - 1;
+    uint64_t len = (uint64_t)r.len;
     sp->count -= sp->count ? 1 : 0;
     sp->bytes -= len <= sp->bytes ? len : sp->bytes;
 }
@@ -265,10 +269,10 @@ int vmon_spool_ack(vmon_spool *sp, int64_t id)
 {
     if (!sp)
         return VMON_EINVAL;
-    uint64_t len;
-    int rc = delete_row(sp, id, &len);
+    removed r;
+    int rc = delete_row(sp, id, &r);
     if (rc == SQLITE_DONE)
-        forget(sp, len);
+        forget(sp, r);
     return rc == SQLITE_DONE ? VMON_OK : status_of(rc);
 }
 
@@ -285,19 +289,23 @@ int vmon_spool_ack_many(vmon_spool *sp, const int64_t *ids, size_t n)
         return VMON_EINVAL;
     if (n <= 1)
         return n ? vmon_spool_ack(sp, ids[0]) : VMON_OK;
+    removed *rows = malloc(n * sizeof *rows);
+    if (!rows)
+        return VMON_ENOMEM;
     int rc = run(sp, ST_BEGIN);
-    uint64_t lens[n];
     size_t done = 0;
     for (; rc == SQLITE_DONE && done < n; done++)
-        rc = delete_row(sp, ids[done], &lens[done]);
+        rc = delete_row(sp, ids[done], &rows[done]);
     if (rc == SQLITE_DONE)
         rc = run(sp, ST_COMMIT);
     if (rc != SQLITE_DONE) {
         run(sp, ST_ROLLBACK);
+        free(rows);
         return status_of(rc);
     }
     for (size_t i = 0; i < n; i++)
-        forget(sp, lens[i]);
+        forget(sp, rows[i]);
+    free(rows);
     return VMON_OK;
 }
 

@@ -72,9 +72,9 @@ static void test_lines_carry_all_fields(void **state)
     assert_int_equal(vmon_deadletter_write_at(f->path, "hook", "HTTP 400: bad label",
                                               "{\"rule\":\"p95\",\"value\":1.5}", 1763701200123),
                      VMON_OK);
-    assert_int_equal(vmon_deadletter_write(f->path, "hook", "retry limit", "{\n  \"rule\": \"x\"\n}"),
-                     VMON_OK);
-    json_object *l[4];
+    assert_int_equal(
+        vmon_deadletter_write(f->path, "hook", "retry limit", "{\n  \"rule\": \"x\"\n}"), VMON_OK);
+    json_object *l[4] = {0};
     assert_int_equal(read_lines(f->path, l, 4), 2);
     assert_string_equal(field(l[0], "sink"), "hook");
     assert_string_equal(field(l[0], "reason"), "HTTP 400: bad label");
@@ -98,7 +98,7 @@ static void test_non_json_payload_kept_verbatim(void **state)
     assert_int_equal(vmon_deadletter_write(f->path, "syslog", "gone", raw), VMON_OK);
     assert_int_equal(vmon_deadletter_write(f->path, "syslog", "gone", "{\"a\":1} trailing"),
                      VMON_OK);
-    json_object *l[3];
+    json_object *l[3] = {0};
     assert_int_equal(read_lines(f->path, l, 3), 2);
     assert_string_equal(field(l[0], "alert"), raw);
     assert_string_equal(field(l[1], "alert"), "{\"a\":1} trailing");

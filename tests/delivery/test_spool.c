@@ -214,6 +214,33 @@ static void test_file_private_and_binary_safe(void **state)
     assert_int_equal(st.st_mode & 0777, 0600);
 }
 
+static void test_ack_many_in_one_transaction(void **state)
+{
+    vmon_spool *sp = open_ok(*state, "hook", 0);
+    char key[8];
+    for (int i = 0; i < 5; i++) {
+        snprintf(key, sizeof key, "k%d", i);
+        put_str(sp, key, "12345", VMON_OK);
+    }
+    vmon_spool_item it[5];
+    assert_int_equal(vmon_spool_peek(sp, it, 5), 5);
+    int64_t ids[4] = {it[0].id, it[1].id, it[3].id, 999999}; /* an unknown id is no error */
+    assert_int_equal(vmon_spool_ack_many(sp, ids, 4), VMON_OK);
+    for (int i = 0; i < 5; i++)
+        vmon_spool_item_clear(&it[i]);
+    assert_int_equal(vmon_spool_count(sp), 2);
+    assert_int_equal(vmon_spool_bytes(sp), 10);
+    vmon_spool_close(sp);
+    sp = open_ok(*state, "hook", 0);
+    assert_int_equal(vmon_spool_peek(sp, it, 5), 2);
+    assert_string_equal(it[0].key, "k2");
+    assert_string_equal(it[1].key, "k4");
+    vmon_spool_item_clear(&it[0]);
+    vmon_spool_item_clear(&it[1]);
+    assert_int_equal(vmon_spool_ack_many(sp, NULL, 0), VMON_OK);
+    vmon_spool_close(sp);
+}
+
 static void test_open_error_names_path(void **state)
 {
     (void)state;
@@ -235,6 +262,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_duplicate_key_is_one_item, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sinks_share_a_file_apart, setup, teardown),
         cmocka_unit_test_setup_teardown(test_file_private_and_binary_safe, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ack_many_in_one_transaction, setup, teardown),
         cmocka_unit_test(test_open_error_names_path),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

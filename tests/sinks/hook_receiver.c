@@ -1,13 +1,15 @@
 #include "hook_receiver.h"
 
+#include <arpa/inet.h>
 #include <microhttpd.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#define HOOK_BODY_MAX (4 * 1024 * 1024)
+#define HOOK_BODY_MAX ((size_t)4 * 1024 * 1024)
 
 struct hook_receiver {
     struct MHD_Daemon *d;
@@ -85,8 +87,8 @@ static enum MHD_Result respond(hook_receiver *r, struct MHD_Connection *c, const
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_size, void **con_cls)
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_size, void **con_cls)
 {
     (void)method, (void)version;
     hook_receiver *r = cls;
@@ -123,16 +125,20 @@ static void on_done(void *cls, struct MHD_Connection *c, void **con_cls,
 
 hook_receiver *hook_start(void)
 {
+    return hook_start_port(0);
+}
+
+hook_receiver *hook_start_port(int port)
+{
     hook_receiver *r = calloc(1, sizeof *r);
     pthread_mutex_init(&r->mu, NULL);
     r->rng = 1;
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = 0};
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
     sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    r->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
-                                MHD_USE_ERROR_LOG,
-                            0, NULL, NULL, on_request, r, MHD_OPTION_SOCK_ADDR, &sa,
-                            MHD_OPTION_NOTIFY_COMPLETED, on_done, r,
-                            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10, MHD_OPTION_END);
+    r->d = MHD_start_daemon(
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_ERROR_LOG, 0,
+        NULL, NULL, on_request, r, MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_NOTIFY_COMPLETED, on_done,
+        r, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10, MHD_OPTION_END);
     if (!r->d) {
         free(r);
         return NULL;
@@ -169,9 +175,9 @@ int hook_get(hook_receiver *r, size_t i, hook_request *out)
     int ok = i < r->n;
     if (ok) {
         hook_request *q = &r->reqs[i];
-        *out = (hook_request){q->status,         strdup(q->key),  strdup(q->auth),
-                              strdup(q->extra),  strdup(q->content_type),
-                              strdup(q->path),   strdup(q->body)};
+        *out = (hook_request){q->status,        strdup(q->key),          strdup(q->auth),
+                              strdup(q->extra), strdup(q->content_type), strdup(q->path),
+                              strdup(q->body)};
     }
     pthread_mutex_unlock(&r->mu);
     return ok ? 0 : -1;

@@ -11,25 +11,27 @@
 typedef struct hook_receiver hook_receiver;
 
 typedef struct hook_behaviour {
-    int status;          /* answer this (default 200) */
-    const char *body;    /* response body (default "ok") */
-    int retry_after_s;   /* > 0: send Retry-After with that many seconds */
-    int hang_ms;         /* > 0: wait this long before answering */
-    int fail_percent;    /* this share of requests (pseudo-random, seeded) gets 503 */
+    int status;        /* answer this (default 200) */
+    const char *body;  /* response body (default "ok") */
+    int retry_after_s; /* > 0: send Retry-After with that many seconds */
+    int hang_ms;       /* > 0: wait this long before answering */
+    int fail_percent;  /* this share of requests (pseudo-random, seeded) gets 503 */
     unsigned seed;
 } hook_behaviour;
 
 typedef struct hook_request {
-    int status;          /* what the receiver answered */
-    char *key;           /* Idempotency-Key as received ("" if none) */
-    char *auth;          /* Authorization as received ("" if none) */
-    char *extra;         /* X-Test header as received ("" if none) */
+    int status;  /* what the receiver answered */
+    char *key;   /* Idempotency-Key as received ("" if none) */
+    char *auth;  /* Authorization as received ("" if none) */
+    char *extra; /* X-Test header as received ("" if none) */
     char *content_type;
     char *path;
     char *body;
 } hook_request;
 
 hook_receiver *hook_start(void);
+/** Same on a given port (0: any free one); NULL if it cannot bind. */
+hook_receiver *hook_start_port(int port);
 int hook_port(const hook_receiver *r);
 void hook_set(hook_receiver *r, const hook_behaviour *b);
 /** Requests received so far (all statuses). */

@@ -30,8 +30,10 @@ static int setup(void **state)
 {
     fx *f = calloc(1, sizeof *f);
     f->rx = hook_start();
-    if (!f->rx)
+    if (!f->rx) {
+        free(f);
         return -1;
+    }
     snprintf(f->url, sizeof f->url, "http://127.0.0.1:%d/hook", hook_port(f->rx));
     *state = f;
     return 0;
@@ -104,11 +106,16 @@ static void test_status_classes(void **state)
         int status, retry_after_s, want, disable;
         int64_t want_ra_ms;
     } cases[] = {
-        {200, 0, VMON_OK, 0, 0},       {204, 0, VMON_OK, 0, 0},
-        {408, 0, VMON_RETRY, 0, 0},    {429, 7, VMON_RETRY, 0, 7000},
-        {500, 0, VMON_RETRY, 0, 0},    {503, 2, VMON_RETRY, 0, 2000},
-        {400, 0, VMON_ERROR, 0, 0},    {404, 0, VMON_ERROR, 0, 0},
-        {410, 0, VMON_ERROR, 1, 0},    {302, 0, VMON_ERROR, 0, 0},
+        {200, 0, VMON_OK, 0, 0},
+        {204, 0, VMON_OK, 0, 0},
+        {408, 0, VMON_RETRY, 0, 0},
+        {429, 7, VMON_RETRY, 0, 7000},
+        {500, 0, VMON_RETRY, 0, 0},
+        {503, 2, VMON_RETRY, 0, 2000},
+        {400, 0, VMON_ERROR, 0, 0},
+        {404, 0, VMON_ERROR, 0, 0},
+        {410, 0, VMON_ERROR, 1, 0},
+        {302, 0, VMON_ERROR, 0, 0},
         {429, 99999, VMON_RETRY, 0, 3600000},
     };
     test_alert t;

@@ -24,10 +24,9 @@ static const char *const format_values[] = {"rfc3164", "rfc5424", NULL};
 static const char *const transport_values[] = {"unix", "udp", "tcp", NULL};
 /* In code order (RFC 5424 table 1), so the enum index is the facility code. */
 static const char *const facility_values[] = {
-    "kern",   "user",   "mail",   "daemon", "auth",   "syslog", "lpr",    "news",
-    "uucp",   "cron",   "authpriv", "ftp",  "ntp",    "audit",  "alert",  "clock",
-    "local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7",
-    NULL};
+    "kern",   "user",     "mail",   "daemon", "auth",   "syslog", "lpr",   "news",   "uucp",
+    "cron",   "authpriv", "ftp",    "ntp",    "audit",  "alert",  "clock", "local0", "local1",
+    "local2", "local3",   "local4", "local5", "local6", "local7", NULL};
 
 static const vmon_option syslog_options[] = {
     {"mode", VMON_OPT_ENUM, 0, "local", 0, 0, mode_values,
@@ -44,8 +43,7 @@ static const vmon_option syslog_options[] = {
      "syslog facility: kern, user, daemon, ..., local0..local7"},
     {"app_name", VMON_OPT_STRING, 0, "vmond", 0, 0, NULL,
      "APP-NAME (RFC 5424) or TAG (RFC 3164); the ident receivers filter on"},
-    {"hostname", VMON_OPT_STRING, 0, NULL, 0, 0, NULL,
-     "HOSTNAME field; default this host's name"},
+    {"hostname", VMON_OPT_STRING, 0, NULL, 0, 0, NULL, "HOSTNAME field; default this host's name"},
     {"msgid", VMON_OPT_STRING, 0, "alert", 0, 0, NULL, "RFC 5424 MSGID (at most 32 characters)"},
     {"sd_id", VMON_OPT_STRING, 0, "vmon@32473", 0, 0, NULL,
      "SD-ID of the labels element; 32473 is the documentation PEN, use your own"},
@@ -81,7 +79,7 @@ static void setup_format(syslog_sink *s, int mode)
 {
     const vmon_host *h = s->host;
     int fmt = h->cfg_isset(s->inst, "format") ? (int)h->cfg_int(s->inst, "format")
-                                                : (mode == MODE_LOCAL ? SL_RFC3164 : SL_RFC5424);
+                                              : (mode == MODE_LOCAL ? SL_RFC3164 : SL_RFC5424);
     s->fmt.format = fmt;
     s->fmt.facility = (int)h->cfg_int(s->inst, "facility");
     s->fmt.with_hostname = mode == MODE_REMOTE;
@@ -172,4 +170,5 @@ static const vmon_sink_ops syslog_ops = {
 VMON_PLUGIN_DEFINE(.kind = VMON_KIND_SINK, .name = "syslog", .version = "0.1.0",
                    .description = "alerts to syslog: local socket (RFC 3164/5424) or a remote "
                                   "collector over udp, tcp (octet counting) or unix",
-                   .options = syslog_options, .create = syslog_create, .destroy = syslog_destroy, .ops = &syslog_ops);
+                   .options = syslog_options, .create = syslog_create, .destroy = syslog_destroy,
+                   .ops = &syslog_ops);

@@ -170,8 +170,8 @@ static void put_rfc3339(char *out, size_t cap, size_t *len, int64_t ms)
     struct tm tm;
     gmtime_r(&sec, &tm);
     char ts[80];
-    snprintf(ts, sizeof ts, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ms % 1000));
+    snprintf(ts, sizeof ts, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ms % 1000));
     put_str(out, cap, len, ts);
 }
 
@@ -184,8 +184,8 @@ static void put_bsd_time(char *out, size_t cap, size_t *len, int64_t ms)
     struct tm tm;
     localtime_r(&sec, &tm);
     char ts[32];
-    snprintf(ts, sizeof ts, "%s %2d %02d:%02d:%02d", months[tm.tm_mon % 12], tm.tm_mday,
-             tm.tm_hour, tm.tm_min, tm.tm_sec);
+    snprintf(ts, sizeof ts, "%s %2d %02d:%02d:%02d", months[tm.tm_mon % 12], tm.tm_mday, tm.tm_hour,
+             tm.tm_min, tm.tm_sec);
     put_str(out, cap, len, ts);
 }
 
@@ -253,8 +253,7 @@ static void put_meta_element(char *out, size_t cap, size_t *len, const sl_format
     put_str(out, cap, len, "[");
     sl_put_sd_name(out, cap, len, id);
     const char *names[] = {"state", "severity", "fingerprint", "key"};
-    const char *vals[] = {state_name(a), sev_name(a->severity), a->fingerprint,
-                          a->idempotency_key};
+    const char *vals[] = {state_name(a), sev_name(a->severity), a->fingerprint, a->idempotency_key};
     for (size_t i = 0; i < 4; i++) {
         if (!vals[i] || !*vals[i])
             continue;

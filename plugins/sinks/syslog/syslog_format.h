@@ -21,15 +21,15 @@ enum {
 };
 
 typedef struct sl_format_cfg {
-    int format;            /* SL_RFC3164 or SL_RFC5424 */
-    int facility;          /* 0..23 */
-    int with_hostname;     /* RFC 3164 only: local sockets take no HOSTNAME, like glibc */
-    const char *hostname;  /* NULL or empty: NILVALUE */
-    const char *app_name;  /* RFC 5424 APP-NAME, RFC 3164 TAG */
-    const char *msgid;     /* RFC 5424 only; NULL: NILVALUE */
-    const char *sd_id;     /* SD-ID of the labels element, e.g. vmon@32473 */
-    long procid;           /* <= 0: NILVALUE */
-    size_t max_record;     /* whole record in bytes, framing excluded */
+    int format;           /* SL_RFC3164 or SL_RFC5424 */
+    int facility;         /* 0..23 */
+    int with_hostname;    /* RFC 3164 only: local sockets take no HOSTNAME, like glibc */
+    const char *hostname; /* NULL or empty: NILVALUE */
+    const char *app_name; /* RFC 5424 APP-NAME, RFC 3164 TAG */
+    const char *msgid;    /* RFC 5424 only; NULL: NILVALUE */
+    const char *sd_id;    /* SD-ID of the labels element, e.g. vmon@32473 */
+    long procid;          /* <= 0: NILVALUE */
+    size_t max_record;    /* whole record in bytes, framing excluded */
 } sl_format_cfg;
 
 /** critical -> crit, warning -> warning, info -> info; any resolved alert -> notice. */

@@ -15,11 +15,11 @@
 enum { SL_TR_UNIX = 0, SL_TR_UDP = 1, SL_TR_TCP = 2 };
 
 typedef struct sl_transport {
-    int kind;                /* SL_TR_* */
-    int fd;                  /* -1 when not connected */
-    int stream;              /* connected socket is a byte stream: frame records */
-    char path[108];          /* SL_TR_UNIX */
-    char host[256];          /* SL_TR_UDP / SL_TR_TCP */
+    int kind;       /* SL_TR_* */
+    int fd;         /* -1 when not connected */
+    int stream;     /* connected socket is a byte stream: frame records */
+    char path[108]; /* SL_TR_UNIX */
+    char host[256]; /* SL_TR_UDP / SL_TR_TCP */
     char port[8];
     int connect_timeout_ms;
     int send_timeout_ms;

@@ -275,5 +275,5 @@ static const vmon_sink_ops webhook_ops = {
 
 VMON_PLUGIN_DEFINE(.kind = VMON_KIND_SINK, .name = "webhook", .version = "0.1.0",
                    .description = "alerts as HTTP POST: vmon JSON, Alertmanager API v2 or Slack",
-                   .options = webhook_options, .create = webhook_create,
-                   .destroy = webhook_destroy, .ops = &webhook_ops);
+                   .options = webhook_options, .create = webhook_create, .destroy = webhook_destroy,
+                   .ops = &webhook_ops);

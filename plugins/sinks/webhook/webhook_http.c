@@ -80,7 +80,18 @@ static struct curl_slist *with_key(struct curl_slist *fixed, const char *key, ch
     /* A stack node appended to the fixed list for this one request, so no
      * allocation and nothing to free; RFC 8941 sf-string, as the IETF draft
      * on Idempotency-Key asks. */
-    snprintf(line, cap, "Idempotency-Key: \"%s\"", key);
+    size_t len = (size_t)snprintf(line, cap, "Idempotency-Key: \"");
+    /* sf-string: printable ASCII with `"` and `\` escaped; nothing else may
+     * reach a header line. */
+    for (; *key && len + 4 < cap; key++) {
+        if (*key < 0x20 || *key > 0x7e)
+            continue;
+        if (*key == '"' || *key == '\\')
+            line[len++] = '\\';
+        line[len++] = *key;
+    }
+    line[len++] = '"';
+    line[len] = '\0';
     node->data = line;
     node->next = NULL;
     if (!fixed)

@@ -31,9 +31,9 @@ typedef struct wh_http {
 
 typedef struct wh_response {
     CURLcode curl_rc;
-    long status;             /* 0 when no response */
-    int64_t retry_after_ms;  /* from Retry-After, clamped; 0 when absent */
-    const char *body;        /* the kept start of the response body */
+    long status;            /* 0 when no response */
+    int64_t retry_after_ms; /* from Retry-After, clamped; 0 when absent */
+    const char *body;       /* the kept start of the response body */
 } wh_response;
 
 /** Set up the handle. `headers` are "Name: value" lines (the token's included). */

@@ -24,8 +24,8 @@ void wh_label_name(const char *in, char *out, size_t cap)
         out[o++] = '_';
     for (size_t i = 0; in && in[i] && o + 1 < cap; i++) {
         char c = in[i];
-        int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                 c == '_';
+        int ok =
+            (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
         out[o++] = ok ? c : '_';
     }
     out[o] = '\0';
@@ -106,7 +106,7 @@ static void add_time(json_object *o, const char *key, int64_t ms)
 static int64_t am_ends_at(const wh_payload_cfg *cfg, const vmon_alert *a, int64_t now_ms)
 {
     int64_t end = a->state == VMON_ALERT_RESOLVED ? (a->ends_at_ms ? a->ends_at_ms : now_ms)
-                                                   : now_ms + cfg->firing_ttl_ms;
+                                                  : now_ms + cfg->firing_ttl_ms;
     return end < a->starts_at_ms ? a->starts_at_ms : end;
 }
 
@@ -129,8 +129,7 @@ void wh_alert_text(const vmon_alert *a, char *out, size_t cap)
         snprintf(num, sizeof num, " (value %.6g, threshold %.6g)", a->value, a->threshold);
     else if (!isnan(a->value))
         snprintf(num, sizeof num, " (value %.6g)", a->value);
-    snprintf(out, cap, "[%s] %s %s: %s%s",
-             a->state == VMON_ALERT_RESOLVED ? "RESOLVED" : "FIRING",
+    snprintf(out, cap, "[%s] %s %s: %s%s", a->state == VMON_ALERT_RESOLVED ? "RESOLVED" : "FIRING",
              vmon_severity_name(a->severity), a->rule ? a->rule : "alert",
              a->message ? a->message : "", num);
 }
@@ -169,14 +168,13 @@ static json_object *build_json(const wh_payload_cfg *cfg, const vmon_alert *aler
     return arr;
 }
 
-char *wh_build_body(const wh_payload_cfg *cfg, const vmon_alert *alerts, uint32_t n,
-                    int64_t now_ms)
+char *wh_build_body(const wh_payload_cfg *cfg, const vmon_alert *alerts, uint32_t n, int64_t now_ms)
 {
     json_object *o = build_json(cfg, alerts, n, now_ms);
     if (!o)
         return NULL;
-    const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-                                                          JSON_C_TO_STRING_NOSLASHESCAPE);
+    const char *s =
+        json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
     char *body = s ? strdup(s) : NULL;
     json_object_put(o);
     return body;
