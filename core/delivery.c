@@ -43,7 +43,17 @@ struct vmon_delivery {
     vmon_sink_event_fn on_event;
     void *on_event_arg;
     unsigned int rand_state;
+    int64_t resend_ms;
+    struct firing *firing; /* alerts delivered as firing and not yet resolved */
+    size_t n_firing;
 };
+
+/* A firing alert this sink has delivered, for `resend`. */
+typedef struct firing {
+    vmon_alert_event *ev;
+    int64_t sent_ms; /* monotonic */
+    uint32_t resends;
+} firing;
 
 /* One delivery attempt's alerts, from memory or from the spool. */
 typedef struct batch {
@@ -74,6 +84,7 @@ static void read_settings(vmon_delivery *d)
     d->retry_cap_ms = vmon_instance_value(s, "retry_cap")->i;
     d->retry_limit = vmon_instance_value(s, "retry_limit")->i;
     d->spool_max = (uint64_t)vmon_instance_value(s, "spool_max")->i;
+    d->resend_ms = vmon_instance_value(s, "resend")->i;
     const vmon_value *dl = vmon_instance_value(s, "dead_letter");
     d->dead_letter = dl ? dl->text : NULL;
 }
@@ -251,10 +262,42 @@ static void disable_sink(vmon_delivery *d, const char *reason)
         d->on_event(d->on_event_arg, d->sink->section, "sink_disabled", reason, 0);
 }
 
+static firing *find_firing(vmon_delivery *d, const char *fingerprint)
+{
+    for (size_t i = 0; i < d->n_firing; i++)
+        if (strcmp(d->firing[i].ev->a.fingerprint, fingerprint) == 0)
+            return &d->firing[i];
+    return NULL;
+}
+
+/* What was delivered decides what `resend` repeats: firing in, resolved out. */
+static void track_firing(vmon_delivery *d, const vmon_alert *a)
+{
+    firing *f = find_firing(d, a->fingerprint);
+    if (a->state == VMON_ALERT_RESOLVED) {
+        if (f) {
+            vmon_alert_event_free(f->ev);
+            *f = d->firing[--d->n_firing];
+        }
+        return;
+    }
+    if (!f) {
+        d->firing = vmon_realloc(d->firing, (d->n_firing + 1) * sizeof *d->firing);
+        f = &d->firing[d->n_firing++];
+        f->ev = NULL;
+        f->resends = 0;
+    }
+    vmon_alert_event_free(f->ev);
+    f->ev = vmon_alert_event_copy(a);
+    f->sent_ms = vmon_mono_ms();
+}
+
 static void handle_result(vmon_delivery *d, int rc, batch *b, const vmon_delivery_result *res)
 {
     if (rc == VMON_OK) {
         d->stats.delivered += b->n;
+        for (uint32_t i = 0; d->resend_ms > 0 && i < b->n; i++)
+            track_firing(d, &b->alerts[i]);
         drop_batch(d, b);
         return;
     }
@@ -340,6 +383,11 @@ static void wait_until(vmon_delivery *d, int64_t until_ms)
 
 static void free_queues(vmon_delivery *d)
 {
+    for (size_t i = 0; i < d->n_firing; i++)
+        vmon_alert_event_free(d->firing[i].ev);
+    free(d->firing);
+    d->firing = NULL;
+    d->n_firing = 0;
     free_chain(d->head);
     d->head = d->tail = NULL;
     while (d->bhead) {
@@ -352,6 +400,34 @@ static void free_queues(vmon_delivery *d)
     d->spool = NULL;
 }
 
+static void push_locked(vmon_delivery *d, vmon_alert_event *ev);
+
+/*
+ * Re-queue firing alerts not sent for `resend`, with a key of their own.
+ * Only while the queue is empty: a receiver that is down does not pile up
+ * copies. Returns the next time one is due (0: none).
+ */
+static int64_t resend_due(vmon_delivery *d, int64_t now)
+{
+    int64_t next = 0;
+    for (size_t i = 0; d->resend_ms > 0 && i < d->n_firing; i++) {
+        firing *f = &d->firing[i];
+        int64_t due = f->sent_ms + d->resend_ms;
+        if (due <= now && pending(d) == 0 && !d->stopping) {
+            vmon_alert_event *copy = vmon_alert_event_copy(&f->ev->a);
+            free((char *)copy->a.idempotency_key);
+            copy->a.idempotency_key =
+                vmon_asprintf("%s-resend-%u", f->ev->a.idempotency_key, ++f->resends);
+            f->sent_ms = now;
+            due = now + d->resend_ms;
+            push_locked(d, copy);
+        }
+        if (next == 0 || due < next)
+            next = due;
+    }
+    return next;
+}
+
 static void *delivery_main(void *arg)
 {
     vmon_delivery *d = arg;
@@ -361,6 +437,7 @@ static void *delivery_main(void *arg)
         if (d->stopping && (now >= d->stop_deadline_ms || (!pending(d) && !d->bhead)))
             break;
         int64_t until = 0;
+        int64_t resend_at = resend_due(d, now);
         if (d->bhead) {
             deliver_samples(d);
         } else if (alerts_ready(d, now, &until)) {
@@ -368,6 +445,8 @@ static void *delivery_main(void *arg)
         } else {
             if (!pending(d))
                 pthread_cond_broadcast(&d->idle);
+            if (resend_at && (until == 0 || resend_at < until))
+                until = resend_at;
             wait_until(d, d->stopping && (until == 0 || until > d->stop_deadline_ms)
                               ? d->stop_deadline_ms
                               : until);
@@ -481,6 +560,15 @@ static void push_spool(vmon_delivery *d, vmon_alert_event *ev)
     }
 }
 
+static void push_locked(vmon_delivery *d, vmon_alert_event *ev)
+{
+    if (d->spool)
+        push_spool(d, ev);
+    else
+        push_memory(d, ev);
+    d->stats.queued++;
+}
+
 void vmon_delivery_push_alert(vmon_delivery *d, vmon_alert_event *ev)
 {
     if (ev->a.severity < d->min_severity) {
@@ -488,11 +576,7 @@ void vmon_delivery_push_alert(vmon_delivery *d, vmon_alert_event *ev)
         return;
     }
     pthread_mutex_lock(&d->lock);
-    if (d->spool)
-        push_spool(d, ev);
-    else
-        push_memory(d, ev);
-    d->stats.queued++;
+    push_locked(d, ev);
     pthread_cond_signal(&d->wake);
     pthread_mutex_unlock(&d->lock);
 }

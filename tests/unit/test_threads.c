@@ -135,6 +135,29 @@ static void test_min_severity_and_dead_letter(void **state)
     free(dir);
 }
 
+static void test_resend_keeps_firing_alerts_alive(void **state)
+{
+    (void)state;
+    char *dir = test_tempdir();
+    vmon_runtime *rt = start(dir, "[probe:c]\nplugin = counter\ninterval = 50ms\n"
+                                  "[rule:hi]\nmetric = fixture.count_total\nabove = 0\n"
+                                  "[sink:am]\nplugin = record\npath = am.txt\nresend = 200ms\n"
+                                  "samples = false\n"
+                                  "[sink:plain]\nplugin = record\npath = plain.txt\n"
+                                  "samples = false\n"
+                                  "[pipeline:p]\nprobes = c\nrules = hi\nsinks = am, plain\n");
+    test_sleep_ms(1000);
+    vmon_runtime_stop(rt);
+    /* About 4 re-sends in 1 s at 200 ms, each with a key of its own; none to the other sink. */
+    int firing = count_in(dir, "am.txt", "alert hi firing");
+    assert_true(firing >= 3 && firing <= 7);
+    assert_int_equal(count_in(dir, "am.txt", "-resend-1 "), 1);
+    assert_int_equal(count_in(dir, "am.txt", "-resend-2 "), 1);
+    assert_int_equal(count_in(dir, "plain.txt", "alert hi firing"), 1);
+    test_rm_tree(dir);
+    free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -143,6 +166,7 @@ int main(void)
         cmocka_unit_test(test_failing_probe_backs_off_and_alerts),
         cmocka_unit_test(test_retry_then_deliver),
         cmocka_unit_test(test_min_severity_and_dead_letter),
+        cmocka_unit_test(test_resend_keeps_firing_alerts_alive),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -138,6 +138,14 @@ static void read_payload_cfg(webhook_sink *s)
     s->payload.format = (int)h->cfg_int(s->inst, "format");
     s->payload.firing_ttl_ms = h->cfg_int(s->inst, "firing_ttl");
     s->payload.generator_url = h->cfg_string(s->inst, "generator_url");
+    /* Alertmanager resolves a firing alert once endsAt passes unless it is re-sent. */
+    int64_t resend = h->cfg_int(s->inst, "resend");
+    if (s->payload.format == WH_FORMAT_ALERTMANAGER &&
+        (resend <= 0 || resend >= s->payload.firing_ttl_ms))
+        h->log(s->inst, VMON_LOG_WARNING,
+               "format = alertmanager with resend %s firing_ttl: Alertmanager will resolve "
+               "alerts that are still firing; set resend to a quarter or half of firing_ttl",
+               resend <= 0 ? "off and" : ">=");
 }
 
 static int init_http(webhook_sink *s, char *err, size_t errlen)
