@@ -1,3 +1,6 @@
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* asprintf, mkdtemp */
+#endif
 #include "emb_test_util.h"
 
 #include <dirent.h>
@@ -91,15 +94,14 @@ float *emb_test_queries(void *engine, const char *collection, uint32_t n, uint32
     float *q = malloc(sizeof(float) * n * dim);
     assert_non_null(q);
     assert_int_equal(
-        emb_target_ops.sample_queries(engine, collection, n, 7, dim, q, err, sizeof err),
-        VMON_OK);
+        emb_target_ops.sample_queries(engine, collection, n, 7, dim, q, err, sizeof err), VMON_OK);
     return q;
 }
 
 vmon_search_request emb_test_request(const float *q, uint32_t nq, uint32_t dim, uint32_t k)
 {
-    vmon_search_request r = {.struct_size = sizeof r, .n_queries = nq, .dim = dim,
-                             .top_k = k, .queries = q};
+    vmon_search_request r = {
+        .struct_size = sizeof r, .n_queries = nq, .dim = dim, .top_k = k, .queries = q};
     return r;
 }
 
@@ -125,6 +127,43 @@ double emb_test_recall(void *engine, const char *collection, const float *querie
     double recall = emb_recall_at_k(ids, truth, nq, k, k);
     free(ids);
     free(truth);
+    free(d);
+    return recall;
+}
+
+int64_t *emb_test_generated_truth(const emb_config *cfg, const float *queries, uint32_t nq,
+                                  uint32_t k)
+{
+    char err[256];
+    float *base = malloc(sizeof(float) * cfg->rows * cfg->dim);
+    int64_t *truth = malloc(sizeof(int64_t) * nq * k);
+    float *d = malloc(sizeof(float) * k);
+    emb_generate(cfg->seed, cfg->dim, cfg->clusters, cfg->spread, 0, 0, cfg->rows, base);
+    for (uint32_t q = 0; q < nq; q++)
+        assert_int_equal(emb_exact_topk(base, cfg->rows, queries + (size_t)q * cfg->dim, 1,
+                                        cfg->dim, cfg->metric, k, truth + (size_t)q * k, d, err,
+                                        sizeof err),
+                         VMON_OK);
+    free(base);
+    free(d);
+    return truth;
+}
+
+double emb_test_recall_vs(void *engine, const float *queries, uint32_t nq, uint32_t dim, uint32_t k,
+                          uint32_t flags, uint32_t nprobe, uint32_t ef, const int64_t *truth)
+{
+    char err[256];
+    int64_t *ids = malloc(sizeof(int64_t) * nq * k);
+    float *d = malloc(sizeof(float) * nq * k);
+    vmon_search_request r = emb_test_request(queries, nq, dim, k);
+    r.flags = flags;
+    r.nprobe = nprobe;
+    r.ef = ef;
+    int rc = emb_target_ops.search(engine, NULL, &r, ids, d, err, sizeof err);
+    if (rc != VMON_OK)
+        fail_msg("search: %s", err);
+    double recall = emb_recall_at_k(ids, truth, nq, k, k);
+    free(ids);
     free(d);
     return recall;
 }

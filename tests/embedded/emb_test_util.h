@@ -45,6 +45,18 @@ float *emb_test_queries(void *engine, const char *collection, uint32_t n, uint32
 double emb_test_recall(void *engine, const char *collection, const float *queries, uint32_t nq,
                        uint32_t dim, uint32_t k, uint32_t flags, uint32_t nprobe, uint32_t ef);
 
+/**
+ * Ground truth computed apart from the engine: exact top-k over the rows
+ * the engine preloaded (regenerated from cfg), one query at a time. Caller
+ * frees. Only for collections holding exactly their preload.
+ */
+int64_t *emb_test_generated_truth(const emb_config *cfg, const float *queries, uint32_t nq,
+                                  uint32_t k);
+
+/** recall@k of search(params) against `truth` (nq x k). */
+double emb_test_recall_vs(void *engine, const float *queries, uint32_t nq, uint32_t dim, uint32_t k,
+                          uint32_t flags, uint32_t nprobe, uint32_t ef, const int64_t *truth);
+
 /** A search request with the given fields. */
 vmon_search_request emb_test_request(const float *q, uint32_t nq, uint32_t dim, uint32_t k);
 

@@ -69,8 +69,7 @@ static void vecs_files(void **state)
     free(out);
     /* A short file names itself. */
     assert_int_equal(truncate(path, 4 + DIM * 4 + 10), 0);
-    assert_int_equal(emb_read_vecs(path, 0, 0, &dim, &rows, &out, err, sizeof err),
-                     VMON_EINVAL);
+    assert_int_equal(emb_read_vecs(path, 0, 0, &dim, &rows, &out, err, sizeof err), VMON_EINVAL);
     assert_non_null(strstr(err, path));
     assert_null(out);
     emb_test_rmdir(dir);

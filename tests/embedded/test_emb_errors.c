@@ -31,14 +31,13 @@ static void wrong_dimension(void **state)
     float x[DIM + 1] = {0};
     int64_t ids[K];
     float d[K];
-    expect(emb_target_ops.insert(e, NULL, x, 1, DIM + 1, NULL, NULL, err, sizeof err),
-           VMON_EINVAL, err, "dimension 17");
+    expect(emb_target_ops.insert(e, NULL, x, 1, DIM + 1, NULL, NULL, err, sizeof err), VMON_EINVAL,
+           err, "dimension 17");
     vmon_search_request r = emb_test_request(x, 1, DIM - 1, K);
     expect(emb_target_ops.search(e, NULL, &r, ids, d, err, sizeof err), VMON_EINVAL, err,
            "dimension 15");
     r = emb_test_request(x, 1, DIM, 0);
-    expect(emb_target_ops.search(e, NULL, &r, ids, d, err, sizeof err), VMON_EINVAL, err,
-           "top_k");
+    expect(emb_target_ops.search(e, NULL, &r, ids, d, err, sizeof err), VMON_EINVAL, err, "top_k");
     r = emb_test_request(x, 1, DIM, K);
     expect(emb_target_ops.search(e, "nosuch", &r, ids, d, err, sizeof err), VMON_EINVAL, err,
            "nosuch does not exist");
@@ -50,14 +49,13 @@ static void unknown_index_type(void **state)
     (void)state;
     void *e = open_type(EMB_INDEX_FLAT, 0);
     char err[256] = "";
-    vmon_collection_spec s = {.struct_size = sizeof s, .dim = 8, .name = "c2",
-                              .index_type = "IVF_PQ9"};
+    vmon_collection_spec s = {
+        .struct_size = sizeof s, .dim = 8, .name = "c2", .index_type = "IVF_PQ9"};
     expect(emb_target_ops.create_collection(e, &s, err, sizeof err), VMON_EINVAL, err,
            "unknown index type 'IVF_PQ9'");
     s.index_type = "HNSW";
     s.name = "bad name";
-    expect(emb_target_ops.create_collection(e, &s, err, sizeof err), VMON_EINVAL, err,
-           "bad name");
+    expect(emb_target_ops.create_collection(e, &s, err, sizeof err), VMON_EINVAL, err, "bad name");
     s.name = "c2";
     assert_int_equal(emb_target_ops.create_collection(e, &s, err, sizeof err), VMON_OK);
     expect(emb_target_ops.create_collection(e, &s, err, sizeof err), VMON_EINVAL, err,
@@ -125,8 +123,8 @@ static void memory_limit(void **state)
     float *x = calloc(N * DIM, sizeof(float));
     /* 1000 rows * (64 + 9) bytes = 73 kB fits; the second batch does not. */
     assert_int_equal(emb_target_ops.insert(e, NULL, x, N, DIM, NULL, NULL, err, sizeof err), 0);
-    expect(emb_target_ops.insert(e, NULL, x, N, DIM, NULL, NULL, err, sizeof err), VMON_ENOMEM,
-           err, "memory limit reached");
+    expect(emb_target_ops.insert(e, NULL, x, N, DIM, NULL, NULL, err, sizeof err), VMON_ENOMEM, err,
+           "memory limit reached");
     vmon_collection_stats st = {.struct_size = sizeof st};
     assert_int_equal(emb_target_ops.collection_stats(e, NULL, &st, err, sizeof err), 0);
     assert_int_equal(st.row_count, N);
@@ -134,8 +132,7 @@ static void memory_limit(void **state)
     assert_int_equal(emb_target_ops.drop_collection(e, NULL, err, sizeof err), 0);
     vmon_collection_spec s = {.struct_size = sizeof s, .dim = DIM, .name = "again"};
     assert_int_equal(emb_target_ops.create_collection(e, &s, err, sizeof err), 0);
-    assert_int_equal(emb_target_ops.insert(e, "again", x, N, DIM, NULL, NULL, err, sizeof err),
-                     0);
+    assert_int_equal(emb_target_ops.insert(e, "again", x, N, DIM, NULL, NULL, err, sizeof err), 0);
     free(x);
     emb_test_close(e);
 }
@@ -159,9 +156,9 @@ static void old_caller_struct_size(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(wrong_dimension),    cmocka_unit_test(unknown_index_type),
+        cmocka_unit_test(wrong_dimension),     cmocka_unit_test(unknown_index_type),
         cmocka_unit_test(nprobe_out_of_range), cmocka_unit_test(ef_below_k),
-        cmocka_unit_test(memory_limit),       cmocka_unit_test(old_caller_struct_size),
+        cmocka_unit_test(memory_limit),        cmocka_unit_test(old_caller_struct_size),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

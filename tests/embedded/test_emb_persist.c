@@ -1,3 +1,6 @@
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* asprintf, mkdtemp */
+#endif
 /* data_dir persistence: a round trip keeps rows, deletes and indexes; a
  * corrupted byte or a truncated file is reported with its path and the
  * engine carries on (segment skipped, index rebuilt), without a crash or a
@@ -72,8 +75,7 @@ static void round_trip(void **state)
     int64_t del[] = {5, 2500};
     assert_int_equal(emb_target_ops.delete_rows(e, NULL, del, 2, NULL, err, sizeof err), 0);
     float extra[DIM] = {0};
-    assert_int_equal(emb_target_ops.insert(e, NULL, extra, 1, DIM, NULL, NULL, err, sizeof err),
-                     0);
+    assert_int_equal(emb_target_ops.insert(e, NULL, extra, 1, DIM, NULL, NULL, err, sizeof err), 0);
     float *q = emb_test_queries(e, NULL, 50, DIM);
     double before = emb_test_recall(e, NULL, q, 50, DIM, K, VMON_SEARCH_NPROBE, 4, 0);
     emb_test_close(e);
@@ -169,6 +171,27 @@ static void corrupt_header_byte(void **state)
     emb_test_rmdir(dir);
 }
 
+static void corrupt_deletes_file(void **state)
+{
+    (void)state;
+    char *dir = emb_test_tmpdir();
+    void *e = open_indexed(dir);
+    char err[256];
+    int64_t del[] = {7};
+    assert_int_equal(emb_target_ops.delete_rows(e, NULL, del, 1, NULL, err, sizeof err), 0);
+    emb_test_close(e);
+    char *p = path_of(dir, "seg_1.deletes.vmon");
+    flip_byte(p, 45);
+    emb_test_log.len = 0;
+    e = open_indexed(dir);
+    assert_non_null(strstr(emb_test_log.text, p));
+    assert_non_null(strstr(emb_test_log.text, "deleted after the segment was sealed are back"));
+    assert_int_equal(live_rows(e), N);
+    emb_test_close(e);
+    free(p);
+    emb_test_rmdir(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -177,6 +200,7 @@ int main(void)
         cmocka_unit_test(truncated_index_is_rebuilt),
         cmocka_unit_test(corrupt_segment_is_skipped),
         cmocka_unit_test(corrupt_header_byte),
+        cmocka_unit_test(corrupt_deletes_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -55,7 +55,7 @@ static void build_progress_and_search_during_build(void **state)
     cfg.ef_construction = 200;
     void *e = emb_test_open(&cfg);
     enum { N = 20000, NQ = 20 };
-    float *x = rows(3, 0, N);
+    float *x = rows(cfg.seed, 0, N); /* the distribution sample_queries draws from */
     char err[256];
     assert_int_equal(emb_target_ops.insert(e, NULL, x, N, DIM, NULL, NULL, err, sizeof err), 0);
     float *q = emb_test_queries(e, NULL, NQ, DIM);
@@ -107,9 +107,8 @@ static void deletes_disappear(void **state)
     float *x = rows(cfg.seed, 0, 100);
     float *extra = rows(99, 0, 1);
     int64_t extra_id;
-    assert_int_equal(emb_target_ops.insert(e, NULL, extra, 1, DIM, NULL, &extra_id, err,
-                                           sizeof err),
-                     0);
+    assert_int_equal(
+        emb_target_ops.insert(e, NULL, extra, 1, DIM, NULL, &extra_id, err, sizeof err), 0);
     assert_int_equal(nearest(e, x + 10 * DIM), 10);
     assert_int_equal(nearest(e, extra), extra_id);
     int64_t del[] = {10, extra_id, 123456789};
@@ -157,17 +156,56 @@ static void size_threshold_seals(void **state)
     void *e = emb_test_open(&cfg);
     float *x = rows(5, 0, 3500);
     char err[256];
-    assert_int_equal(emb_target_ops.insert(e, NULL, x, 3500, DIM, NULL, NULL, err, sizeof err),
-                     0);
+    assert_int_equal(emb_target_ops.insert(e, NULL, x, 3500, DIM, NULL, NULL, err, sizeof err), 0);
     int sealed = 0;
-    assert_int_equal(emb_target_ops.segments(e, NULL, count_segment, &sealed, err, sizeof err),
-                     0);
+    assert_int_equal(emb_target_ops.segments(e, NULL, count_segment, &sealed, err, sizeof err), 0);
     assert_int_equal(sealed, 3);
     float *q = emb_test_queries(e, NULL, 20, DIM);
     assert_true(emb_test_recall(e, NULL, q, 20, DIM, K, 0, 0, 0) == 1.0);
     free(q);
     free(x);
     emb_test_close(e);
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void shutdown_cancels_builds(void **state)
+{
+    (void)state;
+    /* An HNSW build of 20k rows takes seconds; IVF training of many lists
+     * is one long FAISS call. Both must give up quickly on stop. */
+    uint32_t types[] = {EMB_INDEX_HNSW, EMB_INDEX_IVF_FLAT};
+    for (int t = 0; t < 2; t++) {
+        emb_config cfg;
+        emb_test_config(&cfg, 64, 20000, types[t]);
+        cfg.ef_construction = 400;
+        cfg.nlist = 1024;
+        cfg.index_min_rows = 1000;
+        void *e = emb_test_open(&cfg);
+        char err[256];
+        vmon_index_state st = {.struct_size = sizeof st};
+        for (int i = 0; i < 500; i++) {
+            assert_int_equal(emb_target_ops.index_state(e, NULL, &st, err, sizeof err), 0);
+            if (st.state == VMON_INDEX_BUILDING)
+                break;
+            struct timespec ts = {0, 2 * 1000 * 1000};
+            nanosleep(&ts, NULL);
+        }
+        assert_int_equal(st.state, VMON_INDEX_BUILDING);
+        struct timespec ts = {0, 200 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+        double t0 = now_s();
+        emb_engine_stop(e);
+        double took = now_s() - t0;
+        print_message("  %s: stop during build took %.3f s\n", emb_index_type_name(types[t]), took);
+        assert_true(took < 2.0);
+        emb_engine_destroy(e);
+    }
 }
 
 typedef struct seen {
@@ -223,6 +261,7 @@ int main(void)
         cmocka_unit_test(deletes_disappear),
         cmocka_unit_test(size_threshold_seals),
         cmocka_unit_test(report_component_figures),
+        cmocka_unit_test(shutdown_cancels_builds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

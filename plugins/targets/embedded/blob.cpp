@@ -9,9 +9,11 @@
 
 #include "error.hpp"
 
-namespace emb {
+namespace emb
+{
 
-namespace {
+namespace
+{
 
 const char MAGIC[8] = {'V', 'M', 'O', 'N', 'B', 'L', 'O', 'B'};
 const uint32_t VERSION = 1;

@@ -7,12 +7,14 @@
 #include <string>
 #include <vector>
 
-namespace emb {
+namespace emb
+{
 
 enum BlobKind : uint32_t {
     BLOB_META = 1,
     BLOB_SEGMENT = 2,
     BLOB_INDEX = 3,
+    BLOB_DELETES = 4,
 };
 
 /** Write atomically (temp file, fsync, rename). Throws Error naming the path. */

@@ -4,7 +4,8 @@
 
 #include "threads.hpp"
 
-namespace emb {
+namespace emb
+{
 
 BuildPool::BuildPool(unsigned workers, unsigned omp_threads) : omp_threads_(omp_threads)
 {

@@ -11,7 +11,8 @@
 
 #include "segment.hpp"
 
-namespace emb {
+namespace emb
+{
 
 class BuildPool
 {

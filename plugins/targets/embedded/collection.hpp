@@ -15,7 +15,8 @@
 #include "metrics.hpp"
 #include "segment.hpp"
 
-namespace emb {
+namespace emb
+{
 
 class Collection : public std::enable_shared_from_this<Collection>
 {

@@ -7,7 +7,8 @@
 
 #include "emb_api.h"
 
-namespace {
+namespace
+{
 
 const uint64_t QUERY_STREAM = 0x9e3779b97f4a7c15ull;
 

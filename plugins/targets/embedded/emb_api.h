@@ -33,22 +33,22 @@ typedef void (*emb_log_fn)(void *arg, int level, const char *msg);
 typedef struct emb_config {
     const char *collection; /**< default collection's name */
     uint32_t dim;
-    uint32_t metric;      /**< vmon_metric */
-    uint32_t index_type;  /**< emb_index_type */
-    uint32_t nlist;       /**< 0: 2*sqrt(rows per segment) */
+    uint32_t metric;     /**< vmon_metric */
+    uint32_t index_type; /**< emb_index_type */
+    uint32_t nlist;      /**< 0: 2*sqrt(rows per segment) */
     uint32_t hnsw_m;
     uint32_t ef_construction;
-    uint32_t nprobe;      /**< default when a search gives none */
-    uint32_t ef;          /**< default when a search gives none */
-    uint32_t threads;     /**< FAISS + BLAS + build pool budget, >= 1 */
-    uint64_t rows;        /**< rows to preload (0: none; files: 0 means all) */
+    uint32_t nprobe;         /**< default when a search gives none */
+    uint32_t ef;             /**< default when a search gives none */
+    uint32_t threads;        /**< FAISS + BLAS + build pool budget, >= 1 */
+    uint64_t rows;           /**< rows to preload (0: none; files: 0 means all) */
     uint64_t segment_rows;   /**< growing segment seals at this size */
     uint64_t index_min_rows; /**< smaller sealed segments stay brute force */
     uint64_t memory_limit;   /**< bytes; 0: unlimited */
     uint64_t seed;
     uint32_t clusters;
     double spread;
-    uint32_t data_source; /**< emb_data_source */
+    uint32_t data_source;   /**< emb_data_source */
     const char *base_file;  /**< .fvecs, with EMB_DATA_FILES */
     const char *query_file; /**< .fvecs queries for sample_queries, optional */
     const char *data_dir;   /**< persistence folder; NULL: memory only */
@@ -93,9 +93,9 @@ int emb_read_vecs(const char *path, int ints, uint64_t max_rows, uint32_t *dim, 
  * Metric L2 gives squared distances ascending, IP/COSINE similarities
  * descending (COSINE expects normalised inputs).
  */
-int emb_exact_topk(const float *base, uint64_t nb, const float *queries, uint64_t nq,
-                   uint32_t dim, uint32_t metric, uint32_t k, int64_t *ids, float *distances,
-                   char *err, size_t errlen);
+int emb_exact_topk(const float *base, uint64_t nb, const float *queries, uint64_t nq, uint32_t dim,
+                   uint32_t metric, uint32_t k, int64_t *ids, float *distances, char *err,
+                   size_t errlen);
 
 /** recall@k of `found` against `truth` (both nq * k; truth rows beyond k ignored). */
 double emb_recall_at_k(const int64_t *found, const int64_t *truth, uint64_t nq, uint32_t k,

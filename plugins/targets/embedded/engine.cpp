@@ -5,21 +5,16 @@
 #include <cmath>
 #include <cstdlib>
 #include <mutex>
+#include <unistd.h>
 
 #include "persist.hpp"
 #include "threads.hpp"
 
-namespace emb {
-
-namespace {
-
-bool valid_name(const std::string &n)
+namespace emb
 {
-    if (n.empty() || n.size() > 64 || !(std::isalpha((unsigned char)n[0]) || n[0] == '_'))
-        return false;
-    return std::all_of(n.begin(), n.end(),
-                       [](char c) { return std::isalnum((unsigned char)c) || c == '_'; });
-}
+
+namespace
+{
 
 std::string str(const char *s)
 {
@@ -28,10 +23,17 @@ std::string str(const char *s)
 
 } // namespace
 
+bool valid_collection_name(const std::string &n)
+{
+    if (n.empty() || n.size() > 64 || !(std::isalpha((unsigned char)n[0]) || n[0] == '_'))
+        return false;
+    return std::all_of(n.begin(), n.end(),
+                       [](char c) { return std::isalnum((unsigned char)c) || c == '_'; });
+}
+
 Engine::Engine(const emb_config &cfg)
     : cfg_(cfg), collection_(str(cfg.collection)), base_file_(str(cfg.base_file)),
-      query_file_(str(cfg.query_file)),
-      log_arg_(cfg.log_arg, [f = cfg.log_free](void *p) {
+      query_file_(str(cfg.query_file)), log_arg_(cfg.log_arg, [f = cfg.log_free](void *p) {
           if (f)
               f(p);
       })
@@ -40,7 +42,7 @@ Engine::Engine(const emb_config &cfg)
     cfg_.base_file = cfg_.query_file = cfg_.data_dir = nullptr;
     if (cfg_.dim == 0 || cfg_.threads == 0 || cfg_.segment_rows == 0)
         fail(VMON_EINVAL, "dim, threads and segment_rows must be at least 1");
-    if (!valid_name(collection_))
+    if (!valid_collection_name(collection_))
         fail(VMON_EINVAL, "collection name '%s' is not [A-Za-z_][A-Za-z0-9_]*",
              collection_.c_str());
     if (cfg_.index_type > EMB_INDEX_HNSW || cfg_.metric > VMON_METRIC_COSINE)
@@ -115,13 +117,13 @@ void Engine::start()
         else if (cfg_.rows)
             preload(*c);
     }
+    started_ = true;
 }
 
 void Engine::stop()
 {
-    if (stopped_ || !pool_)
+    if (!pool_ || stopped_.exchange(true))
         return;
-    stopped_ = true;
     pool_->stop();
     for (auto &n : names()) {
         try {
@@ -130,6 +132,14 @@ void Engine::stop()
             env.log(VMON_LOG_ERROR, e.what());
         }
     }
+}
+
+void Engine::check_serving() const
+{
+    if (!started_)
+        fail(VMON_RETRY, "embedded engine not started yet");
+    if (stopped_)
+        fail(VMON_ERROR, "embedded engine stopped");
 }
 
 CollectionPtr Engine::add(const std::string &name, const IndexSpec &spec, bool save)
@@ -158,7 +168,7 @@ void Engine::create(const vmon_collection_spec &s)
     if (s.struct_size < offsetof(vmon_collection_spec, index_type) + sizeof(s.index_type))
         fail(VMON_EINVAL, "collection spec struct_size %u too small", s.struct_size);
     std::string name = str(s.name);
-    if (!valid_name(name))
+    if (!valid_collection_name(name))
         fail(VMON_EINVAL, "collection name '%s' is not [A-Za-z_][A-Za-z0-9_]*", name.c_str());
     if (s.dim == 0 || s.dim > 32768)
         fail(VMON_EINVAL, "collection %s: dimension %u outside 1..32768", name.c_str(), s.dim);
@@ -201,91 +211,6 @@ std::vector<std::string> Engine::names() const
     for (auto &kv : cols_)
         v.push_back(kv.first);
     return v;
-}
-
-void Engine::load_all()
-{
-    for (const std::string &dir : list_collection_dirs(env.data_dir)) {
-        try {
-            load_collection(dir);
-        } catch (const std::exception &e) {
-            env.load_errors++;
-            env.log(VMON_LOG_ERROR, format("%s; collection skipped", e.what()));
-        }
-    }
-}
-
-void Engine::load_collection(const std::string &dir)
-{
-    std::string name;
-    IndexSpec spec;
-    load_meta(dir, name, spec);
-    if (!valid_name(name) || collection_dir(env.data_dir, name) != dir)
-        fail(VMON_ERROR, "%s: names collection '%s', not its folder", dir.c_str(), name.c_str());
-    CollectionPtr c = add(name, spec, false);
-    for (int64_t id : list_segments(dir)) {
-        std::string path = segment_path(dir, id);
-        try {
-            c->adopt(load_segment(path, id, spec));
-        } catch (const std::exception &e) {
-            env.load_errors++;
-            env.log(VMON_LOG_ERROR, format("%s; segment skipped", e.what()));
-        }
-    }
-    env.log(VMON_LOG_INFO, format("collection %s: loaded %llu rows from %s", name.c_str(),
-                                  (unsigned long long)c->live_rows(), dir.c_str()));
-}
-
-void Engine::preload(Collection &c)
-{
-    const uint64_t chunk = 8192;
-    std::vector<float> buf(chunk * cfg_.dim);
-    for (uint64_t first = 0; first < cfg_.rows; first += chunk) {
-        uint64_t n = std::min(chunk, cfg_.rows - first);
-        emb_generate(cfg_.seed, cfg_.dim, cfg_.clusters, cfg_.spread, 0, first, n, buf.data());
-        c.insert(buf.data(), n, cfg_.dim, nullptr, nullptr);
-    }
-    c.flush();
-}
-
-void Engine::preload_files(Collection &c)
-{
-    uint32_t dim = 0;
-    uint64_t rows = 0;
-    void *x = nullptr;
-    char err[512];
-    if (emb_read_vecs(base_file_.c_str(), 0, cfg_.rows, &dim, &rows, &x, err, sizeof err) != 0)
-        fail(VMON_EINVAL, "%s", err);
-    std::unique_ptr<float, decltype(&std::free)> hold(static_cast<float *>(x), &std::free);
-    if (dim != cfg_.dim)
-        fail(VMON_EINVAL, "%s: dimension %u, option dim is %u", base_file_.c_str(), dim,
-             cfg_.dim);
-    const uint64_t chunk = 8192;
-    for (uint64_t first = 0; first < rows; first += chunk)
-        c.insert(hold.get() + first * dim, std::min(chunk, rows - first), dim, nullptr,
-                 nullptr);
-    c.flush();
-}
-
-void Engine::sample_queries(const char *name, uint32_t n, uint64_t seed, uint32_t dim,
-                            float *out)
-{
-    CollectionPtr c = get(name);
-    if (dim != c->spec().dim)
-        fail(VMON_EINVAL, "collection %s: query dimension %u, collection has %u",
-             c->name().c_str(), dim, c->spec().dim);
-    if (!out || n == 0)
-        fail(VMON_EINVAL, "collection %s: sample_queries needs an output", c->name().c_str());
-    if (!file_queries_.empty() && file_query_dim_ == dim) {
-        uint64_t have = file_queries_.size() / dim;
-        for (uint32_t i = 0; i < n; i++) {
-            uint64_t row = (seed + i) % have;
-            std::copy_n(file_queries_.begin() + static_cast<long>(row * dim), dim,
-                        out + uint64_t(i) * dim);
-        }
-        return;
-    }
-    emb_generate(cfg_.seed, dim, cfg_.clusters, cfg_.spread, 1, seed << 32, n, out);
 }
 
 } // namespace emb

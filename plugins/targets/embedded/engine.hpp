@@ -2,6 +2,7 @@
 // lifecycle (load from data_dir and preload on start, persist on stop).
 #pragma once
 
+#include <atomic>
 #include <map>
 #include <memory>
 #include <shared_mutex>
@@ -13,7 +14,11 @@
 #include "emb_api.h"
 #include "env.hpp"
 
-namespace emb {
+namespace emb
+{
+
+/** `[A-Za-z_][A-Za-z0-9_]*`, at most 64 characters: safe as a folder name. */
+bool valid_collection_name(const std::string &name);
 
 class Engine
 {
@@ -23,6 +28,8 @@ class Engine
 
     void start();
     void stop();
+    /** Throws VMON_RETRY until started, VMON_ERROR once stopped. */
+    void check_serving() const;
 
     /** NULL names the default collection; throws VMON_EINVAL when unknown. */
     CollectionPtr get(const char *name) const;
@@ -49,7 +56,8 @@ class Engine
     std::map<std::string, CollectionPtr> cols_;
     std::vector<float> file_queries_;
     uint32_t file_query_dim_ = 0;
-    bool stopped_ = false;
+    std::atomic<bool> started_{false};
+    std::atomic<bool> stopped_{false};
     std::shared_ptr<void> log_arg_;
 };
 

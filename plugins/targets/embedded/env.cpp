@@ -1,6 +1,7 @@
 #include "env.hpp"
 
-namespace emb {
+namespace emb
+{
 
 void Env::reserve(uint64_t bytes, const std::string &what)
 {

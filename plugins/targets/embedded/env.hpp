@@ -9,7 +9,8 @@
 
 #include "error.hpp"
 
-namespace emb {
+namespace emb
+{
 
 class BuildPool;
 

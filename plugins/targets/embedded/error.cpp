@@ -2,7 +2,8 @@
 
 #include <vector>
 
-namespace emb {
+namespace emb
+{
 
 static std::string vformat(const char *fmt, va_list ap)
 {

@@ -8,13 +8,13 @@
 
 #include <vmon/abi.h>
 
-namespace emb {
+namespace emb
+{
 
-class Error : public std::runtime_error {
+class Error : public std::runtime_error
+{
   public:
-    Error(int status, const std::string &msg) : std::runtime_error(msg), status_(status)
-    {
-    }
+    Error(int status, const std::string &msg) : std::runtime_error(msg), status_(status) {}
     int status() const
     {
         return status_;

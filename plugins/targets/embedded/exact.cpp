@@ -25,8 +25,8 @@ extern "C" int emb_exact_topk(const float *base, uint64_t nb, const float *queri
                 faiss::knn_L2sqr(queries + q * dim, base, dim, m, nb, k, distances + q * k,
                                  ids + q * k);
             else
-                faiss::knn_inner_product(queries + q * dim, base, dim, m, nb, k,
-                                         distances + q * k, ids + q * k);
+                faiss::knn_inner_product(queries + q * dim, base, dim, m, nb, k, distances + q * k,
+                                         ids + q * k);
         }
         return VMON_OK;
     } catch (const std::exception &e) {

@@ -15,14 +15,16 @@
 #include "emb_api.h"
 #include "error.hpp"
 
-namespace emb {
+namespace emb
+{
 
 // FAISS's interrupt hook is process-wide; a thread-local pointer makes it ask
 // only the build running on the calling thread, so searches and other
 // instances' builds are never interrupted.
 static thread_local const std::atomic<bool> *tl_cancel = nullptr;
 
-namespace {
+namespace
+{
 struct CancelHook : faiss::InterruptCallback {
     bool want_interrupt() override
     {

@@ -10,7 +10,8 @@
 
 #include "segment.hpp"
 
-namespace emb {
+namespace emb
+{
 
 /** Does a sealed segment of `rows` rows get an index (rather than brute force)? */
 bool wants_index(const IndexSpec &spec, uint64_t rows, uint64_t index_min_rows);

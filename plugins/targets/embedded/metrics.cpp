@@ -4,7 +4,8 @@
 #include <cmath>
 #include <ctime>
 
-namespace emb {
+namespace emb
+{
 
 int64_t monotonic_ns()
 {
@@ -13,9 +14,7 @@ int64_t monotonic_ns()
     return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
 }
 
-LatencyWindow::LatencyWindow(size_t capacity) : ring_(capacity)
-{
-}
+LatencyWindow::LatencyWindow(size_t capacity) : ring_(capacity) {}
 
 void LatencyWindow::add(double ms)
 {
@@ -44,7 +43,7 @@ std::vector<double> LatencyWindow::percentiles(const std::vector<double> &qs) co
             out.push_back(NAN);
             continue;
         }
-        size_t i = static_cast<size_t>(std::ceil(q * static_cast<double>(v.size()))) ;
+        size_t i = static_cast<size_t>(std::ceil(q * static_cast<double>(v.size())));
         i = i == 0 ? 0 : std::min(i - 1, v.size() - 1);
         std::nth_element(v.begin(), v.begin() + static_cast<long>(i), v.end());
         out.push_back(v[i]);
@@ -52,8 +51,7 @@ std::vector<double> LatencyWindow::percentiles(const std::vector<double> &qs) co
     return out;
 }
 
-void LatencyWindow::histogram(std::vector<uint64_t> &cumulative, double &sum,
-                              uint64_t &count) const
+void LatencyWindow::histogram(std::vector<uint64_t> &cumulative, double &sum, uint64_t &count) const
 {
     std::lock_guard<std::mutex> lock(mu_);
     cumulative.clear();
@@ -72,7 +70,8 @@ double CollectionMetrics::insert_rate(int64_t now_ns)
     uint64_t rows = inserted_rows.load();
     double rate = 0;
     if (rate_ns_ != 0 && now_ns > rate_ns_)
-        rate = static_cast<double>(rows - rate_rows_) * 1e9 / static_cast<double>(now_ns - rate_ns_);
+        rate =
+            static_cast<double>(rows - rate_rows_) * 1e9 / static_cast<double>(now_ns - rate_ns_);
     rate_ns_ = now_ns;
     rate_rows_ = rows;
     return rate;

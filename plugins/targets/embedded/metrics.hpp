@@ -9,10 +9,11 @@
 #include <mutex>
 #include <vector>
 
-namespace emb {
+namespace emb
+{
 
 /** Histogram upper bounds in ms (the last bucket is +Inf). */
-constexpr std::array<double, 12> LATENCY_BOUNDS_MS = {0.25, 0.5, 1,   2,   5,    10,
+constexpr std::array<double, 12> LATENCY_BOUNDS_MS = {0.25, 0.5, 1,   2,   5,   10,
                                                       20,   50,  100, 200, 500, 1000};
 
 class LatencyWindow

@@ -9,7 +9,8 @@
 
 using emb::Engine;
 
-namespace {
+namespace
+{
 
 const char *const INDEX_NAMES[] = {"FLAT", "IVF_FLAT", "IVF_SQ8", "HNSW"};
 
@@ -54,11 +55,10 @@ template <typename T> void copy_out(T *out, T &full)
 
 int health(void *ctx, char *err, size_t errlen)
 {
-    return guard(err, errlen, [&] { eng(ctx).get(nullptr); });
+    return guard(err, errlen, [&] { eng(ctx).check_serving(); });
 }
 
-int report(void *ctx, const char *component, vmon_emit_fn emit, void *arg, char *err,
-           size_t errlen)
+int report(void *ctx, const char *component, vmon_emit_fn emit, void *arg, char *err, size_t errlen)
 {
     int rc = VMON_OK;
     int g = guard(err, errlen, [&] { rc = eng(ctx).report(component, emit, arg); });
@@ -86,8 +86,7 @@ int collection_stats(void *ctx, const char *name, vmon_collection_stats *out, ch
     });
 }
 
-int segments(void *ctx, const char *name, vmon_segment_fn fn, void *arg, char *err,
-             size_t errlen)
+int segments(void *ctx, const char *name, vmon_segment_fn fn, void *arg, char *err, size_t errlen)
 {
     return guard(err, errlen, [&] { eng(ctx).get(name)->walk_segments(fn, arg); });
 }
@@ -126,12 +125,11 @@ int exact_search(void *ctx, const char *name, const vmon_search_request *req, in
 int insert(void *ctx, const char *name, const float *vectors, uint64_t n, uint32_t dim,
            const int64_t *ids, int64_t *out_ids, char *err, size_t errlen)
 {
-    return guard(err, errlen,
-                 [&] { eng(ctx).get(name)->insert(vectors, n, dim, ids, out_ids); });
+    return guard(err, errlen, [&] { eng(ctx).get(name)->insert(vectors, n, dim, ids, out_ids); });
 }
 
-int delete_rows(void *ctx, const char *name, const int64_t *ids, uint64_t n,
-                uint64_t *n_deleted, char *err, size_t errlen)
+int delete_rows(void *ctx, const char *name, const int64_t *ids, uint64_t n, uint64_t *n_deleted,
+                char *err, size_t errlen)
 {
     return guard(err, errlen, [&] {
         uint64_t d = eng(ctx).get(name)->remove(ids, n);
@@ -159,8 +157,8 @@ int drop_collection(void *ctx, const char *name, char *err, size_t errlen)
     return guard(err, errlen, [&] { eng(ctx).drop(name); });
 }
 
-int sample_queries(void *ctx, const char *name, uint32_t n, uint64_t seed, uint32_t dim,
-                   float *out, char *err, size_t errlen)
+int sample_queries(void *ctx, const char *name, uint32_t n, uint64_t seed, uint32_t dim, float *out,
+                   char *err, size_t errlen)
 {
     return guard(err, errlen, [&] { eng(ctx).sample_queries(name, n, seed, dim, out); });
 }
@@ -170,9 +168,21 @@ int sample_queries(void *ctx, const char *name, uint32_t n, uint64_t seed, uint3
 extern "C" {
 
 const vmon_target_ops emb_target_ops = {
-    sizeof(vmon_target_ops), 0,           health,   report,      list_collections,
-    collection_stats,        segments,    index_state, search,   insert,
-    delete_rows,             flush,       create_collection, drop_collection, sample_queries,
+    sizeof(vmon_target_ops),
+    0,
+    health,
+    report,
+    list_collections,
+    collection_stats,
+    segments,
+    index_state,
+    search,
+    insert,
+    delete_rows,
+    flush,
+    create_collection,
+    drop_collection,
+    sample_queries,
     exact_search,
 };
 

@@ -18,9 +18,11 @@
 #include "emb_api.h"
 #include "error.hpp"
 
-namespace emb {
+namespace emb
+{
 
-namespace {
+namespace
+{
 
 const char META_FILE[] = "collection.vmon";
 
@@ -63,6 +65,35 @@ std::string segment_path(const std::string &dir, int64_t id)
 std::string index_path(const std::string &dir, int64_t id)
 {
     return dir + "/seg_" + std::to_string(id) + ".index.vmon";
+}
+
+std::string deletes_path(const std::string &dir, int64_t id)
+{
+    return dir + "/seg_" + std::to_string(id) + ".deletes.vmon";
+}
+
+void save_deletes(const std::string &dir, const Segment &seg)
+{
+    std::vector<int64_t> ids;
+    std::vector<uint8_t> deleted;
+    seg.snapshot(ids, deleted);
+    uint64_t rows = deleted.size();
+    std::vector<uint8_t> out;
+    put(out, &rows, sizeof rows);
+    put(out, deleted.data(), deleted.size());
+    write_blob(deletes_path(dir, seg.id()), BLOB_DELETES, out.data(), out.size());
+}
+
+std::vector<uint8_t> load_deletes(const std::string &path, uint64_t rows)
+{
+    std::vector<uint8_t> b = read_blob(path, BLOB_DELETES);
+    uint64_t n = 0;
+    if (b.size() >= sizeof n)
+        std::memcpy(&n, b.data(), sizeof n);
+    if (b.size() != sizeof n + rows || n != rows)
+        fail(VMON_ERROR, "%s: deletes for %llu rows, segment has %llu", path.c_str(),
+             (unsigned long long)n, (unsigned long long)rows);
+    return std::vector<uint8_t>(b.begin() + sizeof n, b.end());
 }
 
 void save_meta(const std::string &dir, const std::string &name, const IndexSpec &spec)
@@ -171,8 +202,7 @@ std::unique_ptr<faiss::Index> load_index(const std::string &path, const IndexSpe
     }
     if (index->d != static_cast<int>(spec.dim) || static_cast<uint64_t>(index->ntotal) != rows)
         fail(VMON_ERROR, "%s: index has dim %d and %lld rows, segment has %u and %llu",
-             path.c_str(), index->d, (long long)index->ntotal, spec.dim,
-             (unsigned long long)rows);
+             path.c_str(), index->d, (long long)index->ntotal, spec.dim, (unsigned long long)rows);
     return index;
 }
 

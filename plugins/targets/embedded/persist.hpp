@@ -11,11 +11,13 @@
 
 #include "segment.hpp"
 
-namespace emb {
+namespace emb
+{
 
 std::string collection_dir(const std::string &data_dir, const std::string &name);
 std::string segment_path(const std::string &dir, int64_t id);
 std::string index_path(const std::string &dir, int64_t id);
+std::string deletes_path(const std::string &dir, int64_t id);
 
 void save_meta(const std::string &dir, const std::string &name, const IndexSpec &spec);
 /** Throws Error naming the path when the file is missing, corrupt or inconsistent. */
@@ -23,6 +25,14 @@ void load_meta(const std::string &dir, std::string &name, IndexSpec &spec);
 
 void save_segment(const std::string &dir, const Segment &seg);
 SegmentPtr load_segment(const std::string &path, int64_t id, const IndexSpec &spec);
+
+/**
+ * Deletes made after a segment was sealed live beside it (a delta, as in
+ * Milvus): the segment file stays immutable and its vectors may already be
+ * released from memory.
+ */
+void save_deletes(const std::string &dir, const Segment &seg);
+std::vector<uint8_t> load_deletes(const std::string &path, uint64_t rows);
 
 void save_index(const std::string &dir, int64_t id, const faiss::Index &index);
 /** The index, checked against the spec and row count before use. */

@@ -21,13 +21,12 @@ static const vmon_option OPTIONS[] = {
      "rows to preload (generated; with data=files: at most this many, 0 = all)"},
     {"metric", VMON_OPT_ENUM, 0, "L2", 0, 0, METRICS, "distance metric"},
     {"index", VMON_OPT_ENUM, 0, "IVF_FLAT", 0, 0, INDEXES, "index built on sealed segments"},
-    {"nlist", VMON_OPT_INT, R, "0", 0, 65536, NULL,
-     "IVF lists; 0 = 2*sqrt(rows per segment)"},
+    {"nlist", VMON_OPT_INT, R, "0", 0, 65536, NULL, "IVF lists; 0 = 2*sqrt(rows per segment)"},
     {"m", VMON_OPT_INT, R, "16", 2, 256, NULL, "HNSW links per node"},
     {"ef_construction", VMON_OPT_INT, R, "200", 8, 4096, NULL, "HNSW build breadth"},
     {"nprobe", VMON_OPT_INT, R, "16", 1, 65536, NULL,
      "IVF lists probed when a search gives none (capped at nlist)"},
-    {"ef", VMON_OPT_INT, R, "64", 1, 65536, NULL, "HNSW breadth when a search gives none"},
+    {"ef", VMON_OPT_INT, R, "64", 1, 4096, NULL, "HNSW breadth when a search gives none"},
     {"segment_rows", VMON_OPT_INT, R, "262144", 1, 1e9, NULL,
      "the growing segment is sealed at this many rows"},
     {"index_min_rows", VMON_OPT_INT, R, "4096", 0, 1e9, NULL,
@@ -110,5 +109,4 @@ static int emb_create(const vmon_host *host, vmon_instance *inst, void **ctx, ch
 VMON_PLUGIN_DEFINE(.kind = VMON_KIND_TARGET, .name = "embedded", .version = "0.1.0",
                    .description = "in-process FAISS vector engine shaped like a small Milvus",
                    .options = OPTIONS, .create = emb_create, .start = emb_engine_start,
-                   .stop = emb_engine_stop, .destroy = emb_engine_destroy,
-                   .ops = &emb_target_ops);
+                   .stop = emb_engine_stop, .destroy = emb_engine_destroy, .ops = &emb_target_ops);

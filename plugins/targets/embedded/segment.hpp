@@ -12,7 +12,8 @@
 
 #include <faiss/Index.h>
 
-namespace emb {
+namespace emb
+{
 
 /** What a collection's indexes look like; shared by all its segments. */
 struct IndexSpec {
@@ -33,6 +34,9 @@ struct SearchArgs {
     uint32_t ef = 0;
     bool exact = false;
 };
+
+/** Largest ef a search may ask for. */
+constexpr uint32_t MAX_EF = 4096;
 
 struct Hit {
     float dist;
@@ -73,11 +77,25 @@ class Segment
     /** Append this segment's best live hits per query to `out`. */
     void search(const SearchArgs &args, HitLists &out) const;
 
-    /** A sealed segment's rows never change, so builders read them unlocked. */
+    /**
+     * A sealed segment's rows never change, so builders and the segment
+     * file writer read them unlocked (both run before release_raw).
+     */
     const float *sealed_data() const
     {
         return vecs_.data();
     }
+
+    /**
+     * Drop the raw vectors once the index holds them exactly (IVF_FLAT,
+     * HNSW's flat storage): exact search then goes through the index.
+     * Returns the bytes freed (0 when the index cannot stand in).
+     */
+    uint64_t release_raw();
+    bool raw_released() const;
+
+    /** Deleted flags, replacing the current ones (persistence). */
+    void apply_deleted(const std::vector<uint8_t> &deleted);
 
     /** Copy of ids and deleted flags, for persistence. */
     void snapshot(std::vector<int64_t> &ids, std::vector<uint8_t> &deleted) const;
@@ -85,7 +103,7 @@ class Segment
     void set_index(std::unique_ptr<faiss::Index> index, uint64_t bytes);
     bool has_index() const;
 
-    std::atomic<int> state;            // vmon_segment_state
+    std::atomic<int> state;             // vmon_segment_state
     std::atomic<uint64_t> indexed_rows; // build progress
     std::atomic<bool> cancel;           // set to stop this segment's build
     std::atomic<bool> dirty;            // deletes not yet persisted
@@ -94,6 +112,8 @@ class Segment
   private:
     void search_index(const SearchArgs &args, uint32_t kk, float *d, faiss::Index::idx_t *l) const;
     void search_flat(const SearchArgs &args, uint32_t kk, float *d, faiss::Index::idx_t *l) const;
+    void search_exact_index(const SearchArgs &args, uint32_t kk, float *d,
+                            faiss::Index::idx_t *l) const;
 
     const int64_t id_;
     const uint32_t dim_;
@@ -104,6 +124,7 @@ class Segment
     std::vector<uint8_t> deleted_;
     uint64_t n_deleted_ = 0;
     bool sealed_ = false;
+    bool raw_released_ = false;
     std::shared_ptr<const faiss::Index> index_;
     uint64_t index_bytes_ = 0;
 };

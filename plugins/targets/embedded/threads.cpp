@@ -4,7 +4,8 @@
 
 extern "C" void openblas_set_num_threads(int num_threads);
 
-namespace emb {
+namespace emb
+{
 
 void set_thread_budget(unsigned n)
 {

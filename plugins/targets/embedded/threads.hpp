@@ -1,7 +1,8 @@
 // The `threads` budget: FAISS's OpenMP teams and OpenBLAS share it.
 #pragma once
 
-namespace emb {
+namespace emb
+{
 
 /** Limit OpenMP teams started from the calling thread to `n` threads. */
 void set_thread_budget(unsigned n);

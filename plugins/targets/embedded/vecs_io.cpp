@@ -10,7 +10,8 @@
 
 #include "emb_api.h"
 
-namespace {
+namespace
+{
 
 struct File {
     FILE *f;

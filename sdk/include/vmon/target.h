@@ -57,7 +57,7 @@ typedef enum vmon_index_build_state {
 
 /** Set in vmon_search_request.flags when the matching field is given. */
 #define VMON_SEARCH_NPROBE 0x1u /**< `nprobe` is set (IVF indexes) */
-#define VMON_SEARCH_EF 0x2u     /**< `ef` is set (HNSW indexes) */
+#define VMON_SEARCH_EF     0x2u /**< `ef` is set (HNSW indexes) */
 
 /** Longest index type name, with its terminating NUL. */
 #define VMON_INDEX_TYPE_LEN 16
@@ -78,15 +78,15 @@ typedef struct vmon_collection_spec {
 typedef struct vmon_collection_stats {
     uint32_t struct_size; /**< in: caller's size; out: bytes filled */
     uint32_t dim;
-    uint32_t metric;          /**< vmon_metric */
-    uint32_t n_segments;      /**< growing + sealed */
-    uint32_t n_sealed;        /**< sealed segments (any index state) */
-    uint32_t nlist;           /**< IVF lists (0 for other index types) */
-    uint32_t m;               /**< HNSW links (0 for other index types) */
-    uint32_t ef_construction; /**< HNSW build breadth (0 for other index types) */
-    uint64_t row_count;       /**< live rows: inserted minus deleted */
-    uint64_t deleted_rows;    /**< rows deleted but still held by segments */
-    uint64_t memory_bytes;    /**< vectors + indexes held for this collection */
+    uint32_t metric;                      /**< vmon_metric */
+    uint32_t n_segments;                  /**< growing + sealed */
+    uint32_t n_sealed;                    /**< sealed segments (any index state) */
+    uint32_t nlist;                       /**< IVF lists (0 for other index types) */
+    uint32_t m;                           /**< HNSW links (0 for other index types) */
+    uint32_t ef_construction;             /**< HNSW build breadth (0 for other index types) */
+    uint64_t row_count;                   /**< live rows: inserted minus deleted */
+    uint64_t deleted_rows;                /**< rows deleted but still held by segments */
+    uint64_t memory_bytes;                /**< vectors + indexes held for this collection */
     char index_type[VMON_INDEX_TYPE_LEN]; /**< NUL-terminated */
 } vmon_collection_stats;
 
@@ -209,8 +209,8 @@ typedef struct vmon_target_ops {
      * is inserted then). Any thread; may block while a full growing segment
      * is sealed.
      */
-    int (*insert)(void *ctx, const char *collection, const float *vectors, uint64_t n,
-                  uint32_t dim, const int64_t *ids, int64_t *out_ids, char *err, size_t errlen);
+    int (*insert)(void *ctx, const char *collection, const float *vectors, uint64_t n, uint32_t dim,
+                  const int64_t *ids, int64_t *out_ids, char *err, size_t errlen);
 
     /**
      * Required. Delete rows by id; `*n_deleted` (may be NULL) gets how many
@@ -231,8 +231,7 @@ typedef struct vmon_target_ops {
      * Required. Create an empty collection. VMON_EINVAL for a bad spec or an
      * existing name. Any thread; blocks for a round trip or a short lock.
      */
-    int (*create_collection)(void *ctx, const vmon_collection_spec *spec, char *err,
-                             size_t errlen);
+    int (*create_collection)(void *ctx, const vmon_collection_spec *spec, char *err, size_t errlen);
 
     /**
      * Required. Drop a collection and its data, cancelling its builds.

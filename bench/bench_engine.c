@@ -1,0 +1,453 @@
+/*
+ * `vmon-bench engine`: the embedded target through the real loader. Preload,
+ * watch the index build, sweep nprobe / ef for recall@k and per-query
+ * latency, compare with FAISS called directly on the same saved index,
+ * insert and flush, and print the component figures.
+ */
+#include <ftw.h>
+#include <inttypes.h>
+#include <malloc.h>
+#include <sys/stat.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bench.h"
+#include "emb_api.h"
+#include "standalone.h"
+
+typedef struct run {
+    vmon_standalone *s;
+    const vmon_target_ops *ops;
+    void *ctx;
+} run;
+
+double bench_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Resident bytes of this process, after giving freed heap back. */
+static double rss_bytes(void)
+{
+    malloc_trim(0);
+    long pages = 0, resident = 0;
+    FILE *f = fopen("/proc/self/statm", "r");
+    if (!f)
+        return NAN;
+    int n = fscanf(f, "%ld %ld", &pages, &resident);
+    fclose(f);
+    return n == 2 ? (double)resident * (double)sysconf(_SC_PAGESIZE) : NAN;
+}
+
+static double file_bytes(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 ? (double)st.st_size : NAN;
+}
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+static int open_engine(const bench_opts *o, const char *index, const char *data_dir, run *r)
+{
+    char rows[32], dim[32], threads[32], nlist[32], m[32], efc[32], seed[32], cl[32], sp[32];
+    snprintf(rows, sizeof rows, "%" PRIu64, o->rows);
+    snprintf(dim, sizeof dim, "%u", o->dim);
+    snprintf(threads, sizeof threads, "%u", o->threads);
+    snprintf(nlist, sizeof nlist, "%u", o->nlist);
+    snprintf(m, sizeof m, "%u", o->m);
+    snprintf(efc, sizeof efc, "%u", o->ef_construction);
+    snprintf(seed, sizeof seed, "%" PRIu64, o->seed);
+    snprintf(cl, sizeof cl, "%u", o->clusters);
+    snprintf(sp, sizeof sp, "%g", o->spread);
+    /* segment_rows = rows (files: whatever they hold): the preload becomes
+     * exactly one sealed segment, as the overhead comparison needs. */
+    const char *pairs[48] = {"rows", rows, "dim", dim, "index", index, "threads", threads};
+    int n = 8;
+    const char *more[] = {"nlist",
+                          nlist,
+                          "m",
+                          m,
+                          "ef_construction",
+                          efc,
+                          "seed",
+                          seed,
+                          "clusters",
+                          cl,
+                          "spread",
+                          sp,
+                          "index_min_rows",
+                          "1000",
+                          "segment_rows",
+                          o->base_file ? "1000000000" : rows};
+    for (size_t i = 0; i < sizeof more / sizeof *more; i++)
+        pairs[n++] = more[i];
+    if (o->base_file) {
+        pairs[n++] = "data";
+        pairs[n++] = "files";
+        pairs[n++] = "base_file";
+        pairs[n++] = o->base_file;
+    }
+    if (o->query_file) {
+        pairs[n++] = "query_file";
+        pairs[n++] = o->query_file;
+    }
+    if (data_dir) {
+        pairs[n++] = "data_dir";
+        pairs[n++] = data_dir;
+    }
+    pairs[n] = NULL;
+    char err[2048];
+    double t0 = bench_now();
+    if (vmon_standalone_open(o->plugin_dir, "target", "embedded", index, pairs, NULL, NULL, &r->s,
+                             err, sizeof err) != 0) {
+        fprintf(stderr, "vmon-bench: cannot open the embedded target: %s\n", err);
+        return -1;
+    }
+    r->ops = vmon_standalone_descriptor(r->s)->ops;
+    r->ctx = vmon_standalone_ctx(r->s);
+    char err2[256];
+    vmon_collection_stats cs = {.struct_size = sizeof cs};
+    r->ops->collection_stats(r->ctx, NULL, &cs, err2, sizeof err2);
+    printf("[%s] loaded through the ABI: %" PRIu64
+           " x %u %s rows preloaded and flushed in %.2f s\n",
+           index, cs.row_count, o->dim, o->base_file ? "file" : "generated", bench_now() - t0);
+    return 0;
+}
+
+/* Prints progress while the index builds; returns the engine's build time (s). */
+static double watch_build(run *r, const char *label)
+{
+    char err[512];
+    vmon_index_state st = {.struct_size = sizeof st};
+    double last_print = 0, t0 = bench_now();
+    for (;;) {
+        st.struct_size = sizeof st;
+        if (r->ops->index_state(r->ctx, NULL, &st, err, sizeof err) != 0) {
+            fprintf(stderr, "vmon-bench: index_state: %s\n", err);
+            return NAN;
+        }
+        int done = st.state == VMON_INDEX_FINISHED || st.state == VMON_INDEX_NONE ||
+                   st.state == VMON_INDEX_FAILED;
+        if (done || bench_now() - last_print >= 1.0) {
+            printf("[%s] build %-8s progress %5.1f%%  (%" PRIu64 " / %" PRIu64 " rows, %u "
+                   "building, %u pending)  t=%.1fs\n",
+                   label,
+                   st.state == VMON_INDEX_FINISHED  ? "finished"
+                   : st.state == VMON_INDEX_FAILED  ? "FAILED"
+                   : st.state == VMON_INDEX_PENDING ? "pending"
+                   : st.state == VMON_INDEX_NONE    ? "none"
+                                                    : "building",
+                   st.progress * 100, st.indexed_rows, st.total_rows, st.building_segments,
+                   st.pending_segments, bench_now() - t0);
+            fflush(stdout);
+            last_print = bench_now();
+        }
+        if (done)
+            return st.last_build_ms / 1000.0;
+        sleep_ms(100);
+    }
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static double pct(const double *sorted, uint32_t n, double q)
+{
+    uint32_t i = (uint32_t)ceil(q * n);
+    return sorted[i == 0 ? 0 : i - 1];
+}
+
+/* One query at a time: recall@k against `gt`, p50 / p95 latency. */
+static int measure(run *r, const bench_opts *o, const float *q, const int64_t *gt, uint32_t flag,
+                   uint32_t value, double *recall, double *p50, double *p95, double *mean)
+{
+    int64_t *ids = malloc(sizeof(int64_t) * o->nq * o->k);
+    float *dist = malloc(sizeof(float) * o->k);
+    double *lat = malloc(sizeof(double) * o->nq);
+    char err[512];
+    int rc = 0;
+    double sum = 0;
+    for (uint32_t i = 0; i < o->nq && rc == 0; i++) {
+        vmon_search_request req = {.struct_size = sizeof req,
+                                   .flags = flag,
+                                   .n_queries = 1,
+                                   .dim = o->dim,
+                                   .top_k = o->k,
+                                   .nprobe = value,
+                                   .ef = value,
+                                   .queries = q + (size_t)i * o->dim};
+        double t0 = bench_now();
+        rc = r->ops->search(r->ctx, NULL, &req, ids + (size_t)i * o->k, dist, err, sizeof err);
+        lat[i] = (bench_now() - t0) * 1000;
+        sum += lat[i];
+    }
+    if (rc != 0) {
+        fprintf(stderr, "vmon-bench: search: %s\n", err);
+    } else {
+        qsort(lat, o->nq, sizeof *lat, cmp_double);
+        *recall = emb_recall_at_k(ids, gt, o->nq, o->k, o->k);
+        *p50 = pct(lat, o->nq, 0.5);
+        *p95 = pct(lat, o->nq, 0.95);
+        *mean = sum / o->nq;
+    }
+    free(ids);
+    free(dist);
+    free(lat);
+    return rc;
+}
+
+static void sweep(run *r, const bench_opts *o, const float *q, const int64_t *gt, uint32_t flag,
+                  uint32_t lo, uint32_t hi)
+{
+    const char *name = flag == VMON_SEARCH_NPROBE ? "nprobe" : "ef";
+    printf("\n%8s  recall@%-3u  p50_ms  p95_ms  qps(1 thread)\n", name, o->k);
+    for (uint32_t v = lo;; v = v * 2 > hi && v < hi ? hi : v * 2) {
+        double rec, p50, p95, mean;
+        if (measure(r, o, q, gt, flag, v, &rec, &p50, &p95, &mean) != 0)
+            return;
+        printf("%8u  %9.4f  %6.3f  %6.3f  %8.0f\n", v, rec, p50, p95, 1000.0 / mean);
+        fflush(stdout);
+        if (v >= hi)
+            break;
+    }
+}
+
+static int print_sample(void *arg, const vmon_sample *s)
+{
+    (void)arg;
+    if (strstr(s->name, "_bucket"))
+        return 0; /* the histogram is for Prometheus; p50/p95/p99 say it here */
+    printf("  %s{", s->name);
+    for (uint32_t i = 0; i < s->n_labels; i++)
+        printf("%s%s=\"%s\"", i ? "," : "", s->labels[i].name, s->labels[i].value);
+    printf("} %.6g\n", s->value);
+    return 0;
+}
+
+static int grab_memory(void *arg, const vmon_sample *s)
+{
+    if (!strcmp(s->name, "querynode.memory_used_bytes"))
+        *(double *)arg = s->value;
+    return 0;
+}
+
+/* The engine's RSS (growth of this process since before it was opened)
+ * against the raw FAISS index (its serialised size) and the raw vectors. */
+static void print_memory(run *r, const char *label, double rss, double index, double vectors)
+{
+    double used = NAN;
+    char err[256];
+    r->ops->report(r->ctx, "querynode", grab_memory, &used, err, sizeof err);
+    printf("[%s] memory: engine RSS %.1f MB, engine accounting %.1f MB, raw vectors %.1f MB", label,
+           rss / 1048576, used / 1048576, vectors / 1048576);
+    if (!isnan(index))
+        printf(", serialised FAISS index %.1f MB, RSS / index %.2f", index / 1048576, rss / index);
+    printf("\n");
+}
+
+static void overhead(run *r, const bench_opts *o, const float *q, const char *index_path)
+{
+    char err[512];
+    if (bench_faiss_load(index_path, err, sizeof err) != 0) {
+        fprintf(stderr, "vmon-bench: direct FAISS: %s\n", err);
+        return;
+    }
+    bench_faiss_set_threads(o->threads);
+    const uint32_t nprobe = 16;
+    double eng = 0, direct = 0, rec, p50, p95, mean;
+    int64_t *gt_dummy = calloc((size_t)o->nq * o->k, sizeof(int64_t));
+    /* Warm both, then alternate rounds so drift hits both sides alike. */
+    measure(r, o, q, gt_dummy, VMON_SEARCH_NPROBE, nprobe, &rec, &p50, &p95, &mean);
+    bench_faiss_search_ms(q, o->nq, o->k, nprobe);
+    const int rounds = 5;
+    for (int i = 0; i < rounds; i++) {
+        measure(r, o, q, gt_dummy, VMON_SEARCH_NPROBE, nprobe, &rec, &p50, &p95, &mean);
+        eng += mean;
+        direct += bench_faiss_search_ms(q, o->nq, o->k, nprobe);
+    }
+    free(gt_dummy);
+    bench_faiss_unload();
+    printf("\nengine vs direct FAISS, same saved index, nprobe %u, %u single queries x %d rounds:\n"
+           "  engine %.4f ms/query, FAISS %.4f ms/query, overhead %+.2f%%\n",
+           nprobe, o->nq, rounds, eng / rounds, direct / rounds, (eng - direct) / direct * 100);
+}
+
+static void insert_and_flush(run *r, const bench_opts *o, const char *label)
+{
+    if (o->insert_rows == 0)
+        return;
+    const uint64_t batch = 1000;
+    float *x = malloc(sizeof(float) * batch * o->dim);
+    char err[512];
+    double t0 = bench_now();
+    for (uint64_t done = 0; done < o->insert_rows; done += batch) {
+        uint64_t n = o->insert_rows - done < batch ? o->insert_rows - done : batch;
+        emb_generate(o->seed, o->dim, o->clusters, o->spread, 0, o->rows + done, n, x);
+        if (r->ops->insert(r->ctx, NULL, x, n, o->dim, NULL, NULL, err, sizeof err) != 0) {
+            fprintf(stderr, "vmon-bench: insert: %s\n", err);
+            break;
+        }
+    }
+    double ins = bench_now() - t0;
+    free(x);
+    t0 = bench_now();
+    if (r->ops->flush(r->ctx, NULL, err, sizeof err) != 0)
+        fprintf(stderr, "vmon-bench: flush: %s\n", err);
+    printf("\n[%s] inserted %" PRIu64 " rows in %.2f s (%.0f rows/s), flush took %.3f s\n", label,
+           o->insert_rows, ins, o->insert_rows / ins, bench_now() - t0);
+    watch_build(r, label);
+}
+
+static uint64_t live_rows(run *r)
+{
+    char err[256];
+    vmon_collection_stats cs = {.struct_size = sizeof cs};
+    r->ops->collection_stats(r->ctx, NULL, &cs, err, sizeof err);
+    return cs.row_count;
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+/* Queries (the query file in order, or generated) and their exact top-k:
+ * from the .ivecs file when given, else the engine's exact search. */
+static int ground_truth(run *r, const bench_opts *o, float *q, int64_t *gt)
+{
+    char err[512];
+    double t0 = bench_now();
+    uint64_t seed = o->query_file ? 0 : 1;
+    if (r->ops->sample_queries(r->ctx, NULL, o->nq, seed, o->dim, q, err, sizeof err) != 0) {
+        fprintf(stderr, "vmon-bench: sample_queries: %s\n", err);
+        return -1;
+    }
+    if (o->gt_file) {
+        uint32_t gdim = 0;
+        uint64_t grows = 0;
+        void *p = NULL;
+        if (emb_read_vecs(o->gt_file, 1, o->nq, &gdim, &grows, &p, err, sizeof err) != 0 ||
+            grows < o->nq || gdim < o->k) {
+            fprintf(stderr, "vmon-bench: %s: %s\n", o->gt_file,
+                    p ? "fewer queries or neighbours than asked" : err);
+            free(p);
+            return -1;
+        }
+        const int32_t *g = p;
+        for (uint32_t i = 0; i < o->nq; i++)
+            for (uint32_t j = 0; j < o->k; j++)
+                gt[(size_t)i * o->k + j] = g[(size_t)i * gdim + j];
+        free(p);
+        printf("ground truth: %s\n", o->gt_file);
+        return 0;
+    }
+    vmon_search_request req = {
+        .struct_size = sizeof req, .n_queries = o->nq, .dim = o->dim, .top_k = o->k, .queries = q};
+    float *d = malloc(sizeof(float) * o->nq * o->k);
+    int rc = r->ops->exact_search(r->ctx, NULL, &req, gt, d, err, sizeof err);
+    free(d);
+    if (rc != 0) {
+        fprintf(stderr, "vmon-bench: exact_search: %s\n", err);
+        return -1;
+    }
+    printf("ground truth: exact top-%u of %u queries (batched brute force) in %.2f s\n", o->k,
+           o->nq, bench_now() - t0);
+    return 0;
+}
+
+static int ivf_part(const bench_opts *o, float *q, int64_t *gt, int *have_gt)
+{
+    char dir[] = "/tmp/vmon-bench-XXXXXX";
+    if (!mkdtemp(dir)) {
+        perror("vmon-bench: mkdtemp");
+        return -1;
+    }
+    run r;
+    double rss0 = rss_bytes();
+    if (open_engine(o, "IVF_FLAT", dir, &r) != 0) {
+        nftw(dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
+        return -1;
+    }
+    double build_s = watch_build(&r, "IVF_FLAT");
+    char err[512];
+    vmon_collection_stats cs = {.struct_size = sizeof cs};
+    r.ops->collection_stats(r.ctx, NULL, &cs, err, sizeof err);
+    uint64_t rows = cs.row_count;
+    printf("[IVF_FLAT] nlist %u; build %.2f s = %.2f s per 100k rows\n", cs.nlist, build_s,
+           build_s * 100000.0 / rows);
+    char index_path[256];
+    snprintf(index_path, sizeof index_path, "%s/default/seg_1.index.vmon", dir);
+    print_memory(&r, "IVF_FLAT", rss_bytes() - rss0, file_bytes(index_path) - 40,
+                 (double)rows * o->dim * 4);
+
+    if (ground_truth(&r, o, q, gt) != 0) {
+        vmon_standalone_close(r.s);
+        nftw(dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
+        return -1;
+    }
+    *have_gt = 1;
+
+    sweep(&r, o, q, gt, VMON_SEARCH_NPROBE, 1, cs.nlist);
+
+    overhead(&r, o, q, index_path);
+
+    insert_and_flush(&r, o, "IVF_FLAT");
+    printf("\ncomponent figures (samples, histogram buckets omitted):\n");
+    r.ops->report(r.ctx, NULL, print_sample, NULL, err, sizeof err);
+    vmon_standalone_close(r.s);
+    nftw(dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
+    return 0;
+}
+
+static int hnsw_part(const bench_opts *o, float *q, int64_t *gt, int have_gt)
+{
+    run r;
+    double rss0 = rss_bytes();
+    if (open_engine(o, "HNSW", NULL, &r) != 0)
+        return -1;
+    double build_s = watch_build(&r, "HNSW");
+    uint64_t rows = live_rows(&r);
+    printf("[HNSW] M %u, efConstruction %u; build %.2f s = %.2f s per 100k rows\n", o->m,
+           o->ef_construction, build_s, build_s * 100000.0 / rows);
+    print_memory(&r, "HNSW", rss_bytes() - rss0, NAN, (double)rows * o->dim * 4);
+    if (!have_gt && ground_truth(&r, o, q, gt) != 0) {
+        vmon_standalone_close(r.s);
+        return -1;
+    }
+    sweep(&r, o, q, gt, VMON_SEARCH_EF, 16, 512);
+    vmon_standalone_close(r.s);
+    return 0;
+}
+
+int bench_engine(const bench_opts *o)
+{
+    printf("vmon-bench engine: %" PRIu64 " rows x %u dim, %u queries, top-%u, threads %u, "
+           "clusters %u, spread %g, seed %" PRIu64 "\n",
+           o->rows, o->dim, o->nq, o->k, o->threads, o->clusters, o->spread, o->seed);
+    float *q = malloc(sizeof(float) * o->nq * o->dim);
+    int64_t *gt = malloc(sizeof(int64_t) * o->nq * o->k);
+    int have_gt = 0, rc = 0;
+    if (!o->skip_ivf)
+        rc = ivf_part(o, q, gt, &have_gt);
+    if (rc == 0 && !o->skip_hnsw)
+        rc = hnsw_part(o, q, gt, have_gt);
+    free(q);
+    free(gt);
+    return rc;
+}

@@ -1,0 +1,123 @@
+/*
+ * vmon-bench: benchmarks run through the real plugin loader.
+ *
+ *   vmon-bench engine [--rows 200000] [--dim 128] [--queries 1000] [--k 10]
+ *                     [--threads 2] [--nlist 0] [--m 16] [--ef-construction 200]
+ *                     [--clusters 100] [--spread 0.5] [--seed 42]
+ *                     [--insert 20000] [--no-hnsw] [--no-ivf] [--plugin-dir DIR]
+ *                     [--base FILE.fvecs [--query-file FILE.fvecs] [--gt FILE.ivecs]]
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bench.h"
+
+static void usage(FILE *f)
+{
+    fputs("usage: vmon-bench engine [--rows N] [--dim D] [--queries N] [--k K] [--threads T]\n"
+          "                         [--nlist N] [--m M] [--ef-construction N] [--clusters N]\n"
+          "                         [--spread S] [--seed S] [--insert N] [--no-hnsw] [--no-ivf]\n"
+          "                         [--plugin-dir DIR]\n"
+          "                         [--base F.fvecs [--query-file F.fvecs] [--gt F.ivecs]]\n"
+          "  --base loads the ANN benchmark files instead of generated data; --rows 0 loads\n"
+          "  every base row (needed for --gt, whose ids are base row numbers).\n",
+          f);
+}
+
+static int parse(int argc, char **argv, bench_opts *o)
+{
+    for (int i = 2; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(a, "--no-hnsw")) {
+            o->skip_hnsw = 1;
+            continue;
+        }
+        if (!strcmp(a, "--no-ivf")) {
+            o->skip_ivf = 1;
+            continue;
+        }
+        if (!v) {
+            fprintf(stderr, "vmon-bench: %s needs a value\n", a);
+            return -1;
+        }
+        i++;
+        if (!strcmp(a, "--rows"))
+            o->rows = strtoull(v, NULL, 10);
+        else if (!strcmp(a, "--dim"))
+            o->dim = (uint32_t)strtoul(v, NULL, 10);
+        else if (!strcmp(a, "--queries"))
+            o->nq = (uint32_t)strtoul(v, NULL, 10);
+        else if (!strcmp(a, "--k"))
+            o->k = (uint32_t)strtoul(v, NULL, 10);
+        else if (!strcmp(a, "--threads"))
+            o->threads = (uint32_t)strtoul(v, NULL, 10);
+        else if (!strcmp(a, "--nlist"))
+            o->nlist = (uint32_t)strtoul(v, NULL, 10);
+        else if (!strcmp(a, "--m"))
+            o->m = (uint32_t)strtoul(v, NULL, 10);
+        else if (!strcmp(a, "--ef-construction"))
+            o->ef_construction = (uint32_t)strtoul(v, NULL, 10);
+        else if (!strcmp(a, "--clusters"))
+            o->clusters = (uint32_t)strtoul(v, NULL, 10);
+        else if (!strcmp(a, "--spread"))
+            o->spread = strtod(v, NULL);
+        else if (!strcmp(a, "--seed"))
+            o->seed = strtoull(v, NULL, 10);
+        else if (!strcmp(a, "--insert"))
+            o->insert_rows = strtoull(v, NULL, 10);
+        else if (!strcmp(a, "--plugin-dir"))
+            o->plugin_dir = v;
+        else if (!strcmp(a, "--base"))
+            o->base_file = v;
+        else if (!strcmp(a, "--query-file"))
+            o->query_file = v;
+        else if (!strcmp(a, "--gt"))
+            o->gt_file = v;
+        else {
+            fprintf(stderr, "vmon-bench: unknown option %s\n", a);
+            return -1;
+        }
+    }
+    if ((o->rows < 1000 && !o->base_file) || o->dim == 0 || o->nq == 0 || o->k == 0 ||
+        o->threads == 0) {
+        fprintf(stderr, "vmon-bench: need --rows >= 1000 and positive dim, queries, k, threads\n");
+        return -1;
+    }
+    if ((o->query_file || o->gt_file) && !o->base_file) {
+        fprintf(stderr, "vmon-bench: --query-file and --gt go with --base\n");
+        return -1;
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    bench_opts o = {.rows = 200000,
+                    .dim = 128,
+                    .nq = 1000,
+                    .k = 10,
+                    .threads = 2,
+                    .m = 16,
+                    .ef_construction = 200,
+                    .clusters = 100,
+                    .spread = 0.5,
+                    .seed = 42,
+                    .insert_rows = 20000,
+                    .plugin_dir = VMON_BENCH_PLUGIN_DIR};
+    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+        usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    if (strcmp(argv[1], "engine") != 0) {
+        fprintf(stderr, "vmon-bench: unknown benchmark '%s'\n", argv[1]);
+        usage(stderr);
+        return 2;
+    }
+    if (parse(argc, argv, &o) != 0) {
+        usage(stderr);
+        return 2;
+    }
+    return bench_engine(&o) == 0 ? 0 : 1;
+}
