@@ -131,6 +131,21 @@ static int parse_enum(const vmon_option *opt, const char *text, vmon_value *out,
     return -1;
 }
 
+/* Durations (ms) and sizes (bytes): a number with a unit, kept as both d and i. */
+static int parse_measure(const vmon_option *opt, const char *text,
+                         int (*parse)(const char *, double *), const char *expected,
+                         vmon_value *out, char *why, size_t whylen)
+{
+    double d;
+    if (parse(text, &d) < 0) {
+        snprintf(why, whylen, "expected %s, got '%s'", expected, text);
+        return -1;
+    }
+    out->d = d;
+    out->i = (int64_t)llround(d);
+    return check_range(opt, d, why, whylen);
+}
+
 int vmon_value_parse(const vmon_option *opt, const char *text, const char *dir, vmon_value *out,
                      char *why, size_t whylen)
 {
@@ -173,21 +188,11 @@ int vmon_value_parse(const vmon_option *opt, const char *text, const char *dir, 
         out->d = (double)out->i;
         break;
     case VMON_OPT_DURATION:
-        if (parse_duration_ms(text, &d) < 0) {
-            snprintf(why, whylen, "expected a duration like 250ms, 5s, 2m, 1h, got '%s'", text);
-            return -1;
-        }
-        out->d = d;
-        out->i = (int64_t)llround(d);
-        return check_range(opt, d, why, whylen);
+        return parse_measure(opt, text, parse_duration_ms, "a duration like 250ms, 5s, 2m, 1h", out,
+                             why, whylen);
     case VMON_OPT_SIZE:
-        if (parse_size(text, &d) < 0) {
-            snprintf(why, whylen, "expected a size like 512, 64k, 16M, 2G, got '%s'", text);
-            return -1;
-        }
-        out->d = d;
-        out->i = (int64_t)llround(d);
-        return check_range(opt, d, why, whylen);
+        return parse_measure(opt, text, parse_size, "a size like 512, 64k, 16M, 2G", out, why,
+                             whylen);
     case VMON_OPT_PERCENT:
         if (parse_double(text, &d, &rest) < 0 || (*rest && strcmp(rest, "%") != 0)) {
             snprintf(why, whylen,
