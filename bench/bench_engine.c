@@ -267,7 +267,7 @@ static void overhead(run *r, const bench_opts *o, const float *q, const char *in
     }
     bench_faiss_set_threads(o->threads);
     const uint32_t nprobe = 16;
-    double eng = 0, direct = 0, rec, p50, p95, mean;
+    double eng = 0, direct = 0, rec = 0, p50 = 0, p95 = 0, mean = 0;
     int64_t *gt_dummy = calloc((size_t)o->nq * o->k, sizeof(int64_t));
     /* Warm both, then alternate rounds so drift hits both sides alike. */
     measure(r, o, q, gt_dummy, VMON_SEARCH_NPROBE, nprobe, &rec, &p50, &p95, &mean);

@@ -197,7 +197,7 @@ static void release_batch(batch *b)
 /* Delivered, or given up on: out of the queue for good. */
 static void drop_batch(vmon_delivery *d, batch *b)
 {
-    if (d->spool && b->n) {
+    if (d->spool && b->items && b->n) {
         /* One transaction, one fsync for the whole batch. */
         int64_t *ids = vmon_calloc(b->n, sizeof *ids);
         for (uint32_t i = 0; i < b->n; i++)
@@ -211,8 +211,8 @@ static void drop_batch(vmon_delivery *d, batch *b)
 /* Failed for now: back at the head, in order, one attempt older. */
 static void requeue_batch(vmon_delivery *d, batch *b)
 {
-    if (d->spool) {
-        for (uint32_t i = 0; i < b->n; i++)
+    if (d->spool || !b->chain) {
+        for (uint32_t i = 0; b->items && i < b->n; i++)
             vmon_spool_bump_attempts(d->spool, b->items[i].id);
         release_batch(b);
         return;

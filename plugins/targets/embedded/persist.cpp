@@ -224,8 +224,11 @@ std::vector<std::string> list_collection_dirs(const std::string &data_dir)
 {
     std::vector<std::string> dirs;
     for (const std::string &n : list_dir(data_dir)) {
-        std::string d = data_dir + "/" + n;
-        if (n[0] != '.' && ::access((d + "/" + META_FILE).c_str(), F_OK) == 0)
+        std::string d = data_dir;
+        d.append("/").append(n);
+        std::string meta = d;
+        meta.append("/").append(META_FILE);
+        if (n[0] != '.' && ::access(meta.c_str(), F_OK) == 0)
             dirs.push_back(d);
     }
     std::sort(dirs.begin(), dirs.end());
@@ -235,8 +238,11 @@ std::vector<std::string> list_collection_dirs(const std::string &data_dir)
 void remove_collection_dir(const std::string &dir)
 {
     for (const std::string &n : list_dir(dir))
-        if (n != "." && n != "..")
-            ::unlink((dir + "/" + n).c_str());
+        if (n != "." && n != "..") {
+            std::string path = dir;
+            path.append("/").append(n);
+            ::unlink(path.c_str());
+        }
     ::rmdir(dir.c_str());
 }
 
