@@ -1,7 +1,6 @@
 #include "delivery.h"
 
 #include <errno.h>
-#include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,7 +91,9 @@ static void read_settings(vmon_delivery *d)
 /* Full jitter: uniform in [0, min(cap, base * 2^attempt)]. */
 static int64_t backoff_ms(vmon_delivery *d, uint32_t attempt)
 {
-    double ceiling = (double)d->retry_base_ms * ldexp(1.0, attempt > 40 ? 40 : (int)attempt);
+    double ceiling = (double)d->retry_base_ms;
+    for (uint32_t i = 0; i < attempt && ceiling < (double)d->retry_cap_ms; i++)
+        ceiling *= 2;
     if (ceiling > (double)d->retry_cap_ms)
         ceiling = (double)d->retry_cap_ms;
     return (int64_t)(ceiling * ((double)rand_r(&d->rand_state) / (double)RAND_MAX));

@@ -150,7 +150,7 @@ int main(int argc, char **argv)
                                              {"help", no_argument, 0, 'h'},
                                              {0, 0, 0, 0}};
     /* A monitor's threads allocate little; one malloc arena per thread only costs RSS. */
-    mallopt(M_ARENA_MAX, 2);
+    mallopt(M_ARENA_MAX, 1);
     vmon_daemon_opts o = {0};
     int test = 0, print = 0, list = 0;
     const char *describe_what = NULL;

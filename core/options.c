@@ -64,7 +64,8 @@ static int parse_size(const char *s, double *bytes)
         const char *p = strchr(prefixes, tolower((unsigned char)*rest));
         if (!p)
             return -1;
-        mult = pow(1024, (double)(p - prefixes));
+        for (const char *q = prefixes; q < p; q++)
+            mult *= 1024;
         rest++;
         /* Accept k, kb, kib, K, KB, KiB alike: sizes are powers of 1024. */
         if (tolower((unsigned char)*rest) == 'i')
@@ -142,7 +143,7 @@ static int parse_measure(const vmon_option *opt, const char *text,
         return -1;
     }
     out->d = d;
-    out->i = (int64_t)llround(d);
+    out->i = (int64_t)(d + 0.5); /* d >= 0: durations and sizes are not negative */
     return check_range(opt, d, why, whylen);
 }
 

@@ -20,18 +20,22 @@
  */
 #include "spool.h"
 
+#include "sqlite_lib.h"
+
 #include <vmon/abi.h>
 
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #define SPOOL_BUSY_TIMEOUT_MS 5000
+
+/* Set by the first vmon_spool_open; every other call needs an open spool. */
+static const vmon_sqlite_api *sq;
 
 enum spool_stmt {
     ST_BEGIN,
@@ -86,7 +90,7 @@ static void set_err(char *err, size_t errlen, const char *path, const char *what
 {
     if (err && errlen)
         snprintf(err, errlen, "spool %s: %s: %s", path, what,
-                 db ? sqlite3_errmsg(db) : "out of memory");
+                 db ? sq->errmsg(db) : "out of memory");
 }
 
 /* SQLite creates files with the umask's mode; queued alerts are the
@@ -103,21 +107,21 @@ static int precreate(const char *path)
 static int load_totals(vmon_spool *sp)
 {
     sqlite3_stmt *st = sp->st[ST_COUNT];
-    sqlite3_bind_text(st, 1, sp->sink, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(st);
+    sq->bind_text(st, 1, sp->sink, -1, SQLITE_STATIC);
+    int rc = sq->step(st);
     if (rc == SQLITE_ROW) {
-        sp->count = (uint64_t)sqlite3_column_int64(st, 0);
-        sp->bytes = (uint64_t)sqlite3_column_int64(st, 1);
+        sp->count = (uint64_t)sq->column_int64(st, 0);
+        sp->bytes = (uint64_t)sq->column_int64(st, 1);
     }
-    sqlite3_reset(st);
+    sq->reset(st);
     return rc == SQLITE_ROW ? 0 : -1;
 }
 
 static int prepare_all(vmon_spool *sp)
 {
     for (size_t i = 0; i < N_STMTS; i++)
-        if (sqlite3_prepare_v3(sp->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &sp->st[i],
-                               NULL) != SQLITE_OK)
+        if (sq->prepare_v3(sp->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &sp->st[i], NULL) !=
+            SQLITE_OK)
             return -1;
     return 0;
 }
@@ -126,6 +130,13 @@ int vmon_spool_open(const char *path, const char *sink, uint64_t max_bytes, vmon
                     char *err, size_t errlen)
 {
     *out = NULL;
+    char why[512];
+    sq = vmon_sqlite(why, sizeof why);
+    if (!sq) {
+        if (err && errlen)
+            snprintf(err, errlen, "spool %s: %s", path, why);
+        return VMON_ERROR;
+    }
     vmon_spool *sp = calloc(1, sizeof *sp);
     if (!sp || !(sp->sink = strdup(sink))) {
         free(sp);
@@ -141,11 +152,11 @@ int vmon_spool_open(const char *path, const char *sink, uint64_t max_bytes, vmon
     }
     const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
     const char *step = "open";
-    if (sqlite3_open_v2(path, &sp->db, flags, NULL) != SQLITE_OK)
+    if (sq->open_v2(path, &sp->db, flags, NULL) != SQLITE_OK)
         goto fail;
-    sqlite3_busy_timeout(sp->db, SPOOL_BUSY_TIMEOUT_MS);
+    sq->busy_timeout(sp->db, SPOOL_BUSY_TIMEOUT_MS);
     step = "create schema";
-    if (sqlite3_exec(sp->db, schema_sql, NULL, NULL, NULL) != SQLITE_OK)
+    if (sq->exec(sp->db, schema_sql, NULL, NULL, NULL) != SQLITE_OK)
         goto fail;
     step = "prepare";
     if (prepare_all(sp) != 0)
@@ -175,14 +186,14 @@ int vmon_spool_put(vmon_spool *sp, const char *key, const char *payload, size_t 
     if (sp->max_bytes && sp->bytes + len > sp->max_bytes)
         return VMON_RETRY;
     sqlite3_stmt *st = sp->st[ST_INSERT];
-    sqlite3_bind_text(st, 1, sp->sink, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
-    sqlite3_bind_blob64(st, 3, payload, len, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 4, (sqlite3_int64)len);
-    int rc = sqlite3_step(st);
-    int added = rc == SQLITE_DONE ? sqlite3_changes(sp->db) : 0;
-    sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
+    sq->bind_text(st, 1, sp->sink, -1, SQLITE_STATIC);
+    sq->bind_text(st, 2, key, -1, SQLITE_STATIC);
+    sq->bind_blob64(st, 3, payload, len, SQLITE_STATIC);
+    sq->bind_int64(st, 4, (sqlite3_int64)len);
+    int rc = sq->step(st);
+    int added = rc == SQLITE_DONE ? sq->changes(sp->db) : 0;
+    sq->reset(st);
+    sq->clear_bindings(st);
     if (rc != SQLITE_DONE)
         return status_of(rc);
     if (added) {
@@ -194,8 +205,8 @@ int vmon_spool_put(vmon_spool *sp, const char *key, const char *payload, size_t 
 
 static char *dup_column(sqlite3_stmt *st, int col, size_t *len)
 {
-    const void *p = sqlite3_column_blob(st, col);
-    size_t n = (size_t)sqlite3_column_bytes(st, col);
+    const void *p = sq->column_blob(st, col);
+    size_t n = (size_t)sq->column_bytes(st, col);
     char *s = malloc(n + 1);
     if (!s)
         return NULL;
@@ -210,10 +221,10 @@ static char *dup_column(sqlite3_stmt *st, int col, size_t *len)
 static int fill_item(sqlite3_stmt *st, vmon_spool_item *it)
 {
     memset(it, 0, sizeof *it);
-    it->id = sqlite3_column_int64(st, 0);
+    it->id = sq->column_int64(st, 0);
     it->key = dup_column(st, 1, NULL);
     it->payload = dup_column(st, 2, &it->len);
-    it->attempts = (uint32_t)sqlite3_column_int64(st, 4);
+    it->attempts = (uint32_t)sq->column_int64(st, 4);
     if (!it->key || !it->payload) {
         vmon_spool_item_clear(it);
         return -1;
@@ -226,13 +237,13 @@ size_t vmon_spool_peek(vmon_spool *sp, vmon_spool_item *items, size_t max)
     if (!sp || !items || !max)
         return 0;
     sqlite3_stmt *st = sp->st[ST_PEEK];
-    sqlite3_bind_text(st, 1, sp->sink, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, (sqlite3_int64)max);
+    sq->bind_text(st, 1, sp->sink, -1, SQLITE_STATIC);
+    sq->bind_int64(st, 2, (sqlite3_int64)max);
     size_t n = 0;
-    while (n < max && sqlite3_step(st) == SQLITE_ROW)
+    while (n < max && sq->step(st) == SQLITE_ROW)
         if (fill_item(st, &items[n]) == 0)
             n++;
-    sqlite3_reset(st);
+    sq->reset(st);
     return n;
 }
 
@@ -244,15 +255,15 @@ typedef struct removed {
 static int delete_row(vmon_spool *sp, int64_t id, removed *out)
 {
     sqlite3_stmt *st = sp->st[ST_DELETE];
-    sqlite3_bind_int64(st, 1, id);
-    sqlite3_bind_text(st, 2, sp->sink, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(st);
+    sq->bind_int64(st, 1, id);
+    sq->bind_text(st, 2, sp->sink, -1, SQLITE_STATIC);
+    int rc = sq->step(st);
     out->len = -1;
     if (rc == SQLITE_ROW) {
-        out->len = sqlite3_column_int64(st, 0);
-        rc = sqlite3_step(st); /* runs the statement to completion */
+        out->len = sq->column_int64(st, 0);
+        rc = sq->step(st); /* runs the statement to completion */
     }
-    sqlite3_reset(st);
+    sq->reset(st);
     return rc;
 }
 
@@ -278,8 +289,8 @@ int vmon_spool_ack(vmon_spool *sp, int64_t id)
 
 static int run(vmon_spool *sp, enum spool_stmt which)
 {
-    int rc = sqlite3_step(sp->st[which]);
-    sqlite3_reset(sp->st[which]);
+    int rc = sq->step(sp->st[which]);
+    sq->reset(sp->st[which]);
     return rc;
 }
 
@@ -314,10 +325,10 @@ int vmon_spool_bump_attempts(vmon_spool *sp, int64_t id)
     if (!sp)
         return VMON_EINVAL;
     sqlite3_stmt *st = sp->st[ST_BUMP];
-    sqlite3_bind_int64(st, 1, id);
-    sqlite3_bind_text(st, 2, sp->sink, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(st);
-    sqlite3_reset(st);
+    sq->bind_int64(st, 1, id);
+    sq->bind_text(st, 2, sp->sink, -1, SQLITE_STATIC);
+    int rc = sq->step(st);
+    sq->reset(st);
     return rc == SQLITE_DONE ? VMON_OK : status_of(rc);
 }
 
@@ -345,9 +356,9 @@ void vmon_spool_close(vmon_spool *sp)
     if (!sp)
         return;
     for (size_t i = 0; i < N_STMTS; i++)
-        sqlite3_finalize(sp->st[i]);
+        sq->finalize(sp->st[i]);
     /* Closing the last connection checkpoints the WAL into the main file. */
-    sqlite3_close(sp->db);
+    sq->close(sp->db);
     free(sp->sink);
     free(sp);
 }

@@ -17,11 +17,12 @@ int read_meminfo(const char *proc, memory_figures *out, char *err, size_t errlen
         return -1;
     }
     int have_total = 0, have_avail = 0;
-    while (fgets(line, sizeof line, f)) {
+    /* Both come in the first three lines; the other fifty are not worth parsing. */
+    while ((!have_total || !have_avail) && fgets(line, sizeof line, f)) {
         unsigned long long kb;
-        if (sscanf(line, "MemTotal: %llu kB", &kb) == 1)
+        if (strncmp(line, "MemTotal:", 9) == 0 && sscanf(line + 9, "%llu", &kb) == 1)
             out->total = kb * 1024, have_total = 1;
-        else if (sscanf(line, "MemAvailable: %llu kB", &kb) == 1)
+        else if (strncmp(line, "MemAvailable:", 13) == 0 && sscanf(line + 13, "%llu", &kb) == 1)
             out->available = kb * 1024, have_avail = 1;
     }
     fclose(f);
