@@ -7,10 +7,10 @@ build_pkgs=(
   build-essential cmake pkg-config git
   libinih-dev libjson-c-dev libcurl4-openssl-dev libsqlite3-dev
   libmicrohttpd-dev libcmocka-dev
-  libfaiss-dev libopenblas-dev libomp-dev
+  libfaiss-dev libopenblas-dev
 )
 test_pkgs=(
-  valgrind rsyslog prometheus-alertmanager prometheus curl jq
+  valgrind rsyslog prometheus-alertmanager curl jq
 )
 bench_pkgs=(
   collectd-core
