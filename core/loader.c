@@ -152,14 +152,40 @@ static size_t ops_size(uint32_t kind)
     }
 }
 
+/* The database operations a target built for ABI 0.2 or later must have. */
+static const char *missing_target_op(const vmon_target_ops *o, uint16_t minor)
+{
+    if (!o->health)
+        return "health";
+    if (!o->report)
+        return "report";
+    if (minor < 2)
+        return NULL;
+    const struct {
+        const char *name;
+        int present;
+    } ops02[] = {{"list_collections", o->list_collections != NULL},
+                 {"collection_stats", o->collection_stats != NULL},
+                 {"segments", o->segments != NULL},
+                 {"index_state", o->index_state != NULL},
+                 {"search", o->search != NULL},
+                 {"insert", o->insert != NULL},
+                 {"delete_rows", o->delete_rows != NULL},
+                 {"flush", o->flush != NULL},
+                 {"create_collection", o->create_collection != NULL},
+                 {"drop_collection", o->drop_collection != NULL}};
+    for (size_t i = 0; i < sizeof ops02 / sizeof ops02[0]; i++)
+        if (!ops02[i].present)
+            return ops02[i].name;
+    return NULL;
+}
+
 /* The operations every plugin of a kind must have, checked on the copy. */
-static const char *missing_op(uint32_t kind, const void *ops)
+static const char *missing_op(uint32_t kind, const void *ops, uint16_t minor)
 {
     switch (kind) {
-    case VMON_KIND_TARGET: {
-        const vmon_target_ops *o = ops;
-        return !o->health ? "health" : !o->report ? "report" : NULL;
-    }
+    case VMON_KIND_TARGET:
+        return missing_target_op(ops, minor);
     case VMON_KIND_PROBE:
         return ((const vmon_probe_ops *)ops)->collect ? NULL : "collect";
     case VMON_KIND_TUNER: {
@@ -268,7 +294,7 @@ static vmon_plugin *check_and_copy(const char *path, const vmon_plugin_descripto
     void *ops = vmon_calloc(1, ops_size(kind));
     memcpy(ops, raw->ops, ops_struct);
     p->ops = ops;
-    const char *missing = missing_op(kind, ops);
+    const char *missing = missing_op(kind, ops, raw->abi_minor);
     if (missing || check_options(path, p->desc.options, err, errlen) < 0) {
         if (missing)
             snprintf(err, errlen,

@@ -64,6 +64,22 @@ static void test_structural_problems_refused(void **state)
     assert_non_null(strstr(err, "available: "));
 }
 
+static void test_old_minor_loads_and_new_minor_needs_new_ops(void **state)
+{
+    (void)state;
+    char err[1024] = "";
+    const vmon_plugin *p =
+        vmon_plugin_load(VMON_TEST_PLUGIN_DIR, VMON_KIND_TARGET, "old", err, sizeof err);
+    if (!p)
+        fail_msg("an ABI 0.1 target was refused: %s", err);
+    /* The core reads the 0.2 operations of an old plugin as absent, not as garbage. */
+    const vmon_target_ops *ops = p->ops;
+    assert_non_null(ops->report);
+    assert_null(ops->search);
+    expect_refused(VMON_TEST_PLUGIN_DIR, VMON_KIND_TARGET, "halfnew",
+                   "lacks required operation 'list_collections'");
+}
+
 static void test_file_hygiene(void **state)
 {
     (void)state;
@@ -150,6 +166,7 @@ int main(void)
         cmocka_unit_test(test_good_plugin_accepted),
         cmocka_unit_test(test_version_mismatches_refused),
         cmocka_unit_test(test_structural_problems_refused),
+        cmocka_unit_test(test_old_minor_loads_and_new_minor_needs_new_ops),
         cmocka_unit_test(test_file_hygiene),
         cmocka_unit_test(test_two_instances_hold_separate_state),
         cmocka_unit_test(test_standalone_validates_options),
