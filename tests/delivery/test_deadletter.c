@@ -5,6 +5,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "temp_file.h"
+
 #include "deadletter.h"
 
 #include <vmon/abi.h>
@@ -17,29 +19,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-typedef struct fixture {
-    char dir[64];
-    char path[128];
-} fixture;
-
 static int setup(void **state)
 {
-    fixture *f = calloc(1, sizeof *f);
-    snprintf(f->dir, sizeof f->dir, "/tmp/vmon-dl-XXXXXX");
-    if (!mkdtemp(f->dir))
-        return -1;
-    snprintf(f->path, sizeof f->path, "%s/dead.jsonl", f->dir);
-    *state = f;
-    return 0;
+    return temp_file_setup(state, "dead.jsonl");
 }
 
 static int teardown(void **state)
 {
-    fixture *f = *state;
-    unlink(f->path);
-    rmdir(f->dir);
-    free(f);
-    return 0;
+    return temp_file_teardown(state);
 }
 
 /* Every line of the file, parsed; fails the test on a line that is not JSON. */

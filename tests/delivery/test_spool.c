@@ -5,6 +5,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "temp_file.h"
+
 #include "spool.h"
 
 #include <vmon/abi.h>
@@ -17,30 +19,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-typedef struct fixture {
-    char dir[64];
-    char path[128];
-} fixture;
-
 static int setup(void **state)
 {
-    fixture *f = calloc(1, sizeof *f);
-    snprintf(f->dir, sizeof f->dir, "/tmp/vmon-spool-XXXXXX");
-    if (!mkdtemp(f->dir))
-        return -1;
-    snprintf(f->path, sizeof f->path, "%s/q.db", f->dir);
-    *state = f;
-    return 0;
+    return temp_file_setup(state, "q.db");
 }
 
 static int teardown(void **state)
 {
-    fixture *f = *state;
-    char cmd[160];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-    int rc = system(cmd);
-    free(f);
-    return rc == 0 ? 0 : -1;
+    return temp_file_teardown(state);
 }
 
 static vmon_spool *open_ok(const fixture *f, const char *sink, uint64_t cap)
