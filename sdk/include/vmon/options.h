@@ -31,6 +31,12 @@ typedef enum vmon_opt_type {
 #define VMON_OPT_REQUIRED 0x1u /**< the key must be present (no default) */
 #define VMON_OPT_SECRET   0x2u /**< masked in `--print` output and in logs */
 #define VMON_OPT_RANGE    0x4u /**< `min`/`max` apply (numbers, durations in ms, sizes) */
+/**
+ * The value names a resource one instance holds exclusively (a data folder, a
+ * listening port): on reload an instance whose such value is taken over by a
+ * changed instance is stopped before the new one starts.
+ */
+#define VMON_OPT_EXCLUSIVE 0x8u
 
 /** One option. Tables end with an entry whose key is NULL. */
 typedef struct vmon_option {
