@@ -56,7 +56,8 @@ static void add_instance(vmon_plan *plan, const vmon_cfg_section *s, uint32_t ki
         vmon_errors_add(errs, pe->file, pe->line, s->name, "plugin", "%s", err);
         return;
     }
-    const vmon_option *tables[2] = {vmon_schema_for_kind(kind), p->desc.options};
+    const vmon_option *tables[2] = {vmon_kind_core_options(kind, p->desc.abi_minor),
+                                    p->desc.options};
     vmon_plan_instance inst = {.kind = kind, .plugin = p, .target = -1};
     vmon_values_from_section(s, tables, 2, &inst.values, errs);
     inst.name = vmon_strdup(s->id);

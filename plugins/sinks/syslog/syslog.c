@@ -163,6 +163,7 @@ static int syslog_deliver(void *ctx, const vmon_alert *alerts, uint32_t n,
 
 static const vmon_sink_ops syslog_ops = {
     .struct_size = sizeof(vmon_sink_ops),
+    .kind = VMON_KIND_SINK,
     .max_batch = SYSLOG_MAX_BATCH,
     .deliver = syslog_deliver,
 };

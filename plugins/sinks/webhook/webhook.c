@@ -277,6 +277,7 @@ static int webhook_deliver(void *ctx, const vmon_alert *alerts, uint32_t n,
 
 static const vmon_sink_ops webhook_ops = {
     .struct_size = sizeof(vmon_sink_ops),
+    .kind = VMON_KIND_SINK,
     .max_batch = WEBHOOK_MAX_BATCH,
     .deliver = webhook_deliver,
 };

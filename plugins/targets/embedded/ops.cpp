@@ -169,7 +169,7 @@ extern "C" {
 
 const vmon_target_ops emb_target_ops = {
     sizeof(vmon_target_ops),
-    0,
+    VMON_KIND_TARGET,
     health,
     report,
     list_collections,

@@ -8,7 +8,10 @@
  *  - its first member is `uint32_t struct_size`, set by whoever fills it;
  *  - fields are only ever appended; a reader tests optional trailing fields
  *    with VMON_HAS_FIELD before using them;
- *  - integer fields have explicit widths.
+ *  - integer fields have explicit widths;
+ *  - every operations table starts with `uint32_t struct_size; uint32_t kind;`
+ *    (the kind since ABI 0.3), so the loader can tell a probe's operations
+ *    from a sink's before it calls any of them.
  */
 #ifndef VMON_ABI_H
 #define VMON_ABI_H
@@ -23,7 +26,7 @@ extern "C" {
 /** Major version: a plugin built for another major is refused. */
 #define VMON_ABI_MAJOR 0
 /** Minor version: a plugin built for a newer minor than the core is refused. */
-#define VMON_ABI_MINOR 2
+#define VMON_ABI_MINOR 3
 
 /** Status codes returned by every plugin operation and host call. 0 is success. */
 typedef enum vmon_status {

@@ -38,7 +38,8 @@ typedef struct vmon_plugin_descriptor {
     uint16_t abi_major;   /**< VMON_ABI_MAJOR the plugin was built against */
     uint16_t abi_minor;   /**< VMON_ABI_MINOR the plugin was built against */
     uint32_t kind;        /**< vmon_kind; must match the file name's prefix */
-    uint32_t reserved;
+    /** sizeof(vmon_option) as built: the stride of `options` (ABI 0.3; 0 before) */
+    uint32_t option_size;
     const char *name;           /**< must match the file name: `<kind>_<name>.so` */
     const char *version;        /**< the plugin's own version, free form */
     const char *description;    /**< one line */
@@ -67,6 +68,7 @@ typedef struct vmon_plugin_descriptor {
                                                                 sizeof(vmon_plugin_descriptor),    \
                                                             .abi_major = VMON_ABI_MAJOR,           \
                                                             .abi_minor = VMON_ABI_MINOR,           \
+                                                            .option_size = sizeof(vmon_option),    \
                                                             __VA_ARGS__}
 
 #ifdef __cplusplus

@@ -138,7 +138,7 @@ typedef int (*vmon_segment_fn)(void *arg, const vmon_segment_info *segment);
 /** Operations of a target plugin (vmon_plugin_descriptor.ops for VMON_KIND_TARGET). */
 typedef struct vmon_target_ops {
     uint32_t struct_size; /**< sizeof(vmon_target_ops) as the plugin was built */
-    uint32_t reserved;
+    uint32_t kind;        /**< VMON_KIND_TARGET (ABI 0.3; a reserved zero before) */
 
     /**
      * Required. Is the database reachable and serving? VMON_OK, VMON_RETRY
