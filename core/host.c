@@ -1,7 +1,9 @@
 /* The host table: what plugins may call. Every slot is filled. */
+#include <pthread.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -9,6 +11,7 @@
 #include "instance.h"
 #include "log.h"
 #include "sample_batch.h"
+#include "strutil.h"
 
 static int64_t thread_budget;
 
@@ -110,9 +113,52 @@ static int host_resolve(vmon_instance *inst, const vmon_alert_spec *spec)
     return host_alert(inst, spec, 1);
 }
 
+static int in_table(const vmon_option *opts, const char *key)
+{
+    for (const vmon_option *o = opts; o && o->key; o++)
+        if (strcmp(o->key, key) == 0)
+            return 1;
+    return 0;
+}
+
+static pthread_mutex_t undeclared_lock = PTHREAD_MUTEX_INITIALIZER;
+static char **undeclared; /* "plugin path\tkey" already reported */
+static size_t n_undeclared;
+
+/* Once per plugin and key: it is a bug in the plugin, not in the config. */
+static void report_undeclared(vmon_instance *inst, const char *key)
+{
+    char *id = vmon_asprintf("%s\t%s", inst->plugin->path, key);
+    pthread_mutex_lock(&undeclared_lock);
+    int seen = 0;
+    for (size_t i = 0; i < n_undeclared && !seen; i++)
+        seen = strcmp(undeclared[i], id) == 0;
+    if (!seen) {
+        undeclared = vmon_realloc(undeclared, (n_undeclared + 1) * sizeof *undeclared);
+        undeclared[n_undeclared++] = id;
+        vmon_log(VMON_LOGL_ERROR, inst->log_source,
+                 "plugin bug: %s reads key '%s', which its option table does not declare; "
+                 "declare it there (it reads as 0/NULL)",
+                 inst->plugin->path, key);
+    }
+    pthread_mutex_unlock(&undeclared_lock);
+    if (seen)
+        free(id);
+#ifndef NDEBUG
+    abort(); /* debug builds: make the bug impossible to miss */
+#endif
+}
+
 static const vmon_value *value(vmon_instance *inst, const char *key)
 {
-    return inst && key ? vmon_instance_value(inst, key) : NULL;
+    if (!inst || !key)
+        return NULL;
+    const vmon_value *v = vmon_instance_value(inst, key);
+    const vmon_plugin *p = inst->plugin;
+    if (!v && !in_table(p->desc.options, key) &&
+        !in_table(vmon_kind_core_options(inst->kind, p->desc.abi_minor), key))
+        report_undeclared(inst, key);
+    return v;
 }
 
 static const char *cfg_string(vmon_instance *inst, const char *key)

@@ -56,6 +56,8 @@ static void describe_options(const char *title, const vmon_option *opts)
         printf("  %-18s %-9s", o->key, vmon_opt_type_name(o->type));
         if (o->flags & VMON_OPT_REQUIRED)
             printf(" required");
+        else if (o->flags & VMON_OPT_COMPUTED_DEFAULT)
+            printf(" default computed: %s", o->default_value);
         else if (o->default_value)
             printf(" default %s", o->default_value);
         if (range[0])

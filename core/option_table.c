@@ -63,8 +63,8 @@ static int check_entry(const vmon_option *o, const vmon_option *core_keys, char 
     else if ((o->flags & VMON_OPT_REQUIRED) &&
              (o->default_value || (o->flags & VMON_OPT_COMPUTED_DEFAULT)))
         snprintf(why, len, "required, yet it has a default");
-    else if ((o->flags & VMON_OPT_COMPUTED_DEFAULT) && !o->help)
-        snprintf(why, len, "a computed default needs help text that states the rule");
+    else if ((o->flags & VMON_OPT_COMPUTED_DEFAULT) && !o->default_value)
+        snprintf(why, len, "a computed default states its rule in default_value");
     else
         return check_default(o, why, len);
     return -1;

@@ -339,6 +339,14 @@ static void print_values(const vmon_values *v, FILE *out)
     }
 }
 
+/* Keys left to the plugin's rule: shown, commented out, with the rule. */
+static void print_computed(const vmon_option *opts, const vmon_values *v, FILE *out)
+{
+    for (const vmon_option *o = opts; o && o->key; o++)
+        if ((o->flags & VMON_OPT_COMPUTED_DEFAULT) && !vmon_values_get(v, o->key))
+            fprintf(out, "; %s = (computed: %s)\n", o->key, o->default_value);
+}
+
 static void print_kvs(const char *prefix, const vmon_kv *kv, size_t n, FILE *out)
 {
     for (size_t i = 0; i < n; i++)
@@ -389,6 +397,7 @@ void vmon_plan_print(const vmon_plan *plan, FILE *out)
         const vmon_plan_instance *in = &plan->instances[i];
         fprintf(out, "\n[%s]\n; %s %s\n", in->section, in->plugin->path, in->plugin->desc.version);
         print_values(&in->values, out);
+        print_computed(in->plugin->desc.options, &in->values, out);
     }
     for (size_t i = 0; i < plan->n_rules; i++)
         print_rule(&plan->rules[i], out);

@@ -34,5 +34,18 @@ check "--test-alert delivered nothing" '! grep -q "delivered" <<<"$out"'
 out=$("$VMOND" --plugin-dir "$WORK/plugins" --list-plugins 2>&1)
 check "--list-plugins lists sink_x as refused" 'grep -A1 "REFUSED.*sink_x.so" <<<"$out" | grep -q "operations table says kind"'
 
+# 2. Computed defaults are declared, and shown as such.
+out=$("$VMOND" --plugin-dir "$WORK/plugins" --describe sink:syslog 2>&1)
+check "--describe shows syslog's computed max_message" 'grep -q "max_message .* default computed: 1024 for rfc3164, 2048 for rfc5424" <<<"$out"'
+cat >"$WORK/syslog.ini" <<INI
+[sink:log]
+plugin = syslog
+[pipeline:p]
+sinks = log
+INI
+out=$("$VMOND" --plugin-dir "$WORK/plugins" -t --print -c "$WORK/syslog.ini" 2>&1)
+check "--print shows the computed default as a rule" 'grep -q "^; max_message = (computed: 1024 for rfc3164, 2048 for rfc5424)" <<<"$out"'
+check "--print shows ordinary defaults as values" 'grep -q "^msgid = alert    ; default" <<<"$out"'
+
 echo "# $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

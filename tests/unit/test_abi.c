@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "instance.h"
@@ -212,6 +214,149 @@ static void test_standalone_hands_out_zero_extended_ops(void **state)
     vmon_standalone_close(s);
 }
 
+/* ---- item: option tables can grow, are checked at load, own their key space ---- */
+
+static void test_option_entries_walked_by_option_size(void **state)
+{
+    (void)state;
+    /* Entries larger than ours (as a later minor's header would make them). */
+    const vmon_plugin *p = load_ok(VMON_ABI_FIXTURE_DIR, VMON_KIND_PROBE, "wide");
+    const char *want[] = {"start", "fail", "delay", "password"};
+    const vmon_option *o = p->desc.options;
+    for (size_t i = 0; i < 4; i++)
+        assert_string_equal(o[i].key, want[i]);
+    assert_null(o[4].key);
+    assert_int_equal(o[2].type, VMON_OPT_DURATION);
+    assert_int_equal(p->desc.option_size, sizeof(vmon_option));
+    /* And the values reach the plugin. */
+    const char *pairs[] = {"start", "5", NULL};
+    vmon_standalone *s;
+    char err[1024];
+    assert_int_equal(vmon_standalone_open(VMON_ABI_FIXTURE_DIR, "probe", "wide", "w", pairs, NULL,
+                                          NULL, &s, err, sizeof err),
+                     0);
+    vmon_standalone_close(s);
+}
+
+static void test_bad_names_and_tables_refused_at_load(void **state)
+{
+    (void)state;
+    const char *dir = VMON_ABI_FIXTURE_DIR;
+    expect_refused(dir, VMON_KIND_PROBE, "Bad-Name",
+                   "plugin name 'Bad-Name' is not [a-z][a-z0-9_]*");
+    expect_refused(dir, VMON_KIND_PROBE, "badopt1", "option 'Bad Key': keys are [a-z][a-z0-9_.]*");
+    expect_refused(dir, VMON_KIND_PROBE, "badopt2",
+                   "option 'interval': collides with the core's key");
+    expect_refused(dir, VMON_KIND_PROBE, "badopt3",
+                   "option 'limit': default 'lots' does not parse: expected a whole number");
+    expect_refused(dir, VMON_KIND_PROBE, "badopt4", "option 'limit': range min 10 is above max 1");
+    expect_refused(dir, VMON_KIND_PROBE, "badopt5", "option 'mode': an enum that lists no values");
+    expect_refused(dir, VMON_KIND_PROBE, "badopt6", "option 'limit': unknown type 99");
+    expect_refused(dir, VMON_KIND_PROBE, "badopt7", "option 'limit': unknown flags 0x100");
+    expect_refused(dir, VMON_KIND_PROBE, "badopt8", "option 'start': declared twice");
+    expect_refused(dir, VMON_KIND_PROBE, "badopt8", "fix the plugin's option table");
+}
+
+static void test_later_core_key_never_shadows_a_plugin_key(void **state)
+{
+    (void)state;
+    const uint16_t later = VMON_ABI_MINOR + 1;
+    const vmon_option core[] = {
+        {.key = "plugin", .type = VMON_OPT_STRING},
+        {.key = "window", .type = VMON_OPT_DURATION, .flags = VMON_CORE_SINCE(later)},
+        {0}};
+    vmon_option *now = vmon_core_keys_known_at(core, VMON_ABI_MINOR);
+    vmon_option *then = vmon_core_keys_known_at(core, later);
+    assert_string_equal(now[0].key, "plugin");
+    assert_null(now[1].key);
+    assert_string_equal(then[1].key, "window");
+    assert_int_equal(vmon_core_key_since(&then[1]), later);
+
+    /* A plugin of today that has its own `window` keeps it in a later core. */
+    const vmon_option plugin[] = {{.key = "window", .type = VMON_OPT_INT}, {0}};
+    vmon_cfg cfg = {0};
+    vmon_errors errs = {0};
+    vmon_cfg_load_string("[probe:p]\nplugin = x\nwindow = 7\n", "t.ini", ".", &cfg, &errs);
+    const vmon_option *tables[2] = {now, plugin};
+    vmon_values vals = {0};
+    assert_int_equal(vmon_values_from_section(&cfg.sections[0], tables, 2, &vals, &errs), 0);
+    assert_ptr_equal(vmon_values_get(&vals, "window")->opt, &plugin[0]);
+    assert_int_equal(vmon_values_get(&vals, "window")->i, 7);
+    vmon_values_free(&vals);
+    vmon_cfg_free(&cfg);
+    vmon_errors_free(&errs);
+    free(now);
+    free(then);
+    /* The shipped core keys all date from 0.1 and apply to every plugin. */
+    assert_string_equal(vmon_kind_core_options(VMON_KIND_PROBE, 1)[2].key, "interval");
+}
+
+static void test_computed_default_left_to_the_plugin(void **state)
+{
+    (void)state;
+    const vmon_plugin *p = load_ok(VMON_BUILD_PLUGIN_DIR, VMON_KIND_SINK, "syslog");
+    const vmon_option *max = NULL;
+    for (const vmon_option *o = p->desc.options; o->key; o++)
+        if (strcmp(o->key, "max_message") == 0)
+            max = o;
+    assert_non_null(max);
+    assert_true(max->flags & VMON_OPT_COMPUTED_DEFAULT);
+    assert_non_null(strstr(max->default_value, "1024 for rfc3164"));
+    vmon_cfg cfg = {0};
+    vmon_errors errs = {0};
+    vmon_cfg_load_string("[sink:s]\nplugin = syslog\n", "t.ini", ".", &cfg, &errs);
+    const vmon_option *tables[2] = {vmon_kind_core_options(VMON_KIND_SINK, p->desc.abi_minor),
+                                    p->desc.options};
+    vmon_values vals = {0};
+    assert_int_equal(vmon_values_from_section(&cfg.sections[0], tables, 2, &vals, &errs), 0);
+    assert_null(vmon_values_get(&vals, "max_message")); /* unset: the plugin applies its rule */
+    assert_non_null(vmon_values_get(&vals, "msgid"));   /* an ordinary default is set */
+    vmon_values_free(&vals);
+    vmon_cfg_free(&cfg);
+    vmon_errors_free(&errs);
+}
+
+/* ---- item: options are declared once ---- */
+
+static void test_undeclared_key_is_a_loud_bug(void **state)
+{
+    (void)state;
+    char *dir = test_tempdir();
+    char log[1100];
+    snprintf(log, sizeof log, "%s/stderr.txt", dir);
+    fflush(stderr);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        if (!freopen(log, "w", stderr))
+            _exit(3);
+        received r = {0};
+        vmon_instance *inst = probe_instance(&r);
+        const vmon_host *host = vmon_host_table();
+        int64_t a = host->cfg_int(inst, "no_such_key");
+        int64_t b = host->cfg_int(inst, "no_such_key");
+        const char *c = host->cfg_string(inst, "no_such_key");
+        int64_t start = host->cfg_int(inst, "start"); /* declared, unset: no report */
+        _exit(a == 0 && b == 0 && c == NULL && start == 0 ? 0 : 4);
+    }
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    char *text = test_read_file(log);
+    assert_non_null(text);
+#ifdef NDEBUG
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    assert_int_equal(test_count_lines(text, "reads key 'no_such_key'"), 1);
+#else
+    assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT);
+    assert_int_equal(test_count_lines(text, "reads key 'no_such_key'"), 1);
+#endif
+    assert_non_null(strstr(text, "which its option table does not declare"));
+    assert_int_equal(test_count_lines(text, "'start'"), 0);
+    free(text);
+    test_rm_tree(dir);
+    free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -222,6 +367,11 @@ int main(void)
         cmocka_unit_test(test_alerts_read_the_callers_size),
         cmocka_unit_test(test_target_handle_written_within_callers_size),
         cmocka_unit_test(test_standalone_hands_out_zero_extended_ops),
+        cmocka_unit_test(test_option_entries_walked_by_option_size),
+        cmocka_unit_test(test_bad_names_and_tables_refused_at_load),
+        cmocka_unit_test(test_later_core_key_never_shadows_a_plugin_key),
+        cmocka_unit_test(test_computed_default_left_to_the_plugin),
+        cmocka_unit_test(test_undeclared_key_is_a_loud_bug),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

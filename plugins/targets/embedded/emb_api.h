@@ -57,7 +57,7 @@ typedef struct emb_config {
     void (*log_free)(void *arg); /**< frees log_arg when the engine goes; may be NULL */
 } emb_config;
 
-/** Defaults matching the option table. */
+/** The option table's defaults (for the engine's tests, which run without a daemon). */
 void emb_config_defaults(emb_config *cfg);
 
 /** Make, start, stop and free an engine (the plugin lifecycle). */

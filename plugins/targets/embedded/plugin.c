@@ -4,6 +4,7 @@
  * initializers of VMON_PLUGIN_DEFINE.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include <vmon/plugin.h>
 
@@ -60,9 +61,10 @@ static void log_to_host(void *arg, int level, const char *msg)
     h->host->log(h->inst, level, "%s", msg);
 }
 
+/* Every field from the option table's values: the table holds every default. */
 static void read_config(const vmon_host *h, vmon_instance *in, emb_config *c)
 {
-    emb_config_defaults(c);
+    memset(c, 0, sizeof *c);
     c->collection = h->cfg_string(in, "collection");
     c->dim = (uint32_t)h->cfg_int(in, "dim");
     c->rows = (uint64_t)h->cfg_int(in, "rows");
@@ -88,6 +90,62 @@ static void read_config(const vmon_host *h, vmon_instance *in, emb_config *c)
     c->base_file = h->cfg_string(in, "base_file");
     c->query_file = h->cfg_string(in, "query_file");
     c->data_dir = h->cfg_string(in, "data_dir");
+}
+
+/*
+ * The engine's own tests build configs without a daemon: a host whose
+ * values are the table's defaults, so the defaults are written only there.
+ */
+static const vmon_option *find_option(const char *key)
+{
+    for (const vmon_option *o = OPTIONS; o->key; o++)
+        if (strcmp(o->key, key) == 0)
+            return o;
+    return NULL;
+}
+
+static const char *default_string(vmon_instance *in, const char *key)
+{
+    (void)in;
+    const vmon_option *o = find_option(key);
+    return o ? o->default_value : NULL;
+}
+
+/* Defaults in the table are plain numbers or enum names (no units). */
+static int64_t default_int(vmon_instance *in, const char *key)
+{
+    const char *text = default_string(in, key);
+    const vmon_option *o = find_option(key);
+    if (!text)
+        return 0;
+    for (int64_t i = 0; o->type == VMON_OPT_ENUM && o->enum_values[i]; i++)
+        if (strcmp(o->enum_values[i], text) == 0)
+            return i;
+    return strtoll(text, NULL, 10);
+}
+
+static double default_double(vmon_instance *in, const char *key)
+{
+    const char *text = default_string(in, key);
+    return text ? strtod(text, NULL) : 0.0;
+}
+
+static uint32_t no_thread_budget(void)
+{
+    return 0;
+}
+
+static const vmon_host defaults_host = {.struct_size = sizeof(vmon_host),
+                                        .abi_major = VMON_ABI_MAJOR,
+                                        .abi_minor = VMON_ABI_MINOR,
+                                        .cfg_string = default_string,
+                                        .cfg_int = default_int,
+                                        .cfg_double = default_double,
+                                        .thread_budget = no_thread_budget};
+
+void emb_config_defaults(emb_config *c)
+{
+    read_config(&defaults_host, NULL, c);
 }
 
 static int emb_create(const vmon_host *host, vmon_instance *inst, void **ctx, char *err,

@@ -59,8 +59,10 @@ typedef struct vmon_host {
 
     /*
      * Typed configuration values, already validated against the option table.
-     * Keys not in the table (or unset without default) give the zero value:
-     * NULL, 0, 0.0. For ENUM the index into enum_values; for PERCENT a
+     * Keys unset without a default give the zero value: NULL, 0, 0.0. A key
+     * in neither the plugin's table nor the core keys of its kind is a bug
+     * in the plugin: the core logs it (once per key) and gives the zero
+     * value; a debug build of vmond (no NDEBUG) aborts. For ENUM the index into enum_values; for PERCENT a
      * fraction; for DURATION milliseconds; for SIZE bytes; for PATH an
      * absolute path. Strings live as long as the instance.
      */

@@ -58,9 +58,10 @@ typedef enum vmon_opt_type {
 #define VMON_OPT_EXCLUSIVE 0x8u
 /**
  * The default depends on other values (syslog's `max_message` on `format`):
- * `default_value` is NULL and the help text states the rule; `--describe`
- * and `--print` show it as computed. The plugin computes the value when
- * cfg_isset says the key was not given.
+ * `default_value` states the rule in words ("1024 for rfc3164, 2048 for
+ * rfc5424") and is never parsed; `--describe` and `--print` show it as
+ * computed. The key stays unset unless given, and the plugin computes the
+ * value when cfg_isset says it was not.
  */
 #define VMON_OPT_COMPUTED_DEFAULT 0x10u
 /** Every flag a plugin may set; the loader refuses a table with others. */
