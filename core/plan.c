@@ -45,9 +45,7 @@ static void add_instance(vmon_plan *plan, const vmon_cfg_section *s, uint32_t ki
     if (!pe) {
         vmon_errors_add(errs, s->file, s->line, s->name, "plugin",
                         "required key is missing; name the plugin (e.g. plugin = %s)",
-                        kind == VMON_KIND_PROBE  ? "system"
-                        : kind == VMON_KIND_SINK ? "stdout"
-                                                 : "...");
+                        vmon_kind_info_of(kind)->example_plugin);
         return;
     }
     char err[1024];
@@ -241,26 +239,31 @@ static void read_daemon(vmon_plan *plan, const vmon_cfg *cfg, const char *plugin
     plan->shutdown_timeout_ms = vmon_values_get(&plan->daemon, "shutdown_timeout")->i;
 }
 
-static const char *const section_kinds[] = {"daemon", "target", "probe", "tuner",
-                                            "router", "sink",   "rule",  "pipeline"};
+/* Sections the core owns whole; the plugin kinds come from the kind table. */
+static const char *const core_sections[] = {"daemon", "rule", "pipeline"};
+#define N_CORE_SECTIONS (sizeof core_sections / sizeof *core_sections)
+
+static const char *section_kind_at(size_t i)
+{
+    return i < N_CORE_SECTIONS ? core_sections[i] : vmon_kind_at(i - N_CORE_SECTIONS)->name;
+}
 
 static void unknown_section(const vmon_cfg_section *s, vmon_errors *errs)
 {
     const char *best = NULL;
     size_t best_d = (size_t)-1;
-    for (size_t i = 0; i < sizeof section_kinds / sizeof *section_kinds; i++) {
-        size_t d = vmon_edit_distance(s->kind, section_kinds[i]);
+    for (size_t i = 0; i < N_CORE_SECTIONS + vmon_kind_count(); i++) {
+        size_t d = vmon_edit_distance(s->kind, section_kind_at(i));
         if (d < best_d)
-            best_d = d, best = section_kinds[i];
+            best_d = d, best = section_kind_at(i);
     }
     if (best_d <= 2)
         vmon_errors_add(errs, s->file, s->line, s->name, NULL,
                         "unknown section kind '%s'; did you mean [%s:%s]?", s->kind, best, s->id);
     else
         vmon_errors_add(errs, s->file, s->line, s->name, NULL,
-                        "unknown section kind '%s'; use daemon, target, probe, tuner, router, "
-                        "sink, rule or pipeline",
-                        s->kind);
+                        "unknown section kind '%s'; use daemon, %s, rule or pipeline", s->kind,
+                        vmon_kind_names_joined());
 }
 
 static void check_section_name(const vmon_cfg_section *s, vmon_errors *errs)

@@ -6,7 +6,6 @@
 
 #include "instance.h"
 #include "plan.h"
-#include "schema.h"
 #include "strutil.h"
 
 struct vmon_standalone {

@@ -2,9 +2,9 @@
 # ABI 0.3 as vmond's user sees it: a probe's ops installed as a sink are refused
 # (and --test-alert never calls collect as deliver), a refused plugin gives one
 # error, computed defaults are shown as such.
-# Usage: abi_cli.sh VMOND ABI_FIXTURE_DIR PLUGIN_DIR
+# Usage: abi_cli.sh VMOND ABI_FIXTURE_DIR PLUGIN_DIR SOURCE_DIR
 set -u
-VMOND=$1 ABI_FIXTURES=$2 PLUGINS=$3
+VMOND=$1 ABI_FIXTURES=$2 PLUGINS=$3 SRC=$4
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/vmon-abi-XXXXXX")
 chmod 755 "$WORK"
 trap 'rm -rf "$WORK"' EXIT
@@ -46,6 +46,14 @@ INI
 out=$("$VMOND" --plugin-dir "$WORK/plugins" -t --print -c "$WORK/syslog.ini" 2>&1)
 check "--print shows the computed default as a rule" 'grep -q "^; max_message = (computed: 1024 for rfc3164, 2048 for rfc5424)" <<<"$out"'
 check "--print shows ordinary defaults as values" 'grep -q "^msgid = alert    ; default" <<<"$out"'
+
+# 3. The kind table is the only place that branches on a kind (scripts/check_kinds.sh).
+"$SRC/scripts/check_kinds.sh" "$SRC" >"$WORK/kinds.out" 2>&1
+check "no switch on a kind outside core/kinds.c" '[ $? -eq 0 ]'
+mkdir -p "$WORK/tree/core"
+printf 'int f(unsigned kind)\n{\n    switch (kind) {\n    case VMON_KIND_PROBE:\n        return 1;\n    }\n    for (unsigned k = 1; k <= 5; k++)\n        ;\n    return 0;\n}\n' >"$WORK/tree/core/x.c"
+out=$("$SRC/scripts/check_kinds.sh" "$WORK/tree" 2>&1); rc=$?
+check "check_kinds finds a switch, a case and a numbered loop" '[ $rc -eq 1 ] && grep -q "x.c:3:" <<<"$out" && grep -q "x.c:4:" <<<"$out" && grep -q "x.c:7:" <<<"$out"'
 
 echo "# $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
