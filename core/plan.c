@@ -38,11 +38,28 @@ static int find_rule(const vmon_plan *plan, const char *name)
     return -1;
 }
 
+static void mark_unusable(vmon_plan *plan, uint32_t kind, const char *name)
+{
+    plan->unusable = vmon_realloc(plan->unusable, (plan->n_unusable + 1) * sizeof *plan->unusable);
+    plan->unusable[plan->n_unusable++] = vmon_asprintf("%s:%s", vmon_kind_name(kind), name);
+}
+
+static int is_unusable(const vmon_plan *plan, uint32_t kind, const char *name)
+{
+    size_t klen = strlen(vmon_kind_name(kind));
+    for (size_t i = 0; i < plan->n_unusable; i++)
+        if (strncmp(plan->unusable[i], vmon_kind_name(kind), klen) == 0 &&
+            plan->unusable[i][klen] == ':' && strcmp(plan->unusable[i] + klen + 1, name) == 0)
+            return 1;
+    return 0;
+}
+
 static void add_instance(vmon_plan *plan, const vmon_cfg_section *s, uint32_t kind,
                          vmon_errors *errs)
 {
     const vmon_cfg_entry *pe = vmon_cfg_get(s, "plugin");
     if (!pe) {
+        mark_unusable(plan, kind, s->id);
         vmon_errors_add(errs, s->file, s->line, s->name, "plugin",
                         "required key is missing; name the plugin (e.g. plugin = %s)",
                         vmon_kind_info_of(kind)->example_plugin);
@@ -52,6 +69,7 @@ static void add_instance(vmon_plan *plan, const vmon_cfg_section *s, uint32_t ki
     const vmon_plugin *p = vmon_plugin_load(plan->plugin_dir, kind, pe->value, err, sizeof err);
     if (!p) {
         vmon_errors_add(errs, pe->file, pe->line, s->name, "plugin", "%s", err);
+        mark_unusable(plan, kind, s->id);
         return;
     }
     const vmon_option *tables[2] = {vmon_kind_core_options(kind, p->desc.abi_minor),
@@ -166,7 +184,8 @@ static int resolve_ref(const vmon_plan *plan, const vmon_cfg_section *s, const c
                        uint32_t kind, const char *name, vmon_errors *errs)
 {
     int idx = find_instance(plan, kind, name);
-    if (idx < 0) {
+    /* A section whose plugin was refused exists: its refusal is the one message. */
+    if (idx < 0 && !is_unusable(plan, kind, name)) {
         const vmon_cfg_entry *e = vmon_cfg_get(s, key);
         vmon_errors_add(errs, e ? e->file : s->file, e ? e->line : s->line, s->name, key,
                         "no section [%s:%s]; define it or fix the name", vmon_kind_name(kind),
@@ -456,5 +475,8 @@ void vmon_plan_free(vmon_plan *plan)
         free(plan->pipelines[i].sinks);
     }
     free(plan->pipelines);
+    for (size_t i = 0; i < plan->n_unusable; i++)
+        free(plan->unusable[i]);
+    free(plan->unusable);
     memset(plan, 0, sizeof *plan);
 }

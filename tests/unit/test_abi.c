@@ -357,6 +357,46 @@ static void test_undeclared_key_is_a_loud_bug(void **state)
     free(dir);
 }
 
+/* ---- item: a refused plugin is one error, not also a missing section ---- */
+
+static void test_refused_plugin_reported_once(void **state)
+{
+    (void)state;
+    const char *ini = "[target:t]\n"
+                      "plugin = halfnew\n"
+                      "[probe:m]\n"
+                      "plugin = wrongkind\n"
+                      "[probe:c]\n"
+                      "plugin = counter\n"
+                      "target = t\n"
+                      "[sink:s]\n"
+                      "[pipeline:p]\n"
+                      "target = t\n"
+                      "probes = m, c, ghost\n"
+                      "sinks = s\n";
+    vmon_cfg cfg = {0};
+    vmon_errors errs = {0};
+    vmon_plan plan;
+    assert_int_equal(vmon_cfg_load_string(ini, "r.ini", ".", &cfg, &errs), 0);
+    assert_int_equal(vmon_plan_build(&cfg, "r.ini", VMON_TEST_PLUGIN_DIR, &plan, &errs), -1);
+    char all[8192];
+    vmon_errors_join(&errs, all, sizeof all);
+    /* One root cause each: the refusals and the missing plugin key ... */
+    assert_int_equal(test_count_lines(all, "r.ini:2: [target:t] plugin:"), 1);
+    assert_int_equal(test_count_lines(all, "r.ini:4: [probe:m] plugin:"), 1);
+    assert_int_equal(test_count_lines(all, "r.ini:8: [sink:s] plugin: required key is missing"), 1);
+    /* ... and no echo of them as missing sections; a really missing one still is. */
+    assert_int_equal(test_count_lines(all, "no section [probe:m]"), 0);
+    assert_int_equal(test_count_lines(all, "no section [target:t]"), 0);
+    assert_int_equal(test_count_lines(all, "no section [sink:s]"), 0);
+    assert_int_equal(
+        test_count_lines(all, "r.ini:11: [pipeline:p] probes: no section [probe:ghost]"), 1);
+    assert_int_equal((int)errs.count, 4);
+    vmon_plan_free(&plan);
+    vmon_cfg_free(&cfg);
+    vmon_errors_free(&errs);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -372,6 +412,7 @@ int main(void)
         cmocka_unit_test(test_later_core_key_never_shadows_a_plugin_key),
         cmocka_unit_test(test_computed_default_left_to_the_plugin),
         cmocka_unit_test(test_undeclared_key_is_a_loud_bug),
+        cmocka_unit_test(test_refused_plugin_reported_once),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
