@@ -318,7 +318,7 @@ static const vmon_plugin *load_locked(const char *path, char *err, size_t errlen
         snprintf(err, errlen,
                  "%s: not a vmon plugin (no exported '%s'; define it with VMON_PLUGIN_DEFINE)",
                  path, VMON_PLUGIN_SYMBOL);
-        return NULL; /* stays mapped: never dlclose (see DESIGN.md) */
+        return NULL; /* stays mapped: never dlclose (see docs/architecture.md) */
     }
     vmon_plugin *p = check_and_copy(path, raw, kind, name, err, errlen);
     if (!p)

@@ -1,7 +1,9 @@
 /*
  * Finding, checking and loading plugin files. A plugin is refused, with a
  * message naming the file, the versions and the fix, before any of its
- * functions is called. Loaded plugins stay resident (never dlclose).
+ * descriptor's functions is called (file checks before dlopen; dlopen runs
+ * only the file's ELF constructors; the descriptor is read as data).
+ * Loaded plugins stay resident (never dlclose).
  */
 #ifndef VMON_CORE_LOADER_H
 #define VMON_CORE_LOADER_H

@@ -397,6 +397,68 @@ static void test_refused_plugin_reported_once(void **state)
     vmon_errors_free(&errs);
 }
 
+/* ---- item: what of a plugin file runs, and when ---- */
+
+static char *marker_text(const char *marker)
+{
+    char *text = test_read_file(marker);
+    return text ? text : strdup("");
+}
+
+static void copy_fixture(const char *name, const char *dir, const char *as, mode_t mode)
+{
+    char from[1200], to[1400];
+    snprintf(from, sizeof from, "%s/%s", VMON_ABI_FIXTURE_DIR, name);
+    snprintf(to, sizeof to, "%s/%s", dir, as);
+    test_copy_file(from, to);
+    chmod(to, mode);
+}
+
+static void test_constructors_run_only_after_the_file_checks(void **state)
+{
+    (void)state;
+    char *dir = test_tempdir();
+    char marker[1100], sub[1100], link[1200], target[1200];
+    snprintf(marker, sizeof marker, "%s/marker.txt", dir);
+    setenv("VMON_FIXTURE_MARKER", marker, 1);
+
+    /* Refused by the file checks: nothing of the file runs (it is never mapped). */
+    snprintf(sub, sizeof sub, "%s/open", dir);
+    mkdir(sub, 0755);
+    copy_fixture("probe_marker.so", sub, "probe_marker.so", 0777);
+    expect_refused(sub, VMON_KIND_PROBE, "marker", "world-writable");
+    snprintf(target, sizeof target, "%s/probe_marker.so", sub);
+    chmod(target, 0755);
+    snprintf(link, sizeof link, "%s/probe_linked.so", sub);
+    assert_int_equal(symlink(target, link), 0);
+    expect_refused(sub, VMON_KIND_PROBE, "linked", "symbolic link");
+    char *text = marker_text(marker);
+    assert_string_equal(text, "");
+    free(text);
+
+    /* Refused for its ABI: dlopen ran its constructor, but no descriptor function ran. */
+    copy_fixture("probe_markernew.so", dir, "probe_markernew.so", 0755);
+    expect_refused(dir, VMON_KIND_PROBE, "markernew", "needs plugin ABI");
+    text = marker_text(marker);
+    assert_string_equal(text, "constructor\n");
+    free(text);
+
+    /* Accepted: create runs only when an instance is made. */
+    copy_fixture("probe_marker.so", dir, "probe_marker.so", 0755);
+    vmon_standalone *s;
+    char err[1024];
+    assert_int_equal(
+        vmon_standalone_open(dir, "probe", "marker", "m", NULL, NULL, NULL, &s, err, sizeof err),
+        0);
+    vmon_standalone_close(s);
+    text = marker_text(marker);
+    assert_string_equal(text, "constructor\nconstructor\ncreate\n");
+    free(text);
+    unsetenv("VMON_FIXTURE_MARKER");
+    test_rm_tree(dir);
+    free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -413,6 +475,7 @@ int main(void)
         cmocka_unit_test(test_computed_default_left_to_the_plugin),
         cmocka_unit_test(test_undeclared_key_is_a_loud_bug),
         cmocka_unit_test(test_refused_plugin_reported_once),
+        cmocka_unit_test(test_constructors_run_only_after_the_file_checks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -62,9 +62,9 @@ typedef struct vmon_host {
      * Keys unset without a default give the zero value: NULL, 0, 0.0. A key
      * in neither the plugin's table nor the core keys of its kind is a bug
      * in the plugin: the core logs it (once per key) and gives the zero
-     * value; a debug build of vmond (no NDEBUG) aborts. For ENUM the index into enum_values; for PERCENT a
-     * fraction; for DURATION milliseconds; for SIZE bytes; for PATH an
-     * absolute path. Strings live as long as the instance.
+     * value; a debug build of vmond (no NDEBUG) aborts. For ENUM the index into enum_values; for
+     * PERCENT a fraction; for DURATION milliseconds; for SIZE bytes; for PATH an absolute path.
+     * Strings live as long as the instance.
      */
     const char *(*cfg_string)(vmon_instance *inst, const char *key);
     int64_t (*cfg_int)(vmon_instance *inst, const char *key);

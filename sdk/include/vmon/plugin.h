@@ -2,9 +2,17 @@
  * The plugin descriptor: the one exported symbol of every plugin.
  *
  * A plugin file is `<kind>_<name>.so` and exports the data symbol
- * `vmon_plugin` (use VMON_PLUGIN_DEFINE). Because the descriptor is data, the
- * core checks its versions, size, kind, name and operations before it calls
- * any plugin code. Build plugins with -fvisibility=hidden.
+ * `vmon_plugin` (use VMON_PLUGIN_DEFINE). Build plugins with
+ * -fvisibility=hidden.
+ *
+ * What runs when: the core checks the file (name, not a symlink, not
+ * world-writable, nor its folder) before it maps it, so a refused file runs
+ * nothing. dlopen then runs the file's ELF constructors (and those of the
+ * libraries it links): they run even when the plugin is refused next, so keep
+ * them trivial. The descriptor is then read as data (versions, size, kind,
+ * name, the ops table's size and kind, required operations, the option
+ * table) before any descriptor function is called; a refused plugin never
+ * has create or any other of its functions called.
  *
  * Lifecycle, all called from the core's control thread:
  *   create -> start -> (kind operations on their threads) -> stop -> destroy

@@ -150,7 +150,7 @@ typedef struct vmon_target_ops {
     /**
      * Required. Report the figures of one component (`proxy`, `querynode`,
      * `datanode`, `indexnode`, or NULL for all) as samples through `emit`,
-     * named as DESIGN.md says (`querynode.memory_used_bytes` ...). Returns
+     * named as docs/architecture.md says (`querynode.memory_used_bytes` ...). Returns
      * VMON_ENOTSUP for a component the target does not have.
      * Called from probe threads; may block up to the target's timeout.
      */
