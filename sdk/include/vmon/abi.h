@@ -38,7 +38,11 @@ typedef enum vmon_status {
     VMON_ENOTSUP = 5, /**< operation not supported by this plugin or host */
 } vmon_status;
 
-/** The kinds of plugin. Numbers are part of the ABI. */
+/**
+ * The kinds of plugin. Numbers are part of the ABI; a new kind comes with a
+ * new minor (its number here, its ops header, one row of the core's kind
+ * table).
+ */
 typedef enum vmon_kind {
     VMON_KIND_TARGET = 1, /**< talks to one vector database */
     VMON_KIND_PROBE = 2,  /**< reads one component and emits samples */
