@@ -5,8 +5,10 @@
 set -euo pipefail
 root=${1:-$(cd "$(dirname "$0")/.." && pwd)}
 cd "$root"
-pattern='case[[:space:]]+VMON_KIND_|switch[[:space:]]*\([^)]*kind|\b(kind|k)[[:space:]]*<=?[[:space:]]*([0-9]+|VMON_KIND_)'
-hits=$(grep -rnE "$pattern" --include='*.c' --include='*.h' --include='*.cpp' core plugins bench \
+pattern='case[[:space:]]+VMON_KIND_|switch[[:space:]]*\([^)]*kind|\b[a-z_]*kind[a-z_]*[[:space:]]*<=?[[:space:]]*([0-9]+|VMON_KIND_)|\bk[[:space:]]*<=?[[:space:]]*([56]|VMON_KIND_)\b'
+dirs=()
+for d in core plugins bench; do [ -d "$d" ] && dirs+=("$d"); done
+hits=$(grep -rnE "$pattern" --include='*.c' --include='*.h' --include='*.cpp' "${dirs[@]}" \
   | grep -v '^core/kinds\.c:' || true)
 if [ -n "$hits" ]; then
   echo "$hits"
