@@ -113,7 +113,7 @@ static int open_engine(const bench_opts *o, const char *index, const char *data_
         fprintf(stderr, "vmon-bench: cannot open the embedded target: %s\n", err);
         return -1;
     }
-    r->ops = vmon_standalone_descriptor(r->s)->ops;
+    r->ops = vmon_standalone_ops(r->s);
     r->ctx = vmon_standalone_ctx(r->s);
     char err2[256];
     vmon_collection_stats cs = {.struct_size = sizeof cs};
@@ -334,6 +334,12 @@ static int ground_truth(run *r, const bench_opts *o, float *q, int64_t *gt)
     char err[512];
     double t0 = bench_now();
     uint64_t seed = o->query_file ? 0 : 1;
+    /* Both are optional trailing operations; the zero-extended copy reads NULL when absent. */
+    if (!r->ops->sample_queries || (!o->gt_file && !r->ops->exact_search)) {
+        fprintf(stderr, "vmon-bench: the target lacks %s (optional operations the bench needs)\n",
+                !r->ops->sample_queries ? "sample_queries" : "exact_search");
+        return -1;
+    }
     if (r->ops->sample_queries(r->ctx, NULL, o->nq, seed, o->dim, q, err, sizeof err) != 0) {
         fprintf(stderr, "vmon-bench: sample_queries: %s\n", err);
         return -1;

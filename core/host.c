@@ -1,6 +1,9 @@
 /* The host table: what plugins may call. Every slot is filled. */
+#include <pthread.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -8,6 +11,7 @@
 #include "instance.h"
 #include "log.h"
 #include "sample_batch.h"
+#include "strutil.h"
 
 static int64_t thread_budget;
 
@@ -34,8 +38,38 @@ static int64_t host_monotonic_ns(void)
     return vmon_monotonic_ns();
 }
 
-static int host_emit(vmon_instance *inst, const vmon_sample *s)
+/*
+ * The smallest struct each call accepts: the layout of the first ABI minor
+ * that had it. A caller's struct may be longer (a later minor appended
+ * fields); the core reads its own prefix and zero-extends shorter ones.
+ */
+#define SAMPLE_SIZE_V01     (offsetof(vmon_sample, time_ms) + sizeof(int64_t))
+#define ALERT_SPEC_SIZE_V01 (offsetof(vmon_alert_spec, value) + sizeof(double))
+#define HANDLE_SIZE_V01     (offsetof(vmon_target_handle, ctx) + sizeof(void *))
+
+/* Copy the caller's `size`-byte struct into `out` (core size, zeroed); -1 when too small. */
+static int read_struct(vmon_instance *inst, const char *what, const void *in, uint32_t size,
+                       size_t min, void *out, size_t core_size)
 {
+    if (size < min) {
+        vmon_log(VMON_LOGL_WARNING, inst ? inst->log_source : "plugin",
+                 "refused a %s of struct_size %u (smallest is %zu); set struct_size = sizeof "
+                 "the struct",
+                 what, size, min);
+        return -1;
+    }
+    memset(out, 0, core_size);
+    memcpy(out, in, size < core_size ? size : core_size);
+    return 0;
+}
+
+static int host_emit(vmon_instance *inst, const vmon_sample *caller)
+{
+    vmon_sample copy;
+    if (caller && read_struct(inst, "sample", caller, caller->struct_size, SAMPLE_SIZE_V01, &copy,
+                              sizeof copy) < 0)
+        return VMON_EINVAL;
+    const vmon_sample *s = caller ? &copy : NULL;
     if (!inst || !s || !vmon_valid_sample_name(s->name)) {
         vmon_log(VMON_LOGL_WARNING, inst ? inst->log_source : "plugin",
                  "dropped a sample with invalid name '%s' (want component.metric_unit)",
@@ -49,17 +83,23 @@ static int host_emit(vmon_instance *inst, const vmon_sample *s)
                      s->labels[i].name ? s->labels[i].name : "(null)");
             return VMON_EINVAL;
         }
+    copy.struct_size = sizeof copy;
     if (inst->hooks.emit)
         inst->hooks.emit(inst->hooks.arg, inst, s);
     return VMON_OK;
 }
 
-static int host_alert(vmon_instance *inst, const vmon_alert_spec *spec, int resolve)
+static int host_alert(vmon_instance *inst, const vmon_alert_spec *caller, int resolve)
 {
-    if (!inst || !spec || !spec->name || !vmon_valid_label_name(spec->name))
+    vmon_alert_spec spec;
+    if (!inst || !caller ||
+        read_struct(inst, "alert", caller, caller->struct_size, ALERT_SPEC_SIZE_V01, &spec,
+                    sizeof spec) < 0 ||
+        !spec.name || !vmon_valid_label_name(spec.name))
         return VMON_EINVAL;
+    spec.struct_size = sizeof spec;
     if (inst->hooks.alert)
-        inst->hooks.alert(inst->hooks.arg, inst, spec, resolve);
+        inst->hooks.alert(inst->hooks.arg, inst, &spec, resolve);
     return VMON_OK;
 }
 
@@ -73,9 +113,52 @@ static int host_resolve(vmon_instance *inst, const vmon_alert_spec *spec)
     return host_alert(inst, spec, 1);
 }
 
+static int in_table(const vmon_option *opts, const char *key)
+{
+    for (const vmon_option *o = opts; o && o->key; o++)
+        if (strcmp(o->key, key) == 0)
+            return 1;
+    return 0;
+}
+
+static pthread_mutex_t undeclared_lock = PTHREAD_MUTEX_INITIALIZER;
+static char **undeclared; /* "plugin path\tkey" already reported */
+static size_t n_undeclared;
+
+/* Once per plugin and key: it is a bug in the plugin, not in the config. */
+static void report_undeclared(vmon_instance *inst, const char *key)
+{
+    char *id = vmon_asprintf("%s\t%s", inst->plugin->path, key);
+    pthread_mutex_lock(&undeclared_lock);
+    int seen = 0;
+    for (size_t i = 0; i < n_undeclared && !seen; i++)
+        seen = strcmp(undeclared[i], id) == 0;
+    if (!seen) {
+        undeclared = vmon_realloc(undeclared, (n_undeclared + 1) * sizeof *undeclared);
+        undeclared[n_undeclared++] = id;
+        vmon_log(VMON_LOGL_ERROR, inst->log_source,
+                 "plugin bug: %s reads key '%s', which its option table does not declare; "
+                 "declare it there (it reads as 0/NULL)",
+                 inst->plugin->path, key);
+    }
+    pthread_mutex_unlock(&undeclared_lock);
+    if (seen)
+        free(id);
+#ifndef NDEBUG
+    abort(); /* debug builds: make the bug impossible to miss */
+#endif
+}
+
 static const vmon_value *value(vmon_instance *inst, const char *key)
 {
-    return inst && key ? vmon_instance_value(inst, key) : NULL;
+    if (!inst || !key)
+        return NULL;
+    const vmon_value *v = vmon_instance_value(inst, key);
+    const vmon_plugin *p = inst->plugin;
+    if (!v && !in_table(p->desc.options, key) &&
+        !in_table(vmon_kind_core_options(inst->kind, p->desc.abi_minor), key))
+        report_undeclared(inst, key);
+    return v;
 }
 
 static const char *cfg_string(vmon_instance *inst, const char *key)
@@ -119,14 +202,17 @@ static const char *instance_name(vmon_instance *inst)
     return inst ? inst->name : NULL;
 }
 
+/* Fills at most the caller's struct_size bytes and writes back how many it filled. */
 static int host_target(vmon_instance *inst, vmon_target_handle *out)
 {
+    if (!out || out->struct_size < HANDLE_SIZE_V01)
+        return VMON_EINVAL;
     if (!inst || !inst->target || !inst->target->created)
         return VMON_ENOTSUP;
-    out->struct_size = sizeof *out;
-    out->name = inst->target->name;
-    out->ops = inst->target->plugin->ops;
-    out->ctx = inst->target->ctx;
+    vmon_target_handle h = {
+        .name = inst->target->name, .ops = inst->target->plugin->ops, .ctx = inst->target->ctx};
+    h.struct_size = out->struct_size < sizeof h ? out->struct_size : (uint32_t)sizeof h;
+    memcpy(out, &h, h.struct_size);
     return VMON_OK;
 }
 

@@ -1,5 +1,6 @@
 #include "loader.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
@@ -11,33 +12,21 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "option_table.h"
 #include "strutil.h"
 
 #ifndef VMON_INSTALLED_PLUGIN_DIR
 #define VMON_INSTALLED_PLUGIN_DIR "/usr/local/lib/vmon/plugins"
 #endif
 
-static const char *const kind_names[] = {NULL, "target", "probe", "tuner", "router", "sink"};
-
 /* The oldest descriptor layout we accept: everything up to and including ops. */
 #define MIN_DESC_SIZE (offsetof(vmon_plugin_descriptor, ops) + sizeof(void *))
+/* Every ops table starts with struct_size, kind (reserved before 0.3) and one operation. */
+#define MIN_OPS_SIZE (2 * sizeof(uint32_t) + sizeof(void *))
 
 static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
 static vmon_plugin **registry;
 static size_t registry_len;
-
-const char *vmon_kind_name(uint32_t kind)
-{
-    return kind >= 1 && kind <= 5 ? kind_names[kind] : NULL;
-}
-
-uint32_t vmon_kind_from_name(const char *name)
-{
-    for (uint32_t k = 1; k <= 5; k++)
-        if (strcmp(kind_names[k], name) == 0)
-            return k;
-    return 0;
-}
 
 static char default_dir[PATH_MAX + 32];
 static pthread_once_t default_dir_once = PTHREAD_ONCE_INIT;
@@ -136,88 +125,6 @@ static int split_file_name(const char *path, uint32_t *kind, char *name, size_t 
     return *kind && name[0] ? 0 : -1;
 }
 
-static size_t ops_size(uint32_t kind)
-{
-    switch (kind) {
-    case VMON_KIND_TARGET:
-        return sizeof(vmon_target_ops);
-    case VMON_KIND_PROBE:
-        return sizeof(vmon_probe_ops);
-    case VMON_KIND_TUNER:
-        return sizeof(vmon_tuner_ops);
-    case VMON_KIND_ROUTER:
-        return sizeof(vmon_router_ops);
-    default:
-        return sizeof(vmon_sink_ops);
-    }
-}
-
-/* The database operations a target built for ABI 0.2 or later must have. */
-static const char *missing_target_op(const vmon_target_ops *o, uint16_t minor)
-{
-    if (!o->health)
-        return "health";
-    if (!o->report)
-        return "report";
-    if (minor < 2)
-        return NULL;
-    const struct {
-        const char *name;
-        int present;
-    } ops02[] = {{"list_collections", o->list_collections != NULL},
-                 {"collection_stats", o->collection_stats != NULL},
-                 {"segments", o->segments != NULL},
-                 {"index_state", o->index_state != NULL},
-                 {"search", o->search != NULL},
-                 {"insert", o->insert != NULL},
-                 {"delete_rows", o->delete_rows != NULL},
-                 {"flush", o->flush != NULL},
-                 {"create_collection", o->create_collection != NULL},
-                 {"drop_collection", o->drop_collection != NULL}};
-    for (size_t i = 0; i < sizeof ops02 / sizeof ops02[0]; i++)
-        if (!ops02[i].present)
-            return ops02[i].name;
-    return NULL;
-}
-
-/* The operations every plugin of a kind must have, checked on the copy. */
-static const char *missing_op(uint32_t kind, const void *ops, uint16_t minor)
-{
-    switch (kind) {
-    case VMON_KIND_TARGET:
-        return missing_target_op(ops, minor);
-    case VMON_KIND_PROBE:
-        return ((const vmon_probe_ops *)ops)->collect ? NULL : "collect";
-    case VMON_KIND_TUNER: {
-        const vmon_tuner_ops *o = ops;
-        return !o->initial ? "initial" : !o->adjust ? "adjust" : NULL;
-    }
-    case VMON_KIND_ROUTER: {
-        const vmon_router_ops *o = ops;
-        return !o->pick ? "pick" : !o->set_share ? "set_share" : NULL;
-    }
-    default:
-        return ((const vmon_sink_ops *)ops)->deliver ? NULL : "deliver";
-    }
-}
-
-static int check_options(const char *path, const vmon_option *opts, char *err, size_t errlen)
-{
-    for (const vmon_option *o = opts; o && o->key; o++) {
-        if (o->type < VMON_OPT_STRING || o->type > VMON_OPT_PATH) {
-            snprintf(err, errlen, "%s: option '%s' has unknown type %u; rebuild the plugin", path,
-                     o->key, o->type);
-            return -1;
-        }
-        if (o->type == VMON_OPT_ENUM && (!o->enum_values || !o->enum_values[0])) {
-            snprintf(err, errlen, "%s: enum option '%s' lists no values (a plugin bug)", path,
-                     o->key);
-            return -1;
-        }
-    }
-    return 0;
-}
-
 /* The version, size, kind and name rules; reads the descriptor as data only. */
 static int check_descriptor(const char *path, const vmon_plugin_descriptor *d, uint32_t kind,
                             const char *name, char *err, size_t errlen)
@@ -259,7 +166,13 @@ static int check_descriptor(const char *path, const vmon_plugin_descriptor *d, u
                  vmon_kind_name(d->kind) ? vmon_kind_name(d->kind) : "?", d->name ? d->name : "?");
         return -1;
     }
-    if (!d->name || strcmp(d->name, name) != 0) {
+    if (!vmon_valid_plugin_word(d->name, 0)) {
+        snprintf(err, errlen,
+                 "%s: plugin name '%s' is not [a-z][a-z0-9_]*; rename the plugin (and its file)",
+                 path, d->name ? d->name : "(none)");
+        return -1;
+    }
+    if (strcmp(d->name, name) != 0) {
         snprintf(err, errlen,
                  "%s: the file name says plugin '%s' but the plugin calls itself '%s'; rename "
                  "the file to %s_%s.so",
@@ -278,32 +191,95 @@ static int check_descriptor(const char *path, const vmon_plugin_descriptor *d, u
     return 0;
 }
 
+static void upper_case(const char *in, char *out, size_t len)
+{
+    size_t i = 0;
+    for (; in[i] && i + 1 < len; i++)
+        out[i] = (char)toupper((unsigned char)in[i]);
+    out[i] = 0;
+}
+
+/* The kind word of an ops table built for ABI 0.3 or later must name the descriptor's kind. */
+static int check_ops_kind(const char *path, const vmon_plugin_descriptor *raw, uint32_t kind,
+                          char *err, size_t errlen)
+{
+    const uint32_t *words = raw->ops;
+    if (raw->abi_minor < 3 || words[0] < MIN_OPS_SIZE || words[1] == kind)
+        return 0;
+    const char *said = vmon_kind_name(words[1]);
+    char upper[16];
+    upper_case(vmon_kind_name(kind), upper, sizeof upper);
+    snprintf(err, errlen,
+             "%s: declares kind '%s' but its operations table says kind '%s' (%u); point .ops at a "
+             "vmon_%s_ops with .kind = VMON_KIND_%s, or rename the file to %s_%s.so",
+             path, vmon_kind_name(kind), said ? said : "unknown", words[1], vmon_kind_name(kind),
+             upper, said ? said : "<kind>", raw->name);
+    return -1;
+}
+
+/* The kind's ops in the core's layout, zero-extended; NULL with the reason. */
+static void *copy_ops(const char *path, const vmon_plugin_descriptor *raw, const vmon_kind_info *k,
+                      char *err, size_t errlen)
+{
+    uint32_t ops_struct = *(const uint32_t *)raw->ops;
+    void *ops = vmon_calloc(1, k->ops_size);
+    if (ops_struct < MIN_OPS_SIZE || k->copy_ops(raw->ops, ops_struct, raw->abi_minor, ops) < 0) {
+        snprintf(err, errlen,
+                 "%s: %s operations table has impossible size %u for ABI %u.%u (expected %zu..%zu)",
+                 path, k->name, ops_struct, raw->abi_major, raw->abi_minor, MIN_OPS_SIZE,
+                 k->ops_size);
+        free(ops);
+        return NULL;
+    }
+    ((uint32_t *)ops)[1] = k->kind; /* 0.1/0.2 tables had a reserved zero there */
+    const char *missing = k->missing_op(ops, raw->abi_minor);
+    if (missing) {
+        snprintf(err, errlen,
+                 "%s: %s plugin lacks required operation '%s' (ABI %u.%u); fix the plugin", path,
+                 k->name, missing, raw->abi_major, raw->abi_minor);
+        free(ops);
+        return NULL;
+    }
+    return ops;
+}
+
+/* The plugin's option table with the stride it was built with, copied and checked. */
+static vmon_option *copy_options(const char *path, const vmon_plugin_descriptor *raw,
+                                 const vmon_kind_info *k, char *err, size_t errlen)
+{
+    uint32_t stride = raw->abi_minor < 3 ? (uint32_t)VMON_OPTION_SIZE_V02 : raw->option_size;
+    if (raw->options && stride < VMON_OPTION_SIZE_V02) {
+        snprintf(err, errlen,
+                 "%s: option_size %u is smaller than any vmon_option (%zu); define the plugin "
+                 "with VMON_PLUGIN_DEFINE or set .option_size = sizeof(vmon_option)",
+                 path, raw->option_size, (size_t)VMON_OPTION_SIZE_V02);
+        return NULL;
+    }
+    return vmon_option_table_copy(path, raw->options, stride,
+                                  vmon_kind_core_options(k->kind, raw->abi_minor), err, errlen);
+}
+
 static vmon_plugin *check_and_copy(const char *path, const vmon_plugin_descriptor *raw,
                                    uint32_t kind, const char *name, char *err, size_t errlen)
 {
-    if (check_descriptor(path, raw, kind, name, err, errlen) < 0)
+    const vmon_kind_info *k = vmon_kind_info_of(kind);
+    if (check_descriptor(path, raw, kind, name, err, errlen) < 0 ||
+        check_ops_kind(path, raw, kind, err, errlen) < 0)
         return NULL;
-    uint32_t ops_struct = *(const uint32_t *)raw->ops;
-    if (ops_struct < 2 * sizeof(uint32_t) + sizeof(void *) || ops_struct > ops_size(kind)) {
-        snprintf(err, errlen, "%s: %s operations table has impossible size %u (expected <= %zu)",
-                 path, vmon_kind_name(kind), ops_struct, ops_size(kind));
+    void *ops = copy_ops(path, raw, k, err, errlen);
+    if (!ops)
+        return NULL;
+    vmon_option *options = copy_options(path, raw, k, err, errlen);
+    if (!options) {
+        free(ops);
         return NULL;
     }
     vmon_plugin *p = vmon_calloc(1, sizeof *p);
     memcpy(&p->desc, raw, raw->struct_size);
-    void *ops = vmon_calloc(1, ops_size(kind));
-    memcpy(ops, raw->ops, ops_struct);
+    p->desc.option_size = sizeof(vmon_option);
+    p->desc.options = options;
+    p->desc.ops = ops;
     p->ops = ops;
-    const char *missing = missing_op(kind, ops, raw->abi_minor);
-    if (missing || check_options(path, p->desc.options, err, errlen) < 0) {
-        if (missing)
-            snprintf(err, errlen,
-                     "%s: %s plugin lacks required operation '%s' (ABI %u.%u); fix the plugin",
-                     path, vmon_kind_name(kind), missing, raw->abi_major, raw->abi_minor);
-        free(ops);
-        free(p);
-        return NULL;
-    }
     p->path = vmon_strdup(path);
     return p;
 }
@@ -324,10 +300,8 @@ static const vmon_plugin *load_locked(const char *path, char *err, size_t errlen
     uint32_t kind;
     char name[256];
     if (split_file_name(path, &kind, name, sizeof name) < 0) {
-        snprintf(err, errlen,
-                 "%s: plugin files are named <kind>_<name>.so with kind one of "
-                 "target, probe, tuner, router, sink",
-                 path);
+        snprintf(err, errlen, "%s: plugin files are named <kind>_<name>.so with kind one of %s",
+                 path, vmon_kind_names_joined());
         return NULL;
     }
     if (check_file(path, err, errlen) < 0)
@@ -344,7 +318,7 @@ static const vmon_plugin *load_locked(const char *path, char *err, size_t errlen
         snprintf(err, errlen,
                  "%s: not a vmon plugin (no exported '%s'; define it with VMON_PLUGIN_DEFINE)",
                  path, VMON_PLUGIN_SYMBOL);
-        return NULL; /* stays mapped: never dlclose (see DESIGN.md) */
+        return NULL; /* stays mapped: never dlclose (see docs/architecture.md) */
     }
     vmon_plugin *p = check_and_copy(path, raw, kind, name, err, errlen);
     if (!p)

@@ -1,23 +1,27 @@
 /*
  * Finding, checking and loading plugin files. A plugin is refused, with a
  * message naming the file, the versions and the fix, before any of its
- * functions is called. Loaded plugins stay resident (never dlclose).
+ * descriptor's functions is called (file checks before dlopen; dlopen runs
+ * only the file's ELF constructors; the descriptor is read as data).
+ * Loaded plugins stay resident (never dlclose).
  */
 #ifndef VMON_CORE_LOADER_H
 #define VMON_CORE_LOADER_H
 
 #include <vmon/plugin.h>
 
+#include "kinds.h"
+
+/*
+ * Everything in a loaded plugin is the core's checked copy, never the
+ * plugin's own memory: desc is zero-extended to the core's size, and its
+ * `options` and `ops` point at the core-layout, zero-extended copies.
+ */
 typedef struct vmon_plugin {
     char *path;                  /* the .so file */
     vmon_plugin_descriptor desc; /* checked copy, zero-extended to the core's size */
-    const void *ops;             /* checked copy of the kind's ops, zero-extended */
+    const void *ops;             /* checked copy of the kind's ops, zero-extended (= desc.ops) */
 } vmon_plugin;
-
-/** `target`, `probe`, ... for a kind; NULL for an unknown kind. */
-const char *vmon_kind_name(uint32_t kind);
-/** The kind for a section name (`probe`); 0 when it is not a plugin kind. */
-uint32_t vmon_kind_from_name(const char *name);
 
 /**
  * The directory vmond loads plugins from when nothing overrides it: beside

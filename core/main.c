@@ -10,7 +10,6 @@
 #include "log.h"
 #include "options.h"
 #include "plan.h"
-#include "schema.h"
 
 #ifndef VMON_VERSION
 #define VMON_VERSION "0.0.0"
@@ -56,6 +55,8 @@ static void describe_options(const char *title, const vmon_option *opts)
         printf("  %-18s %-9s", o->key, vmon_opt_type_name(o->type));
         if (o->flags & VMON_OPT_REQUIRED)
             printf(" required");
+        else if (o->flags & VMON_OPT_COMPUTED_DEFAULT)
+            printf(" default computed: %s", o->default_value);
         else if (o->default_value)
             printf(" default %s", o->default_value);
         if (range[0])
@@ -83,22 +84,23 @@ static int describe(const char *dir, const char *what)
     }
     int found = 0;
     char err[1024] = "";
-    for (uint32_t k = 1; k <= 5; k++) {
-        if (only && k != only)
+    for (size_t i = 0; i < vmon_kind_count(); i++) {
+        const vmon_kind_info *k = vmon_kind_at(i);
+        if (only && k->kind != only)
             continue;
-        const vmon_plugin *p = vmon_plugin_load(dir, k, what, err, sizeof err);
+        const vmon_plugin *p = vmon_plugin_load(dir, k->kind, what, err, sizeof err);
         if (!p) {
             if (only)
                 fprintf(stderr, "vmond: %s\n", err);
             continue;
         }
         found = 1;
-        printf("%s %s %s (ABI %u.%u)\n%s\n%s\n", vmon_kind_name(k), p->desc.name, p->desc.version,
+        printf("%s %s %s (ABI %u.%u)\n%s\n%s\n%s: %s\n", k->name, p->desc.name, p->desc.version,
                p->desc.abi_major, p->desc.abi_minor, p->path,
-               p->desc.description ? p->desc.description : "");
+               p->desc.description ? p->desc.description : "", k->name, k->runs);
         char title[128];
-        snprintf(title, sizeof title, "keys every [%s:NAME] section takes:", vmon_kind_name(k));
-        describe_options(title, vmon_schema_for_kind(k));
+        snprintf(title, sizeof title, "keys every [%s:NAME] section takes:", k->name);
+        describe_options(title, vmon_kind_core_options(k->kind, p->desc.abi_minor));
         describe_options("keys of this plugin:", p->desc.options);
     }
     if (!found && !only)

@@ -302,7 +302,8 @@ int vmon_values_from_section(const vmon_cfg_section *s, const vmon_option *const
                                 o->help ? o->help : "");
                 continue;
             }
-            if (!o->default_value)
+            /* A computed default is a rule in words; the plugin applies it. */
+            if (!o->default_value || (o->flags & VMON_OPT_COMPUTED_DEFAULT))
                 continue;
             vmon_value v;
             if (vmon_value_parse(o, o->default_value, s->dir, &v, why, sizeof why) < 0) {

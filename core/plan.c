@@ -38,25 +38,42 @@ static int find_rule(const vmon_plan *plan, const char *name)
     return -1;
 }
 
+static void mark_unusable(vmon_plan *plan, uint32_t kind, const char *name)
+{
+    plan->unusable = vmon_realloc(plan->unusable, (plan->n_unusable + 1) * sizeof *plan->unusable);
+    plan->unusable[plan->n_unusable++] = vmon_asprintf("%s:%s", vmon_kind_name(kind), name);
+}
+
+static int is_unusable(const vmon_plan *plan, uint32_t kind, const char *name)
+{
+    size_t klen = strlen(vmon_kind_name(kind));
+    for (size_t i = 0; i < plan->n_unusable; i++)
+        if (strncmp(plan->unusable[i], vmon_kind_name(kind), klen) == 0 &&
+            plan->unusable[i][klen] == ':' && strcmp(plan->unusable[i] + klen + 1, name) == 0)
+            return 1;
+    return 0;
+}
+
 static void add_instance(vmon_plan *plan, const vmon_cfg_section *s, uint32_t kind,
                          vmon_errors *errs)
 {
     const vmon_cfg_entry *pe = vmon_cfg_get(s, "plugin");
     if (!pe) {
+        mark_unusable(plan, kind, s->id);
         vmon_errors_add(errs, s->file, s->line, s->name, "plugin",
                         "required key is missing; name the plugin (e.g. plugin = %s)",
-                        kind == VMON_KIND_PROBE  ? "system"
-                        : kind == VMON_KIND_SINK ? "stdout"
-                                                 : "...");
+                        vmon_kind_info_of(kind)->example_plugin);
         return;
     }
     char err[1024];
     const vmon_plugin *p = vmon_plugin_load(plan->plugin_dir, kind, pe->value, err, sizeof err);
     if (!p) {
         vmon_errors_add(errs, pe->file, pe->line, s->name, "plugin", "%s", err);
+        mark_unusable(plan, kind, s->id);
         return;
     }
-    const vmon_option *tables[2] = {vmon_schema_for_kind(kind), p->desc.options};
+    const vmon_option *tables[2] = {vmon_kind_core_options(kind, p->desc.abi_minor),
+                                    p->desc.options};
     vmon_plan_instance inst = {.kind = kind, .plugin = p, .target = -1};
     vmon_values_from_section(s, tables, 2, &inst.values, errs);
     inst.name = vmon_strdup(s->id);
@@ -167,7 +184,8 @@ static int resolve_ref(const vmon_plan *plan, const vmon_cfg_section *s, const c
                        uint32_t kind, const char *name, vmon_errors *errs)
 {
     int idx = find_instance(plan, kind, name);
-    if (idx < 0) {
+    /* A section whose plugin was refused exists: its refusal is the one message. */
+    if (idx < 0 && !is_unusable(plan, kind, name)) {
         const vmon_cfg_entry *e = vmon_cfg_get(s, key);
         vmon_errors_add(errs, e ? e->file : s->file, e ? e->line : s->line, s->name, key,
                         "no section [%s:%s]; define it or fix the name", vmon_kind_name(kind),
@@ -240,26 +258,31 @@ static void read_daemon(vmon_plan *plan, const vmon_cfg *cfg, const char *plugin
     plan->shutdown_timeout_ms = vmon_values_get(&plan->daemon, "shutdown_timeout")->i;
 }
 
-static const char *const section_kinds[] = {"daemon", "target", "probe", "tuner",
-                                            "router", "sink",   "rule",  "pipeline"};
+/* Sections the core owns whole; the plugin kinds come from the kind table. */
+static const char *const core_sections[] = {"daemon", "rule", "pipeline"};
+#define N_CORE_SECTIONS (sizeof core_sections / sizeof *core_sections)
+
+static const char *section_kind_at(size_t i)
+{
+    return i < N_CORE_SECTIONS ? core_sections[i] : vmon_kind_at(i - N_CORE_SECTIONS)->name;
+}
 
 static void unknown_section(const vmon_cfg_section *s, vmon_errors *errs)
 {
     const char *best = NULL;
     size_t best_d = (size_t)-1;
-    for (size_t i = 0; i < sizeof section_kinds / sizeof *section_kinds; i++) {
-        size_t d = vmon_edit_distance(s->kind, section_kinds[i]);
+    for (size_t i = 0; i < N_CORE_SECTIONS + vmon_kind_count(); i++) {
+        size_t d = vmon_edit_distance(s->kind, section_kind_at(i));
         if (d < best_d)
-            best_d = d, best = section_kinds[i];
+            best_d = d, best = section_kind_at(i);
     }
     if (best_d <= 2)
         vmon_errors_add(errs, s->file, s->line, s->name, NULL,
                         "unknown section kind '%s'; did you mean [%s:%s]?", s->kind, best, s->id);
     else
         vmon_errors_add(errs, s->file, s->line, s->name, NULL,
-                        "unknown section kind '%s'; use daemon, target, probe, tuner, router, "
-                        "sink, rule or pipeline",
-                        s->kind);
+                        "unknown section kind '%s'; use daemon, %s, rule or pipeline", s->kind,
+                        vmon_kind_names_joined());
 }
 
 static void check_section_name(const vmon_cfg_section *s, vmon_errors *errs)
@@ -338,6 +361,14 @@ static void print_values(const vmon_values *v, FILE *out)
     }
 }
 
+/* Keys left to the plugin's rule: shown, commented out, with the rule. */
+static void print_computed(const vmon_option *opts, const vmon_values *v, FILE *out)
+{
+    for (const vmon_option *o = opts; o && o->key; o++)
+        if ((o->flags & VMON_OPT_COMPUTED_DEFAULT) && !vmon_values_get(v, o->key))
+            fprintf(out, "; %s = (computed: %s)\n", o->key, o->default_value);
+}
+
 static void print_kvs(const char *prefix, const vmon_kv *kv, size_t n, FILE *out)
 {
     for (size_t i = 0; i < n; i++)
@@ -388,6 +419,7 @@ void vmon_plan_print(const vmon_plan *plan, FILE *out)
         const vmon_plan_instance *in = &plan->instances[i];
         fprintf(out, "\n[%s]\n; %s %s\n", in->section, in->plugin->path, in->plugin->desc.version);
         print_values(&in->values, out);
+        print_computed(in->plugin->desc.options, &in->values, out);
     }
     for (size_t i = 0; i < plan->n_rules; i++)
         print_rule(&plan->rules[i], out);
@@ -443,5 +475,8 @@ void vmon_plan_free(vmon_plan *plan)
         free(plan->pipelines[i].sinks);
     }
     free(plan->pipelines);
+    for (size_t i = 0; i < plan->n_unusable; i++)
+        free(plan->unusable[i]);
+    free(plan->unusable);
     memset(plan, 0, sizeof *plan);
 }

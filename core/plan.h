@@ -64,6 +64,10 @@ typedef struct vmon_plan {
     size_t n_rules;
     vmon_plan_pipeline *pipelines;
     size_t n_pipelines;
+    /* `probe:m` of sections whose plugin could not be had (already reported):
+     * references to them are not reported again as missing. */
+    char **unusable;
+    size_t n_unusable;
 } vmon_plan;
 
 /**

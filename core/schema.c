@@ -2,6 +2,8 @@
 
 #include <vmon/abi.h>
 
+#include "kinds.h"
+
 const char *const vmon_severity_names[] = {"info", "warning", "critical", NULL};
 static const char *const log_levels[] = {"error", "warning", "info", "debug", NULL};
 
@@ -39,13 +41,13 @@ const vmon_option vmon_schema_daemon[] = {
      .help = "on stop or reload, how long in-flight deliveries may finish"},
     {0}};
 
-static const vmon_option target_keys[] = {{.key = "plugin",
+const vmon_option vmon_schema_target[] = {{.key = "plugin",
                                            .type = VMON_OPT_STRING,
                                            .flags = VMON_OPT_REQUIRED,
                                            .help = "the target plugin (file target_<plugin>.so)"},
                                           {0}};
 
-static const vmon_option probe_keys[] = {
+const vmon_option vmon_schema_probe[] = {
     {.key = "plugin",
      .type = VMON_OPT_STRING,
      .flags = VMON_OPT_REQUIRED,
@@ -67,7 +69,7 @@ static const vmon_option probe_keys[] = {
      .help = "longest interval a failing probe backs off to (doubling from interval)"},
     {0}};
 
-static const vmon_option tuner_keys[] = {
+const vmon_option vmon_schema_tuner[] = {
     {.key = "plugin",
      .type = VMON_OPT_STRING,
      .flags = VMON_OPT_REQUIRED,
@@ -75,13 +77,13 @@ static const vmon_option tuner_keys[] = {
     {.key = "target", .type = VMON_OPT_STRING, .help = "the [target:NAME] this tuner tunes"},
     {0}};
 
-static const vmon_option router_keys[] = {{.key = "plugin",
+const vmon_option vmon_schema_router[] = {{.key = "plugin",
                                            .type = VMON_OPT_STRING,
                                            .flags = VMON_OPT_REQUIRED,
                                            .help = "the router plugin (file router_<plugin>.so)"},
                                           {0}};
 
-static const vmon_option sink_keys[] = {
+const vmon_option vmon_schema_sink[] = {
     {.key = "plugin",
      .type = VMON_OPT_STRING,
      .flags = VMON_OPT_REQUIRED,
@@ -209,20 +211,14 @@ const vmon_option vmon_schema_pipeline[] = {
     {.key = "router", .type = VMON_OPT_STRING, .help = "[router:NAME] for the tuning loop"},
     {0}};
 
+uint16_t vmon_core_key_since(const vmon_option *o)
+{
+    uint16_t since = (uint16_t)(o->flags >> 24);
+    return since ? since : 1;
+}
+
 const vmon_option *vmon_schema_for_kind(uint32_t kind)
 {
-    switch (kind) {
-    case VMON_KIND_TARGET:
-        return target_keys;
-    case VMON_KIND_PROBE:
-        return probe_keys;
-    case VMON_KIND_TUNER:
-        return tuner_keys;
-    case VMON_KIND_ROUTER:
-        return router_keys;
-    case VMON_KIND_SINK:
-        return sink_keys;
-    default:
-        return NULL;
-    }
+    const vmon_kind_info *k = vmon_kind_info_of(kind);
+    return k ? k->core_options : NULL;
 }

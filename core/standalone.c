@@ -6,7 +6,6 @@
 
 #include "instance.h"
 #include "plan.h"
-#include "schema.h"
 #include "strutil.h"
 
 struct vmon_standalone {
@@ -59,7 +58,8 @@ int vmon_standalone_open(const char *plugin_dir, const char *kind, const char *p
     vmon_cfg_load_string(ini, "(standalone)", ".", &cfg, &errs);
     free(ini);
     if (errs.count == 0) {
-        const vmon_option *tables[2] = {vmon_schema_for_kind(k), p->desc.options};
+        const vmon_option *tables[2] = {vmon_kind_core_options(k, p->desc.abi_minor),
+                                        p->desc.options};
         vmon_values_from_section(&cfg.sections[0], tables, 2, &sa->values, &errs);
     }
     vmon_cfg_free(&cfg);
@@ -86,6 +86,11 @@ int vmon_standalone_open(const char *plugin_dir, const char *kind, const char *p
 const vmon_plugin_descriptor *vmon_standalone_descriptor(const vmon_standalone *s)
 {
     return &s->inst->plugin->desc;
+}
+
+const void *vmon_standalone_ops(const vmon_standalone *s)
+{
+    return s->inst->plugin->ops;
 }
 
 void *vmon_standalone_ctx(const vmon_standalone *s)

@@ -24,8 +24,14 @@ int vmon_standalone_open(const char *plugin_dir, const char *kind, const char *p
                          vmon_standalone_sample_fn on_sample, void *arg, vmon_standalone **out,
                          char *err, size_t errlen);
 
-/** The plugin's descriptor (its `ops` are the kind's operations). */
+/** The loader's checked copy of the plugin's descriptor. */
 const vmon_plugin_descriptor *vmon_standalone_descriptor(const vmon_standalone *s);
+/**
+ * The kind's operations (a vmon_target_ops, ...): the loader's copy,
+ * zero-extended to the core's layout, so an optional trailing operation an
+ * older plugin lacks reads NULL. Test it (or use VMON_HAS_FIELD) before a call.
+ */
+const void *vmon_standalone_ops(const vmon_standalone *s);
 /** The instance context to pass to the kind's operations. */
 void *vmon_standalone_ctx(const vmon_standalone *s);
 /** Stop and destroy the instance (the .so stays loaded, as everywhere in vmon). */

@@ -13,5 +13,7 @@ echo "== clang-tidy"
 mapfile -t units < <(printf '%s\n' "${files[@]}" | grep -E '\.(c|cpp)$' | grep -v '^tests/')
 out=$(clang-tidy -p "$build" --quiet "${units[@]}" 2>/dev/null | grep -E '(warning|error):' || true)
 if [ -n "$out" ]; then echo "$out"; status=1; fi
+echo "== plugin kinds only in core/kinds.c"
+"$here/scripts/check_kinds.sh" "$here" || status=1
 [ $status -eq 0 ] && echo "lint: clean"
 exit $status

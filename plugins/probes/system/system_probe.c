@@ -94,6 +94,7 @@ static int system_collect(void *ctx, char *err, size_t errlen)
 
 static const vmon_probe_ops ops = {
     .struct_size = sizeof(vmon_probe_ops),
+    .kind = VMON_KIND_PROBE,
     .collect = system_collect,
 };
 

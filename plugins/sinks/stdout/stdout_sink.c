@@ -137,6 +137,7 @@ static int stdout_deliver(void *ctx, const vmon_alert *alerts, uint32_t n,
 
 static const vmon_sink_ops ops = {
     .struct_size = sizeof(vmon_sink_ops),
+    .kind = VMON_KIND_SINK,
     .max_batch = 64,
     .deliver = stdout_deliver,
     .on_samples = stdout_samples,

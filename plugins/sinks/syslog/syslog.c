@@ -31,8 +31,8 @@ static const char *const facility_values[] = {
 static const vmon_option syslog_options[] = {
     {"mode", VMON_OPT_ENUM, 0, "local", 0, 0, mode_values,
      "local: this host's syslog socket; remote: a collector over udp, tcp or a unix socket"},
-    {"format", VMON_OPT_ENUM, 0, NULL, 0, 0, format_values,
-     "record format; default rfc3164 for local, rfc5424 for remote"},
+    {"format", VMON_OPT_ENUM, VMON_OPT_COMPUTED_DEFAULT,
+     "rfc3164 for mode local, rfc5424 for remote", 0, 0, format_values, "record format"},
     {"socket", VMON_OPT_PATH, 0, "/dev/log", 0, 0, NULL,
      "unix socket path (mode local, or remote with transport unix)"},
     {"transport", VMON_OPT_ENUM, 0, "udp", 0, 0, transport_values,
@@ -43,12 +43,14 @@ static const vmon_option syslog_options[] = {
      "syslog facility: kern, user, daemon, ..., local0..local7"},
     {"app_name", VMON_OPT_STRING, 0, "vmond", 0, 0, NULL,
      "APP-NAME (RFC 5424) or TAG (RFC 3164); the ident receivers filter on"},
-    {"hostname", VMON_OPT_STRING, 0, NULL, 0, 0, NULL, "HOSTNAME field; default this host's name"},
+    {"hostname", VMON_OPT_STRING, VMON_OPT_COMPUTED_DEFAULT, "this host's name", 0, 0, NULL,
+     "HOSTNAME field"},
     {"msgid", VMON_OPT_STRING, 0, "alert", 0, 0, NULL, "RFC 5424 MSGID (at most 32 characters)"},
     {"sd_id", VMON_OPT_STRING, 0, "vmon@32473", 0, 0, NULL,
      "SD-ID of the labels element; 32473 is the documentation PEN, use your own"},
-    {"max_message", VMON_OPT_SIZE, VMON_OPT_RANGE, NULL, 480, SYSLOG_REC_CAP - 1, NULL,
-     "largest record in bytes; default 1024 for rfc3164, 2048 for rfc5424"},
+    {"max_message", VMON_OPT_SIZE, VMON_OPT_RANGE | VMON_OPT_COMPUTED_DEFAULT,
+     "1024 for rfc3164, 2048 for rfc5424", 480, SYSLOG_REC_CAP - 1, NULL,
+     "largest record in bytes"},
     {"connect_timeout", VMON_OPT_DURATION, VMON_OPT_RANGE, "2s", 1, 60000, NULL,
      "how long a tcp connect may take"},
     {"timeout", VMON_OPT_DURATION, VMON_OPT_RANGE, "5s", 1, 300000, NULL,
@@ -75,6 +77,7 @@ static void resolve_hostname(syslog_sink *s)
     s->hostname[sizeof s->hostname - 1] = '\0';
 }
 
+/* The computed defaults the option table declares (format, max_message). */
 static void setup_format(syslog_sink *s, int mode)
 {
     const vmon_host *h = s->host;
@@ -87,11 +90,10 @@ static void setup_format(syslog_sink *s, int mode)
     s->fmt.app_name = h->cfg_string(s->inst, "app_name");
     s->fmt.msgid = h->cfg_string(s->inst, "msgid");
     s->fmt.sd_id = h->cfg_string(s->inst, "sd_id");
-    if (!s->fmt.sd_id || !*s->fmt.sd_id)
-        s->fmt.sd_id = "vmon@32473";
     s->fmt.procid = (long)getpid();
-    int64_t max = h->cfg_int(s->inst, "max_message");
-    s->fmt.max_record = max > 0 ? (size_t)max : fmt == SL_RFC3164 ? 1024 : 2048;
+    s->fmt.max_record = h->cfg_isset(s->inst, "max_message")
+                            ? (size_t)h->cfg_int(s->inst, "max_message")
+                            : (fmt == SL_RFC3164 ? 1024 : 2048);
 }
 
 static int setup_transport(syslog_sink *s, int mode, char *err, size_t errlen)
@@ -123,6 +125,12 @@ static int syslog_create(const vmon_host *host, vmon_instance *inst, void **ctx,
     int mode = (int)host->cfg_int(inst, "mode");
     resolve_hostname(s);
     setup_format(s, mode);
+    if (!*s->fmt.sd_id) {
+        snprintf(err, errlen, "sd_id is empty; give an SD-ID like name@PEN or leave the key out");
+        free(s->buf);
+        free(s);
+        return VMON_EINVAL;
+    }
     if (setup_transport(s, mode, err, errlen) != 0) {
         free(s->buf);
         free(s);
@@ -163,6 +171,7 @@ static int syslog_deliver(void *ctx, const vmon_alert *alerts, uint32_t n,
 
 static const vmon_sink_ops syslog_ops = {
     .struct_size = sizeof(vmon_sink_ops),
+    .kind = VMON_KIND_SINK,
     .max_batch = SYSLOG_MAX_BATCH,
     .deliver = syslog_deliver,
 };

@@ -156,7 +156,7 @@ static int init_http(webhook_sink *s, char *err, size_t errlen)
         .url = h->cfg_string(in, "url"),
         .connect_timeout_ms = h->cfg_int(in, "connect_timeout"),
         .timeout_ms = h->cfg_int(in, "timeout"),
-        .tls_verify = h->cfg_isset(in, "tls_verify") ? h->cfg_bool(in, "tls_verify") : 1,
+        .tls_verify = h->cfg_bool(in, "tls_verify"),
         .ca_file = h->cfg_string(in, "ca_file"),
         .client_cert = h->cfg_string(in, "client_cert"),
         .client_key = h->cfg_string(in, "client_key"),
@@ -165,10 +165,6 @@ static int init_http(webhook_sink *s, char *err, size_t errlen)
         snprintf(err, errlen, "url must start with http:// or https://");
         return -1;
     }
-    if (hc.connect_timeout_ms <= 0)
-        hc.connect_timeout_ms = 5000;
-    if (hc.timeout_ms <= 0)
-        hc.timeout_ms = 15000;
     if (!hc.tls_verify)
         h->log(in, VMON_LOG_WARNING, "tls_verify = false: server certificates are not checked");
     struct curl_slist *hdrs = build_headers(s, err, errlen);
@@ -277,6 +273,7 @@ static int webhook_deliver(void *ctx, const vmon_alert *alerts, uint32_t n,
 
 static const vmon_sink_ops webhook_ops = {
     .struct_size = sizeof(vmon_sink_ops),
+    .kind = VMON_KIND_SINK,
     .max_batch = WEBHOOK_MAX_BATCH,
     .deliver = webhook_deliver,
 };

@@ -6,6 +6,8 @@
 #ifndef VMON_EMB_API_H
 #define VMON_EMB_API_H
 
+#include <vmon/host.h>
+#include <vmon/options.h>
 #include <vmon/target.h>
 
 #ifdef __cplusplus
@@ -57,7 +59,11 @@ typedef struct emb_config {
     void (*log_free)(void *arg); /**< frees log_arg when the engine goes; may be NULL */
 } emb_config;
 
-/** Defaults matching the option table. */
+/** The option table (options.c): every key and default of [target:NAME] plugin = embedded. */
+extern const vmon_option emb_options[];
+/** Fill `cfg` from an instance's validated values (log fields left zero). */
+void emb_config_read(const vmon_host *host, vmon_instance *inst, emb_config *cfg);
+/** The option table's defaults (for the engine's tests, which run without a daemon). */
 void emb_config_defaults(emb_config *cfg);
 
 /** Make, start, stop and free an engine (the plugin lifecycle). */

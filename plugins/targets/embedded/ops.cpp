@@ -169,7 +169,7 @@ extern "C" {
 
 const vmon_target_ops emb_target_ops = {
     sizeof(vmon_target_ops),
-    0,
+    VMON_KIND_TARGET,
     health,
     report,
     list_collections,
@@ -185,25 +185,6 @@ const vmon_target_ops emb_target_ops = {
     sample_queries,
     exact_search,
 };
-
-void emb_config_defaults(emb_config *c)
-{
-    *c = emb_config{};
-    c->collection = "default";
-    c->dim = 128;
-    c->metric = VMON_METRIC_L2;
-    c->index_type = EMB_INDEX_IVF_FLAT;
-    c->hnsw_m = 16;
-    c->ef_construction = 200;
-    c->nprobe = 16;
-    c->ef = 64;
-    c->threads = 2;
-    c->segment_rows = 262144;
-    c->index_min_rows = 4096;
-    c->seed = 42;
-    c->clusters = 100;
-    c->spread = 0.5;
-}
 
 int emb_engine_create(const emb_config *cfg, void **ctx, char *err, size_t errlen)
 {

@@ -8,7 +8,10 @@
  *  - its first member is `uint32_t struct_size`, set by whoever fills it;
  *  - fields are only ever appended; a reader tests optional trailing fields
  *    with VMON_HAS_FIELD before using them;
- *  - integer fields have explicit widths.
+ *  - integer fields have explicit widths;
+ *  - every operations table starts with `uint32_t struct_size; uint32_t kind;`
+ *    (the kind since ABI 0.3), so the loader can tell a probe's operations
+ *    from a sink's before it calls any of them.
  */
 #ifndef VMON_ABI_H
 #define VMON_ABI_H
@@ -23,7 +26,7 @@ extern "C" {
 /** Major version: a plugin built for another major is refused. */
 #define VMON_ABI_MAJOR 0
 /** Minor version: a plugin built for a newer minor than the core is refused. */
-#define VMON_ABI_MINOR 2
+#define VMON_ABI_MINOR 3
 
 /** Status codes returned by every plugin operation and host call. 0 is success. */
 typedef enum vmon_status {
@@ -35,7 +38,11 @@ typedef enum vmon_status {
     VMON_ENOTSUP = 5, /**< operation not supported by this plugin or host */
 } vmon_status;
 
-/** The kinds of plugin. Numbers are part of the ABI. */
+/**
+ * The kinds of plugin. Numbers are part of the ABI; a new kind comes with a
+ * new minor (its number here, its ops header, one row of the core's kind
+ * table).
+ */
 typedef enum vmon_kind {
     VMON_KIND_TARGET = 1, /**< talks to one vector database */
     VMON_KIND_PROBE = 2,  /**< reads one component and emits samples */

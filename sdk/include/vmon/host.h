@@ -42,22 +42,29 @@ typedef struct vmon_host {
     int64_t (*monotonic_ns)(void);
 
     /**
-     * Emit one sample into the instance's pipelines. The core copies it.
-     * Returns VMON_EINVAL for a malformed name or label.
+     * Emit one sample into the instance's pipelines. The core copies it,
+     * reading `sample->struct_size` bytes (fields it does not know are
+     * ignored). Returns VMON_EINVAL for a malformed name or label, or a
+     * struct_size smaller than the ABI 0.1 vmon_sample.
      */
     int (*emit)(vmon_instance *inst, const vmon_sample *sample);
 
-    /** Raise (or keep firing) a plugin-made alert; deduplicated by name + labels. */
+    /**
+     * Raise (or keep firing) a plugin-made alert; deduplicated by name + labels.
+     * `spec->struct_size` is honoured as for emit.
+     */
     int (*raise_alert)(vmon_instance *inst, const vmon_alert_spec *spec);
     /** Resolve the alert raised with the same name + labels (no-op if not firing). */
     int (*resolve_alert)(vmon_instance *inst, const vmon_alert_spec *spec);
 
     /*
      * Typed configuration values, already validated against the option table.
-     * Keys not in the table (or unset without default) give the zero value:
-     * NULL, 0, 0.0. For ENUM the index into enum_values; for PERCENT a
-     * fraction; for DURATION milliseconds; for SIZE bytes; for PATH an
-     * absolute path. Strings live as long as the instance.
+     * Keys unset without a default give the zero value: NULL, 0, 0.0. A key
+     * in neither the plugin's table nor the core keys of its kind is a bug
+     * in the plugin: the core logs it (once per key) and gives the zero
+     * value; a debug build of vmond (no NDEBUG) aborts. For ENUM the index into enum_values; for
+     * PERCENT a fraction; for DURATION milliseconds; for SIZE bytes; for PATH an absolute path.
+     * Strings live as long as the instance.
      */
     const char *(*cfg_string)(vmon_instance *inst, const char *key);
     int64_t (*cfg_int)(vmon_instance *inst, const char *key);
@@ -74,6 +81,9 @@ typedef struct vmon_host {
     /**
      * The target named by the instance's `target =` key. VMON_ENOTSUP when the
      * instance has none. The handle is valid for the life of the instance.
+     * Set `out->struct_size = sizeof *out` first: the core fills at most that
+     * many bytes and writes back how many it filled (VMON_EINVAL when it is
+     * smaller than the ABI 0.1 handle).
      */
     int (*target)(vmon_instance *inst, vmon_target_handle *out);
 

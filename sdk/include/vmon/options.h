@@ -3,6 +3,25 @@
  * validates the INI section against the table (types, ranges, enums, required
  * keys, unknown keys) and hands the plugin typed values through vmon_host.
  * The same table drives `vmond --describe PLUGIN`.
+ *
+ * Growing: the table is an array whose stride is the descriptor's
+ * `option_size` (sizeof(vmon_option) as the plugin was built, filled by
+ * VMON_PLUGIN_DEFINE). The loader copies each entry into a core-owned,
+ * zero-extended array, so fields appended to vmon_option in a later minor
+ * read as zero for older plugins. Plugins of ABI 0.1/0.2 (option_size 0)
+ * have the 0.2 layout, which ends at `help`.
+ *
+ * Key namespaces: a plugin section holds the core's keys of its kind
+ * (`plugin`, `interval`, `target`, the sink delivery keys ...; see
+ * `vmond --describe`) and the plugin's own keys. Each core key carries the
+ * ABI minor that introduced it. A plugin built for minor M may not declare a
+ * core key its kind had at M: the loader refuses it. A core key introduced
+ * after M does not apply to that plugin's sections at all, so a later core
+ * key can never shadow a key an existing plugin already has.
+ *
+ * The loader also checks every entry once, at load time: the key is
+ * `[a-z][a-z0-9_.]*`, the type and flags are known, an enum lists values,
+ * a range has min <= max, and the default parses as a value of the type.
  */
 #ifndef VMON_OPTIONS_H
 #define VMON_OPTIONS_H
@@ -37,8 +56,23 @@ typedef enum vmon_opt_type {
  * changed instance is stopped before the new one starts.
  */
 #define VMON_OPT_EXCLUSIVE 0x8u
+/**
+ * The default depends on other values (syslog's `max_message` on `format`):
+ * `default_value` states the rule in words ("1024 for rfc3164, 2048 for
+ * rfc5424") and is never parsed; `--describe` and `--print` show it as
+ * computed. The key stays unset unless given, and the plugin computes the
+ * value when cfg_isset says it was not.
+ */
+#define VMON_OPT_COMPUTED_DEFAULT 0x10u
+/** Every flag a plugin may set; the loader refuses a table with others. */
+#define VMON_OPT_KNOWN_FLAGS                                                                       \
+    (VMON_OPT_REQUIRED | VMON_OPT_SECRET | VMON_OPT_RANGE | VMON_OPT_EXCLUSIVE |                   \
+     VMON_OPT_COMPUTED_DEFAULT)
 
-/** One option. Tables end with an entry whose key is NULL. */
+/**
+ * One option. Tables end with an entry whose key is NULL. Fields are only
+ * appended (see "Growing" above).
+ */
 typedef struct vmon_option {
     const char *key;                /**< `[a-z][a-z0-9_.]*` */
     uint32_t type;                  /**< a vmon_opt_type */

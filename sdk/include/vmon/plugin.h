@@ -2,9 +2,17 @@
  * The plugin descriptor: the one exported symbol of every plugin.
  *
  * A plugin file is `<kind>_<name>.so` and exports the data symbol
- * `vmon_plugin` (use VMON_PLUGIN_DEFINE). Because the descriptor is data, the
- * core checks its versions, size, kind, name and operations before it calls
- * any plugin code. Build plugins with -fvisibility=hidden.
+ * `vmon_plugin` (use VMON_PLUGIN_DEFINE). Build plugins with
+ * -fvisibility=hidden.
+ *
+ * What runs when: the core checks the file (name, not a symlink, not
+ * world-writable, nor its folder) before it maps it, so a refused file runs
+ * nothing. dlopen then runs the file's ELF constructors (and those of the
+ * libraries it links): they run even when the plugin is refused next, so keep
+ * them trivial. The descriptor is then read as data (versions, size, kind,
+ * name, the ops table's size and kind, required operations, the option
+ * table) before any descriptor function is called; a refused plugin never
+ * has create or any other of its functions called.
  *
  * Lifecycle, all called from the core's control thread:
  *   create -> start -> (kind operations on their threads) -> stop -> destroy
@@ -38,7 +46,8 @@ typedef struct vmon_plugin_descriptor {
     uint16_t abi_major;   /**< VMON_ABI_MAJOR the plugin was built against */
     uint16_t abi_minor;   /**< VMON_ABI_MINOR the plugin was built against */
     uint32_t kind;        /**< vmon_kind; must match the file name's prefix */
-    uint32_t reserved;
+    /** sizeof(vmon_option) as built: the stride of `options` (ABI 0.3; 0 before) */
+    uint32_t option_size;
     const char *name;           /**< must match the file name: `<kind>_<name>.so` */
     const char *version;        /**< the plugin's own version, free form */
     const char *description;    /**< one line */
@@ -67,6 +76,7 @@ typedef struct vmon_plugin_descriptor {
                                                                 sizeof(vmon_plugin_descriptor),    \
                                                             .abi_major = VMON_ABI_MAJOR,           \
                                                             .abi_minor = VMON_ABI_MINOR,           \
+                                                            .option_size = sizeof(vmon_option),    \
                                                             __VA_ARGS__}
 
 #ifdef __cplusplus

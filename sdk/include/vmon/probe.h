@@ -13,7 +13,7 @@ extern "C" {
 /** Operations of a probe plugin (vmon_plugin_descriptor.ops for VMON_KIND_PROBE). */
 typedef struct vmon_probe_ops {
     uint32_t struct_size; /**< sizeof(vmon_probe_ops) as the plugin was built */
-    uint32_t reserved;
+    uint32_t kind;        /**< VMON_KIND_PROBE (ABI 0.3; a reserved zero before) */
 
     /**
      * Required. Take one reading and emit its samples with vmon_host.emit.

@@ -14,7 +14,7 @@ extern "C" {
 /** Operations of a router plugin (vmon_plugin_descriptor.ops for VMON_KIND_ROUTER). */
 typedef struct vmon_router_ops {
     uint32_t struct_size;
-    uint32_t reserved;
+    uint32_t kind; /**< VMON_KIND_ROUTER (ABI 0.3; a reserved zero before) */
     /**
      * Required. The variant for a request id; the same id always lands on the
      * same variant while the split is unchanged. Called from traffic threads

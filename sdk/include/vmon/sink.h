@@ -24,14 +24,14 @@ typedef struct vmon_delivery_result {
     char detail[256];       /**< why it failed (HTTP status, errno text); never secrets */
 } vmon_delivery_result;
 
-/** Operations of a sink plugin (vmon_plugin_descriptor.ops for VMON_KIND_SINK). */
+/**
+ * Operations of a sink plugin (vmon_plugin_descriptor.ops for VMON_KIND_SINK).
+ * Before ABI 0.3 the second word was `max_batch`; the loader translates a
+ * 0.1/0.2 sink's layout, so old sinks keep loading.
+ */
 typedef struct vmon_sink_ops {
     uint32_t struct_size; /**< sizeof(vmon_sink_ops) as the plugin was built */
-    /**
-     * Most alerts the sink accepts in one deliver call; 0 or 1 means one at a
-     * time. The core batches up to min(this, the section's `batch_max`).
-     */
-    uint32_t max_batch;
+    uint32_t kind;        /**< VMON_KIND_SINK */
 
     /**
      * Required. Deliver `n` alerts (n >= 1). The outcome applies to the whole
@@ -47,6 +47,12 @@ typedef struct vmon_sink_ops {
      * falls behind, the core drops sample batches (counted), never alerts.
      */
     int (*on_samples)(void *ctx, const char *source, const vmon_sample *samples, uint32_t n);
+
+    /**
+     * Most alerts the sink accepts in one deliver call; 0 or 1 means one at a
+     * time. The core batches up to min(this, the section's `batch_max`).
+     */
+    uint32_t max_batch;
 } vmon_sink_ops;
 
 #ifdef __cplusplus

@@ -138,7 +138,7 @@ typedef int (*vmon_segment_fn)(void *arg, const vmon_segment_info *segment);
 /** Operations of a target plugin (vmon_plugin_descriptor.ops for VMON_KIND_TARGET). */
 typedef struct vmon_target_ops {
     uint32_t struct_size; /**< sizeof(vmon_target_ops) as the plugin was built */
-    uint32_t reserved;
+    uint32_t kind;        /**< VMON_KIND_TARGET (ABI 0.3; a reserved zero before) */
 
     /**
      * Required. Is the database reachable and serving? VMON_OK, VMON_RETRY
@@ -150,7 +150,7 @@ typedef struct vmon_target_ops {
     /**
      * Required. Report the figures of one component (`proxy`, `querynode`,
      * `datanode`, `indexnode`, or NULL for all) as samples through `emit`,
-     * named as DESIGN.md says (`querynode.memory_used_bytes` ...). Returns
+     * named as docs/architecture.md says (`querynode.memory_used_bytes` ...). Returns
      * VMON_ENOTSUP for a component the target does not have.
      * Called from probe threads; may block up to the target's timeout.
      */

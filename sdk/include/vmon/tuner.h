@@ -31,7 +31,7 @@ typedef struct vmon_observation {
 /** Operations of a tuner plugin (vmon_plugin_descriptor.ops for VMON_KIND_TUNER). */
 typedef struct vmon_tuner_ops {
     uint32_t struct_size;
-    uint32_t reserved;
+    uint32_t kind; /**< VMON_KIND_TUNER (ABI 0.3; a reserved zero before) */
     /** Required. First parameters for a collection of `rows` rows. Tuning thread; no blocking. */
     int (*initial)(void *ctx, uint64_t rows, vmon_search_params *out);
     /**
