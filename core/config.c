@@ -232,11 +232,24 @@ static void include_file(parse_ctx *pc, int line, const char *path)
     vmon_cfg_file_close(&f);
 }
 
+/*
+ * Whether a pattern stays inside the including folder whatever it matches:
+ * glob matches a name starting with `.` (`..` among them) only where the
+ * pattern spells that dot, plainly or as `\\.`.
+ */
+static int pattern_confined(const char *pattern)
+{
+    return pattern[0] != '/' && pattern[0] != '.' && !strstr(pattern, "/.") &&
+           !strchr(pattern, '\\');
+}
+
 static void include_files(parse_ctx *pc, int line, const char *pattern)
 {
-    if (pc->cfg->no_includes) {
+    if (pc->cfg->includes_confined && !pattern_confined(pattern)) {
         vmon_errors_add(pc->errs, pc->file, line, NULL, "include",
-                        "includes are off for this text; write the settings inline");
+                        "'%s': includes are confined to the config's folder here (no leading '/', "
+                        "no name starting with '.', no '\\')",
+                        pattern);
         return;
     }
     if (pc->depth >= MAX_INCLUDE_DEPTH) {

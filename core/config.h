@@ -41,7 +41,11 @@ typedef struct vmon_cfg {
     size_t n_sections, cap_sections;
     char **files; /* every file read; entries point into these names */
     size_t n_files;
-    int no_includes; /* set before loading: `include =` is an error (input from the fuzzer) */
+    /*
+     * Set before loading to keep includes inside the top file's folder: no
+     * absolute pattern, no `..` in what it matches (the fuzzer's sandbox).
+     */
+    int includes_confined;
 } vmon_cfg;
 
 /** The longest line accepted; longer lines are an error, never cut. */
