@@ -76,12 +76,16 @@ int vmon_cfg_file_open(const char *path, size_t max_bytes, vmon_cfg_file *f, cha
     }
     f->dev = st.st_dev;
     f->ino = st.st_ino;
+    f->size = (size_t)st.st_size;
     return 0;
 }
 
 int vmon_cfg_file_read(vmon_cfg_file *f, size_t max_bytes, char *why, size_t whylen)
 {
-    size_t cap = 8192;
+    /* Room for one byte more than the size, so that the read that sees the end needs none. */
+    size_t cap = (f->size < max_bytes ? f->size : max_bytes) + 1;
+    if (cap < 4096)
+        cap = 4096;
     f->bytes = vmon_realloc(f->bytes, cap);
     f->len = 0;
     for (;;) {

@@ -14,6 +14,7 @@ typedef struct vmon_cfg_file {
     int fd;
     dev_t dev;
     ino_t ino;
+    size_t size; /* when opened; the file may still change */
     char *bytes; /* after vmon_cfg_file_read: the content, not NUL-terminated */
     size_t len;
 } vmon_cfg_file;

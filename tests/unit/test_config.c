@@ -422,6 +422,39 @@ static void test_include_only_regular_files(void **state)
     free(dir);
 }
 
+/* Four files of the largest size take the whole budget of one load: the fourth is refused. */
+static void test_include_total_size_is_capped(void **state)
+{
+    (void)state;
+    char *dir = test_tempdir();
+    for (int i = 1; i <= 4; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "%s/big%d.ini", dir, i);
+        int fd = open(name, O_WRONLY | O_CREAT, 0600);
+        assert_true(fd >= 0);
+        /* Sparse, so zeros: each is read whole, then stops at its first line (a NUL). */
+        assert_int_equal(ftruncate(fd, VMON_CFG_MAX_FILE_BYTES), 0);
+        close(fd);
+    }
+    char *main_path = test_write_file(dir, "main.ini", "include = big*.ini\n");
+    read_cfg r;
+    read_config(main_path, &r);
+    assert_int_equal(r.rc, -1);
+    assert_int_equal(r.errs.count, 4);
+    char want[1200];
+    snprintf(want, sizeof want, "%s/big3.ini:1: line contains a NUL byte", dir);
+    expect_line(&r.errs, want);
+    snprintf(want, sizeof want,
+             "%s:1: include: cannot include '%s/big4.ini': all config files together would pass "
+             "the 64 MiB limit",
+             main_path, dir);
+    expect_line(&r.errs, want);
+    read_free(&r);
+    free(main_path);
+    test_rm_tree(dir);
+    free(dir);
+}
+
 static void expect_top_level_refused(const char *path, const char *why)
 {
     read_cfg r;
@@ -531,6 +564,7 @@ int main(void)
         cmocka_unit_test(test_include_diamond_reads_once),
         cmocka_unit_test(test_include_glob_fan_out_is_linear),
         cmocka_unit_test(test_include_only_regular_files),
+        cmocka_unit_test(test_include_total_size_is_capped),
         cmocka_unit_test(test_top_level_only_regular_file),
         cmocka_unit_test(test_nul_byte_is_an_error_at_its_line),
         cmocka_unit_test(test_control_characters_are_escaped),
