@@ -16,6 +16,7 @@
 
 #define MAX_INCLUDE_DEPTH 8
 #define NO_SECTION        SIZE_MAX
+#define MIB               ((size_t)1024 * 1024)
 
 /* A file by device and inode; {0, 0} for text that is not a file. */
 struct file_id {
@@ -226,7 +227,7 @@ static void include_file(parse_ctx *pc, int line, const char *path)
         vmon_errors_add(pc->errs, pc->file, line, NULL, "include",
                         "cannot include '%s': all config files together would pass the %zu MiB "
                         "limit",
-                        path, VMON_CFG_MAX_TOTAL_BYTES / (1024 * 1024));
+                        path, VMON_CFG_MAX_TOTAL_BYTES / MIB);
     else
         parse_file(pc, pc, path, NULL, id, f.bytes, f.len);
     vmon_cfg_file_close(&f);

@@ -25,10 +25,12 @@ static const char *file_type_name(mode_t mode)
     return "not a plain file";
 }
 
+#define MIB ((size_t)1024 * 1024)
+
 static void size_limit_reason(size_t max_bytes, char *why, size_t whylen)
 {
-    if (max_bytes % (1024 * 1024) == 0)
-        snprintf(why, whylen, "larger than the %zu MiB limit", max_bytes / (1024 * 1024));
+    if (max_bytes % MIB == 0)
+        snprintf(why, whylen, "larger than the %zu MiB limit", max_bytes / MIB);
     else
         snprintf(why, whylen, "larger than the %zu-byte limit", max_bytes);
 }

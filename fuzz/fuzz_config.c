@@ -21,7 +21,7 @@
 #include "schema.h"
 
 /* Real configs are a few KiB; larger inputs only slow the search down. */
-#define MAX_INPUT (64 * 1024)
+#define MAX_INPUT ((size_t)64 * 1024)
 
 static char sandbox[256];
 
