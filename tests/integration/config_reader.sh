@@ -64,9 +64,9 @@ VPID=$!
 PIDS+=("$VPID")
 check "the daemon delivers before the reload" 'wait_for "$WORK/s1.txt" "sample probe:c" 5'
 printf '[daemon]\nshutdown_timeout = 500ms\ninclude = other.ini\nlog_level = info\n' >"$WORK/live.ini"
-: >"$WORK/s1.txt"
 kill -HUP "$VPID"
 check "SIGHUP into an include inside [daemon] reloads" 'wait_for "$WORK/live.log" "reload done" 5'
+: >"$WORK/s1.txt"
 check "the daemon keeps running and delivering after it" 'wait_for "$WORK/s1.txt" "sample probe:c" 5 && kill -0 "$VPID"'
 kill -TERM "$VPID"
 wait "$VPID"
