@@ -4,35 +4,54 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "escape.h"
+
+/* `file:line: [section] key: message`, raw as the parts came. */
+static size_t format_line(char *buf, size_t len, const char *file, int line, const char *section,
+                          const char *key, const char *msg)
+{
+    size_t n = 0;
+    if (file)
+        n += (size_t)snprintf(buf + n, len - n, line > 0 ? "%s:%d: " : "%s: ", file, line);
+    if (section && n < len)
+        n += (size_t)snprintf(buf + n, len - n, "[%s] ", section);
+    if (key && n < len)
+        n += (size_t)snprintf(buf + n, len - n, "%s: ", key);
+    if (n < len)
+        n += (size_t)snprintf(buf + n, len - n, "%s", msg);
+    return n < len ? n : len - 1;
+}
+
+static int grow(vmon_errors *e)
+{
+    if (e->count < e->cap)
+        return 0;
+    size_t cap = e->cap ? e->cap * 2 : 8;
+    char **l = realloc(e->lines, cap * sizeof *l);
+    if (!l)
+        return -1;
+    e->lines = l;
+    e->cap = cap;
+    return 0;
+}
+
 void vmon_errors_add(vmon_errors *e, const char *file, int line, const char *section,
                      const char *key, const char *fmt, ...)
 {
-    char msg[1024], where[512] = "";
+    char msg[1024], raw[1600];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    size_t n = 0;
-    if (file)
-        n += (size_t)snprintf(where + n, sizeof where - n, line > 0 ? "%s:%d: " : "%s: ", file,
-                              line);
-    if (section && n < sizeof where)
-        n += (size_t)snprintf(where + n, sizeof where - n, "[%s] ", section);
-    if (key && n < sizeof where)
-        snprintf(where + n, sizeof where - n, "%s: ", key);
-    if (e->count == e->cap) {
-        size_t cap = e->cap ? e->cap * 2 : 8;
-        char **l = realloc(e->lines, cap * sizeof *l);
-        if (!l)
-            return;
-        e->lines = l;
-        e->cap = cap;
-    }
-    size_t len = strlen(where) + strlen(msg) + 1;
-    char *s = malloc(len);
-    if (!s)
+    size_t len = format_line(raw, sizeof raw, file, line, section, key, msg);
+    /* Every part may hold user text (a value, an ${ENV} value, a file name): one line each. */
+    size_t cap = len * VMON_ESCAPE_MAX_GROWTH + 1;
+    char *s = malloc(cap);
+    if (!s || grow(e) < 0) {
+        free(s);
         return;
-    snprintf(s, len, "%s%s", where, msg);
+    }
+    vmon_escape_controls(raw, len, s, cap);
     e->lines[e->count++] = s;
 }
 

@@ -6,6 +6,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "escape.h"
+
 static atomic_int log_level = VMON_LOGL_INFO;
 static const char *const level_names[] = {"error", "warning", "info", "debug"};
 
@@ -33,7 +35,12 @@ void vmon_logv(int level, const char *source, const char *fmt, va_list ap)
         return;
     if (level < 0 || level > 3)
         level = VMON_LOGL_ERROR;
-    char line[2048];
+    char line[2048], msg[2048], src[256];
+    /* Sources and messages carry user text: escaped, they cannot end this line early. */
+    if (!source)
+        source = "?";
+    vmon_escape_controls(source, strlen(source), src, sizeof src);
+    source = src;
     struct timespec ts;
     struct tm tm;
     clock_gettime(CLOCK_REALTIME, &ts);
@@ -44,10 +51,9 @@ void vmon_logv(int level, const char *source, const char *fmt, va_list ap)
                      ts.tv_nsec / 1000000, level_names[level], source);
     if (n < 0 || (size_t)n >= sizeof line)
         n = 0;
-    int m = vsnprintf(line + n, sizeof line - (size_t)n - 1, fmt, ap);
-    size_t len = (size_t)n + (m < 0 ? 0 : (size_t)m);
-    if (len > sizeof line - 2)
-        len = sizeof line - 2;
+    int m = vsnprintf(msg, sizeof msg, fmt, ap);
+    size_t mlen = m < 0 ? 0 : (size_t)m < sizeof msg ? (size_t)m : sizeof msg - 1;
+    size_t len = (size_t)n + vmon_escape_controls(msg, mlen, line + n, sizeof line - (size_t)n - 1);
     line[len++] = '\n';
     /* One write per line keeps lines from different threads whole. */
     ssize_t w = write(STDERR_FILENO, line, len);

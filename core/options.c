@@ -17,67 +17,154 @@ const char *vmon_opt_type_name(uint32_t type)
     return type < sizeof names / sizeof names[0] ? names[type] : "?";
 }
 
-static int parse_double(const char *s, double *out, const char **rest)
+/*
+ * The number grammar, the same for every numeric type:
+ *
+ *     number   = [ "+" | "-" ] ( digits [ "." [ digits ] ] | "." digits ) [ exponent ]
+ *     exponent = ( "e" | "E" ) [ "+" | "-" ] digits
+ *
+ * Decimal only: no hex (`0x10`), no `inf` or `nan`, no space inside. A
+ * magnitude too small for a double (`1e-400`) reads as the nearest value
+ * (0); one too large (`1e400`) is an error. Whole numbers (INT) are digits
+ * with an optional sign, within int64. Durations and sizes may not be
+ * negative and have their own ceilings (below), so that converting them to
+ * int64 milliseconds or bytes, and adding them to a clock, cannot overflow.
+ */
+#define DECIMAL_EXAMPLE "a decimal number like 12, -0.5 or 1e3"
+
+enum { NUMBER_OK = 0, NUMBER_SYNTAX = -1, NUMBER_TOO_LARGE = -2 };
+
+static size_t scan_digits(const char *s)
 {
-    char *end;
+    size_t n = 0;
+    while (isdigit((unsigned char)s[n]))
+        n++;
+    return n;
+}
+
+/* The length of the number at the start of `s` under the grammar above; 0 if none. */
+static size_t scan_number(const char *s)
+{
+    size_t n = (s[0] == '+' || s[0] == '-') ? 1 : 0;
+    size_t whole = scan_digits(s + n);
+    n += whole;
+    size_t frac = 0;
+    if (s[n] == '.') {
+        frac = scan_digits(s + n + 1);
+        if (whole == 0 && frac == 0)
+            return 0;
+        n += 1 + frac;
+    }
+    if (whole == 0 && frac == 0)
+        return 0;
+    if (s[n] == 'e' || s[n] == 'E') {
+        size_t e = (s[n + 1] == '+' || s[n + 1] == '-') ? 2 : 1;
+        size_t exp_digits = scan_digits(s + n + e);
+        if (exp_digits == 0)
+            return 0; /* `1e` is neither a number nor a number with unit `e` */
+        n += e + exp_digits;
+    }
+    return n;
+}
+
+/*
+ * The number at the start of `s` into `out`, the rest of the text into
+ * `rest`. NUMBER_SYNTAX (no number: `rest` is `s`, `why` is not written) or
+ * NUMBER_TOO_LARGE (with `why`).
+ */
+static int parse_number(const char *s, double *out, const char **rest, char *why, size_t whylen)
+{
+    *rest = s;
+    size_t n = scan_number(s);
+    if (n == 0)
+        return NUMBER_SYNTAX;
+    /* strtod on a copy: on `s` itself it would read `0x10` as hex. */
+    char *copy = vmon_strndup(s, n);
     errno = 0;
-    double d = strtod(s, &end);
-    if (end == s || errno || !isfinite(d))
+    double d = strtod(copy, NULL);
+    int overflow = errno == ERANGE && isinf(d);
+    free(copy);
+    if (overflow) {
+        snprintf(why, whylen, "'%.*s' is too large for a number", (int)n, s);
+        return NUMBER_TOO_LARGE;
+    }
+    *out = d; /* an underflow (ERANGE, tiny or 0) keeps the nearest value */
+    *rest = s + n;
+    return NUMBER_OK;
+}
+
+static int parse_int(const char *s, int64_t *out, char *why, size_t whylen)
+{
+    size_t sign = (s[0] == '+' || s[0] == '-') ? 1 : 0;
+    size_t digits = scan_digits(s + sign);
+    if (digits == 0 || s[sign + digits]) {
+        snprintf(why, whylen, "expected a whole number, got '%s'", s);
         return -1;
-    *out = d;
-    *rest = end;
+    }
+    errno = 0;
+    long long v = strtoll(s, NULL, 10);
+    if (errno == ERANGE) {
+        snprintf(why, whylen,
+                 "'%s' is too large; whole numbers go from -9223372036854775808 to "
+                 "9223372036854775807",
+                 s);
+        return -1;
+    }
+    *out = v;
     return 0;
 }
 
-static int parse_duration_ms(const char *s, double *ms)
+/* A number with a unit. The ceiling keeps int64 arithmetic on the value safe. */
+typedef struct measure {
+    const char *expected; /* `a duration like ...` */
+    const char *what;     /* `duration`, in "cannot be negative" */
+    double max;           /* in base units */
+    const char *too_large;
+    int (*unit)(const char *rest, double *mult); /* base units per unit, or -1 */
+} measure;
+
+static int duration_unit(const char *rest, double *mult)
 {
     static const struct {
         const char *unit;
         double ms;
     } units[] = {{"ms", 1},      {"s", 1000},  {"", 1000},   {"m", 60000},
                  {"min", 60000}, {"h", 3.6e6}, {"d", 8.64e7}};
-    double v;
-    const char *rest;
-    if (parse_double(s, &v, &rest) < 0 || v < 0)
-        return -1;
-    while (isspace((unsigned char)*rest))
-        rest++;
     for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
         if (strcmp(rest, units[i].unit) == 0) {
-            *ms = v * units[i].ms;
+            *mult = units[i].ms;
             return 0;
         }
     return -1;
 }
 
-static int parse_size(const char *s, double *bytes)
+static int size_unit(const char *rest, double *mult)
 {
-    double v;
-    const char *rest;
-    if (parse_double(s, &v, &rest) < 0 || v < 0)
-        return -1;
-    while (isspace((unsigned char)*rest))
-        rest++;
     static const char prefixes[] = "bkmgt";
-    double mult = 1;
-    if (*rest) {
-        const char *p = strchr(prefixes, tolower((unsigned char)*rest));
-        if (!p)
-            return -1;
-        for (const char *q = prefixes; q < p; q++)
-            mult *= 1024;
+    *mult = 1;
+    if (!*rest)
+        return 0;
+    const char *p = strchr(prefixes, tolower((unsigned char)*rest));
+    if (!p)
+        return -1;
+    for (const char *q = prefixes; q < p; q++)
+        *mult *= 1024;
+    rest++;
+    /* Accept k, kb, kib, K, KB, KiB alike: sizes are powers of 1024. */
+    if (tolower((unsigned char)*rest) == 'i')
         rest++;
-        /* Accept k, kb, kib, K, KB, KiB alike: sizes are powers of 1024. */
-        if (tolower((unsigned char)*rest) == 'i')
-            rest++;
-        if (tolower((unsigned char)*rest) == 'b' && p != prefixes)
-            rest++;
-        if (*rest)
-            return -1;
-    }
-    *bytes = v * mult;
-    return 0;
+    if (tolower((unsigned char)*rest) == 'b' && p != prefixes)
+        rest++;
+    return *rest ? -1 : 0;
 }
+
+/* 100 years of milliseconds: far beyond any interval, far below INT64_MAX ms or ns. */
+static const measure duration_measure = {
+    "a duration like 250ms, 5s, 2m, 1h", "duration", 36500 * 8.64e7,
+    "too long; durations go up to 36500d (100 years)", duration_unit};
+/* Below 2^63 bytes, so the value fits an int64 once rounded. */
+static const measure size_measure = {"a size like 512, 64k, 16M, 2G", "size", 0x1p63 - 1024,
+                                     "too large; sizes go up to 8 EiB", size_unit};
 
 static int parse_bool(const char *s, int64_t *out)
 {
@@ -133,17 +220,31 @@ static int parse_enum(const vmon_option *opt, const char *text, vmon_value *out,
 }
 
 /* Durations (ms) and sizes (bytes): a number with a unit, kept as both d and i. */
-static int parse_measure(const vmon_option *opt, const char *text,
-                         int (*parse)(const char *, double *), const char *expected,
+static int parse_measure(const vmon_option *opt, const char *text, const measure *m,
                          vmon_value *out, char *why, size_t whylen)
 {
-    double d;
-    if (parse(text, &d) < 0) {
-        snprintf(why, whylen, "expected %s, got '%s'", expected, text);
+    double v, mult;
+    const char *rest;
+    int rc = parse_number(text, &v, &rest, why, whylen);
+    if (rc == NUMBER_TOO_LARGE)
+        return -1;
+    while (isspace((unsigned char)*rest))
+        rest++;
+    if (rc == NUMBER_SYNTAX || m->unit(rest, &mult) < 0) {
+        snprintf(why, whylen, "expected %s, got '%s'", m->expected, text);
+        return -1;
+    }
+    if (v < 0) {
+        snprintf(why, whylen, "'%s': a %s cannot be negative", text, m->what);
+        return -1;
+    }
+    double d = v * mult;
+    if (!(d <= m->max)) {
+        snprintf(why, whylen, "'%s' is %s", text, m->too_large);
         return -1;
     }
     out->d = d;
-    out->i = (int64_t)(d + 0.5); /* d >= 0: durations and sizes are not negative */
+    out->i = (int64_t)(d + 0.5); /* 0 <= d <= max: the cast is defined */
     return check_range(opt, d, why, whylen);
 }
 
@@ -162,21 +263,16 @@ int vmon_value_parse(const vmon_option *opt, const char *text, const char *dir, 
         free(out->text);
         out->text = vmon_path_join(dir, text);
         break;
-    case VMON_OPT_INT: {
-        char *end;
-        errno = 0;
-        long long v = strtoll(text, &end, 10);
-        if (end == text || *end || errno) {
-            snprintf(why, whylen, "expected a whole number, got '%s'", text);
+    case VMON_OPT_INT:
+        if (parse_int(text, &out->i, why, whylen) < 0)
             return -1;
-        }
-        out->i = v;
-        out->d = (double)v;
+        out->d = (double)out->i;
         return check_range(opt, out->d, why, whylen);
-    }
     case VMON_OPT_DOUBLE:
-        if (parse_double(text, &d, &rest) < 0 || *rest) {
-            snprintf(why, whylen, "expected a number, got '%s'", text);
+        if (parse_number(text, &d, &rest, why, whylen) == NUMBER_TOO_LARGE)
+            return -1;
+        if (rest == text || *rest) {
+            snprintf(why, whylen, "expected " DECIMAL_EXAMPLE ", got '%s'", text);
             return -1;
         }
         out->d = d;
@@ -189,13 +285,13 @@ int vmon_value_parse(const vmon_option *opt, const char *text, const char *dir, 
         out->d = (double)out->i;
         break;
     case VMON_OPT_DURATION:
-        return parse_measure(opt, text, parse_duration_ms, "a duration like 250ms, 5s, 2m, 1h", out,
-                             why, whylen);
+        return parse_measure(opt, text, &duration_measure, out, why, whylen);
     case VMON_OPT_SIZE:
-        return parse_measure(opt, text, parse_size, "a size like 512, 64k, 16M, 2G", out, why,
-                             whylen);
+        return parse_measure(opt, text, &size_measure, out, why, whylen);
     case VMON_OPT_PERCENT:
-        if (parse_double(text, &d, &rest) < 0 || (*rest && strcmp(rest, "%") != 0)) {
+        if (parse_number(text, &d, &rest, why, whylen) == NUMBER_TOO_LARGE)
+            return -1;
+        if (rest == text || (*rest && strcmp(rest, "%") != 0)) {
             snprintf(why, whylen,
                      "expected a percentage like 10%% or a fraction like 0.1, got '%s'", text);
             return -1;

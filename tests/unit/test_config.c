@@ -1,9 +1,13 @@
 /* Config: every error class with its exact file:line, values, ${ENV}, include, --print. */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include "config.h"
+#include "log.h"
 #include "plan.h"
 #include "test_util.h"
 
@@ -213,6 +217,336 @@ static void test_rule_sections(void **state)
     unload(l);
 }
 
+/* The INI layer alone (no plugins): one file read with its includes. */
+typedef struct read_cfg {
+    vmon_cfg cfg;
+    vmon_errors errs;
+    int rc;
+} read_cfg;
+
+static void read_config(const char *path, read_cfg *r)
+{
+    memset(r, 0, sizeof *r);
+    r->rc = vmon_cfg_load(path, &r->cfg, &r->errs);
+}
+
+static void read_free(read_cfg *r)
+{
+    vmon_cfg_free(&r->cfg);
+    vmon_errors_free(&r->errs);
+}
+
+/* Assert that some error line starts with `want`. */
+static void expect_line(const vmon_errors *errs, const char *want)
+{
+    for (size_t i = 0; i < errs->count; i++)
+        if (strncmp(errs->lines[i], want, strlen(want)) == 0)
+            return;
+    for (size_t i = 0; i < errs->count; i++)
+        fprintf(stderr, "  got: %s\n", errs->lines[i]);
+    fail_msg("no error starting with: %s", want);
+}
+
+static char *path_in(const char *dir, const char *name)
+{
+    char *p = malloc(strlen(dir) + strlen(name) + 2);
+    sprintf(p, "%s/%s", dir, name);
+    return p;
+}
+
+static const char *value_of(const vmon_cfg *cfg, const char *kind, const char *id, const char *key)
+{
+    const vmon_cfg_entry *e = vmon_cfg_get(vmon_cfg_find(cfg, kind, id), key);
+    return e ? e->value : NULL;
+}
+
+/* Issue 7 item 1: the include's sections grow the section array under the open one. */
+static void test_include_inside_section_keeps_section(void **state)
+{
+    (void)state;
+    char *dir = test_tempdir();
+    char other[4096] = "";
+    for (int i = 0; i < 40; i++)
+        snprintf(other + strlen(other), sizeof other - strlen(other),
+                 "[sink:s%d]\nplugin = stdout\n", i);
+    free(test_write_file(dir, "other.ini", other));
+    char *main_path = test_write_file(dir, "main.ini",
+                                      "[daemon]\nthreads = 2\ninclude = other.ini\n"
+                                      "log_level = info\n[probe:after]\nplugin = counter\n");
+    read_cfg r;
+    read_config(main_path, &r);
+    assert_int_equal(r.rc, 0);
+    assert_int_equal(r.cfg.n_sections, 42);
+    /* The section open before the include continues after it. */
+    assert_string_equal(value_of(&r.cfg, "daemon", "", "log_level"), "info");
+    assert_string_equal(value_of(&r.cfg, "daemon", "", "threads"), "2");
+    assert_string_equal(value_of(&r.cfg, "sink", "s39", "plugin"), "stdout");
+    assert_null(vmon_cfg_get(vmon_cfg_find(&r.cfg, "sink", "s39"), "log_level"));
+    read_free(&r);
+    free(main_path);
+    test_rm_tree(dir);
+    free(dir);
+}
+
+/* The included file starts outside any section: it cannot add keys to the includer's. */
+static void test_included_file_starts_outside_sections(void **state)
+{
+    (void)state;
+    char *dir = test_tempdir();
+    char *part = test_write_file(dir, "part.ini", "stray = 1\n[sink:x]\nplugin = stdout\n");
+    char *main_path = test_write_file(dir, "main.ini", "[daemon]\ninclude = part.ini\n");
+    read_cfg r;
+    read_config(main_path, &r);
+    assert_int_equal(r.rc, -1);
+    char want[1200];
+    snprintf(want, sizeof want, "%s:1: stray: key outside any section", part);
+    expect_line(&r.errs, want);
+    assert_null(value_of(&r.cfg, "daemon", "", "stray"));
+    read_free(&r);
+    free(part);
+    free(main_path);
+    test_rm_tree(dir);
+    free(dir);
+}
+
+static void test_include_cycle_names_the_chain(void **state)
+{
+    (void)state;
+    char *dir = test_tempdir();
+    char *a = test_write_file(dir, "a.ini", "[daemon]\ninclude = b.ini\n");
+    char *b = test_write_file(dir, "b.ini", "[sink:b]\nplugin = stdout\n\ninclude = a.ini\n");
+    read_cfg r;
+    read_config(a, &r);
+    assert_int_equal(r.rc, -1);
+    assert_int_equal(r.errs.count, 1);
+    char want[4096];
+    snprintf(want, sizeof want, "%s:4: include: cycle %s -> %s -> %s;", b, a, b, a);
+    expect_line(&r.errs, want);
+    read_free(&r);
+    free(a);
+    free(b);
+    test_rm_tree(dir);
+    free(dir);
+}
+
+/* A file reached along two paths (no cycle) is read once: no duplicate sections. */
+static void test_include_diamond_reads_once(void **state)
+{
+    (void)state;
+    char *dir = test_tempdir();
+    free(test_write_file(dir, "left.ini", "[sink:l]\nplugin = stdout\ninclude = shared.ini\n"));
+    free(test_write_file(dir, "right.ini", "[sink:r]\nplugin = stdout\ninclude = shared.ini\n"));
+    free(test_write_file(dir, "shared.ini", "[sink:shared]\nplugin = stdout\n"));
+    char *top = test_write_file(dir, "top.ini", "include = left.ini\ninclude = ./right.ini\n");
+    read_cfg r;
+    read_config(top, &r);
+    assert_int_equal(r.errs.count, 0);
+    assert_int_equal(r.rc, 0);
+    assert_int_equal(r.cfg.n_sections, 3);
+    read_free(&r);
+    free(top);
+    test_rm_tree(dir);
+    free(dir);
+}
+
+/* Six files that each include `*.ini`: every file read once, one error per back edge. */
+static void test_include_glob_fan_out_is_linear(void **state)
+{
+    (void)state;
+    char *dir = test_tempdir();
+    char *first = NULL;
+    for (int i = 1; i <= 6; i++) {
+        char name[32], text[128];
+        snprintf(name, sizeof name, "f%d.ini", i);
+        snprintf(text, sizeof text, "[sink:s%d]\nplugin = stdout\ninclude = *.ini\n", i);
+        char *p = test_write_file(dir, name, text);
+        if (i == 1)
+            first = p;
+        else
+            free(p);
+    }
+    read_cfg r;
+    read_config(first, &r);
+    assert_int_equal(r.rc, -1);
+    assert_int_equal(r.cfg.n_sections, 6);
+    /* Depth-first: the k-th file on the stack sees k files of the stack again. */
+    assert_int_equal(r.errs.count, 1 + 2 + 3 + 4 + 5 + 6);
+    for (size_t i = 0; i < r.errs.count; i++)
+        assert_non_null(strstr(r.errs.lines[i], "include: cycle "));
+    read_free(&r);
+    free(first);
+    test_rm_tree(dir);
+    free(dir);
+}
+
+static void expect_include_refused(const char *target, const char *why)
+{
+    char *dir = test_tempdir();
+    char text[1200];
+    snprintf(text, sizeof text, "[daemon]\n\ninclude = %s\nlog_level = info\n", target);
+    char *main_path = test_write_file(dir, "main.ini", text);
+    read_cfg r;
+    read_config(main_path, &r);
+    assert_int_equal(r.rc, -1);
+    char want[2400];
+    snprintf(want, sizeof want, "%s:3: include: cannot include '%s': %s", main_path, target, why);
+    expect_line(&r.errs, want);
+    read_free(&r);
+    free(main_path);
+    test_rm_tree(dir);
+    free(dir);
+}
+
+static void test_include_only_regular_files(void **state)
+{
+    (void)state;
+    expect_include_refused("/dev/zero", "not a regular file (a character device)");
+    char *dir = test_tempdir();
+    char *fifo = path_in(dir, "fifo.ini");
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    /* Nobody writes the FIFO: opening or reading it would block forever. */
+    expect_include_refused(fifo, "not a regular file (a FIFO)");
+    expect_include_refused(dir, "not a regular file (a directory)");
+    char *big = path_in(dir, "big.ini");
+    int fd = open(big, O_WRONLY | O_CREAT, 0600);
+    assert_true(fd >= 0);
+    assert_int_equal(ftruncate(fd, VMON_CFG_MAX_FILE_BYTES + 1), 0);
+    close(fd);
+    expect_include_refused(big, "larger than the 16 MiB limit");
+    char *missing = path_in(dir, "missing.ini");
+    expect_include_refused(missing, "No such file or directory");
+    free(fifo);
+    free(big);
+    free(missing);
+    test_rm_tree(dir);
+    free(dir);
+}
+
+/* Four files of the largest size take the whole budget of one load: the fourth is refused. */
+static void test_include_total_size_is_capped(void **state)
+{
+    (void)state;
+    char *dir = test_tempdir();
+    for (int i = 1; i <= 4; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "%s/big%d.ini", dir, i);
+        int fd = open(name, O_WRONLY | O_CREAT, 0600);
+        assert_true(fd >= 0);
+        /* Sparse, so zeros: each is read whole, then stops at its first line (a NUL). */
+        assert_int_equal(ftruncate(fd, VMON_CFG_MAX_FILE_BYTES), 0);
+        close(fd);
+    }
+    char *main_path = test_write_file(dir, "main.ini", "include = big*.ini\n");
+    read_cfg r;
+    read_config(main_path, &r);
+    assert_int_equal(r.rc, -1);
+    assert_int_equal(r.errs.count, 4);
+    char want[1200];
+    snprintf(want, sizeof want, "%s/big3.ini:1: line contains a NUL byte", dir);
+    expect_line(&r.errs, want);
+    snprintf(want, sizeof want,
+             "%s:1: include: cannot include '%s/big4.ini': all config files together would pass "
+             "the 64 MiB limit",
+             main_path, dir);
+    expect_line(&r.errs, want);
+    read_free(&r);
+    free(main_path);
+    test_rm_tree(dir);
+    free(dir);
+}
+
+static void expect_top_level_refused(const char *path, const char *why)
+{
+    read_cfg r;
+    read_config(path, &r);
+    assert_int_equal(r.rc, -1);
+    char want[1200];
+    snprintf(want, sizeof want, "%s: cannot read the config file: %s", path, why);
+    expect_line(&r.errs, want);
+    read_free(&r);
+}
+
+static void test_top_level_only_regular_file(void **state)
+{
+    (void)state;
+    expect_top_level_refused("/dev/zero", "not a regular file (a character device)");
+    char *dir = test_tempdir();
+    char *fifo = path_in(dir, "fifo.ini");
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    expect_top_level_refused(fifo, "not a regular file (a FIFO)");
+    expect_top_level_refused(dir, "not a regular file (a directory)");
+    free(fifo);
+    test_rm_tree(dir);
+    free(dir);
+}
+
+/* Issue 7 item 9: reading used to stop at a NUL and report nothing. */
+static void test_nul_byte_is_an_error_at_its_line(void **state)
+{
+    (void)state;
+    static const char text[] = "[daemon]\nthreads = 2\nlog_level = in\0fo\n[sink:x]\n";
+    vmon_cfg cfg = {0};
+    vmon_errors errs = {0};
+    int rc = vmon_cfg_load_bytes(text, sizeof text - 1, "nul.ini", ".", &cfg, &errs);
+    assert_int_equal(rc, -1);
+    expect_line(&errs, "nul.ini:3: line contains a NUL byte");
+    vmon_cfg_free(&cfg);
+    vmon_errors_free(&errs);
+
+    char *dir = test_tempdir();
+    char *path = path_in(dir, "nul.ini");
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    fwrite(text, 1, sizeof text - 1, f);
+    fclose(f);
+    read_cfg r;
+    read_config(path, &r);
+    assert_int_equal(r.rc, -1);
+    char want[1200];
+    snprintf(want, sizeof want, "%s:3: line contains a NUL byte", path);
+    expect_line(&r.errs, want);
+    read_free(&r);
+    free(path);
+    test_rm_tree(dir);
+    free(dir);
+}
+
+/* Issue 7 item 11: user text cannot forge a `file:line:` line in errors or the log. */
+static void test_control_characters_are_escaped(void **state)
+{
+    (void)state;
+    setenv("VMON_TEST_FORGE", "x\n/etc/vmon.ini:1: forged\r\x1b[31m", 1);
+    loaded *l = load("[probe:c]\nplugin = counter\nstart = ${VMON_TEST_FORGE}\n" GOOD_TAIL);
+    assert_int_equal(l->rc, -1);
+    assert_int_equal(l->errs.count, 1);
+    assert_null(strpbrk(l->errs.lines[0], "\n\r\x1b"));
+    expect_error(l, 3,
+                 "[probe:c] start: expected a whole number, got "
+                 "'x\\n/etc/vmon.ini:1: forged\\r\\x1b[31m'");
+    unload(l);
+
+    /* The log escapes the same way; the line keeps its own newline. */
+    char *dir = test_tempdir();
+    char *log_path = path_in(dir, "log.txt");
+    int fd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    assert_true(fd >= 0);
+    int saved = dup(STDERR_FILENO);
+    dup2(fd, STDERR_FILENO);
+    vmon_log(VMON_LOGL_ERROR, "[probe:a\nb]", "value '%s'", getenv("VMON_TEST_FORGE"));
+    dup2(saved, STDERR_FILENO);
+    close(saved);
+    close(fd);
+    char *logged = test_read_file(log_path);
+    assert_non_null(logged);
+    assert_int_equal(test_count_lines(logged, ""), 1);
+    assert_non_null(strstr(logged, " error [probe:a\\nb]: value 'x\\n/etc/vmon.ini:1: forged\\r"
+                                   "\\x1b[31m'\n"));
+    free(logged);
+    free(log_path);
+    test_rm_tree(dir);
+    free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -224,6 +558,16 @@ int main(void)
         cmocka_unit_test(test_include_relative_to_including_file),
         cmocka_unit_test(test_print_masks_secrets),
         cmocka_unit_test(test_rule_sections),
+        cmocka_unit_test(test_include_inside_section_keeps_section),
+        cmocka_unit_test(test_included_file_starts_outside_sections),
+        cmocka_unit_test(test_include_cycle_names_the_chain),
+        cmocka_unit_test(test_include_diamond_reads_once),
+        cmocka_unit_test(test_include_glob_fan_out_is_linear),
+        cmocka_unit_test(test_include_only_regular_files),
+        cmocka_unit_test(test_include_total_size_is_capped),
+        cmocka_unit_test(test_top_level_only_regular_file),
+        cmocka_unit_test(test_nul_byte_is_an_error_at_its_line),
+        cmocka_unit_test(test_control_characters_are_escaped),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

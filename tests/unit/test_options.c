@@ -110,12 +110,93 @@ static void test_ranges(void **state)
     vmon_value_clear(&v);
 }
 
+static int parse_why(uint32_t type, const char *text, vmon_value *v, char *why, size_t whylen)
+{
+    vmon_option opt = {.key = "k", .type = type};
+    return vmon_value_parse(&opt, text, "/etc/vmon", v, why, whylen);
+}
+
+/* Assert that `text` is refused as `type` with a message containing `want`. */
+static void expect_refused(uint32_t type, const char *text, const char *want)
+{
+    char why[256] = "";
+    vmon_value v;
+    int rc = parse_why(type, text, &v, why, sizeof why);
+    vmon_value_clear(&v);
+    if (rc != -1 || !strstr(why, want))
+        fail_msg("%s '%s': rc %d, why '%s'; wanted '%s'", vmon_opt_type_name(type), text, rc, why,
+                 want);
+}
+
+/* Issue 7 item 10: 1e12d and 1e305d wrapped to INT64_MIN ms and passed. */
+static void test_huge_measures_are_refused(void **state)
+{
+    (void)state;
+    expect_refused(VMON_OPT_DURATION, "1e12d", "too long; durations go up to 36500d");
+    expect_refused(VMON_OPT_DURATION, "1e305d", "too long");
+    expect_refused(VMON_OPT_DURATION, "1e400s", "too large");
+    expect_refused(VMON_OPT_DURATION, "36501d", "too long");
+    expect_refused(VMON_OPT_SIZE, "1e30", "too large; sizes go up to 8 EiB");
+    expect_refused(VMON_OPT_SIZE, "8388608t", "too large");
+    expect_refused(VMON_OPT_INT, "9223372036854775808", "too large");
+    expect_refused(VMON_OPT_INT, "-9223372036854775809", "too large");
+    expect_refused(VMON_OPT_DOUBLE, "1e400", "too large");
+    expect_refused(VMON_OPT_PERCENT, "1e400%", "too large");
+    vmon_value v;
+    assert_int_equal(parse(VMON_OPT_DURATION, "36500d", &v), 0);
+    assert_int_equal(v.i, 36500LL * 86400000LL);
+    vmon_value_clear(&v);
+    assert_int_equal(parse(VMON_OPT_SIZE, "8388607t", &v), 0);
+    assert_int_equal(v.i, 8388607LL << 40);
+    vmon_value_clear(&v);
+    assert_int_equal(parse(VMON_OPT_INT, "-9223372036854775808", &v), 0);
+    assert_true(v.i == INT64_MIN);
+    vmon_value_clear(&v);
+}
+
+/* The number grammar: decimal only, with an optional sign, fraction and exponent. */
+static void test_number_grammar(void **state)
+{
+    (void)state;
+    const struct {
+        const char *text;
+        double d;
+    } ok[] = {{"12", 12}, {"-0.5", -0.5}, {"+3", 3},     {".5", 0.5},
+              {"5.", 5},  {"1e3", 1000},  {"2E-2", .02}, {"1e-400", 0}};
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+        vmon_value v;
+        assert_int_equal(parse(VMON_OPT_DOUBLE, ok[i].text, &v), 0);
+        assert_true(fabs(v.d - ok[i].d) < 1e-12);
+        vmon_value_clear(&v);
+    }
+    const uint32_t numeric[] = {VMON_OPT_DOUBLE, VMON_OPT_DURATION, VMON_OPT_SIZE, VMON_OPT_PERCENT,
+                                VMON_OPT_INT};
+    const char *bad[] = {"0x10", "inf", "nan",  "-inf", "infinity", "1e",    "1e+",
+                         ".",    "-",   "1..2", "1,5",  "--1",      "0x1p3", ""};
+    for (size_t t = 0; t < sizeof numeric / sizeof numeric[0]; t++)
+        for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+            expect_refused(numeric[t], bad[i], "expected");
+    expect_refused(VMON_OPT_DOUBLE, "0x10", "expected a decimal number like 12, -0.5 or 1e3");
+    /* Underflow reads as 0 (the nearest value), stated in the README. */
+    vmon_value v;
+    assert_int_equal(parse(VMON_OPT_DURATION, "1e-400s", &v), 0);
+    assert_int_equal(v.i, 0);
+    vmon_value_clear(&v);
+    assert_int_equal(parse(VMON_OPT_DURATION, "1e3ms", &v), 0);
+    assert_int_equal(v.i, 1000);
+    vmon_value_clear(&v);
+    /* Measures cannot be negative, and say so. */
+    expect_refused(VMON_OPT_DURATION, "-1s", "cannot be negative");
+    expect_refused(VMON_OPT_SIZE, "-1k", "cannot be negative");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_durations),   cmocka_unit_test(test_sizes),
-        cmocka_unit_test(test_percentages), cmocka_unit_test(test_bool_enum_list_path),
-        cmocka_unit_test(test_ranges),
+        cmocka_unit_test(test_durations),      cmocka_unit_test(test_sizes),
+        cmocka_unit_test(test_percentages),    cmocka_unit_test(test_bool_enum_list_path),
+        cmocka_unit_test(test_ranges),         cmocka_unit_test(test_huge_measures_are_refused),
+        cmocka_unit_test(test_number_grammar),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
