@@ -38,5 +38,6 @@ void vmon_runtime_stop(vmon_runtime *rt);
 const vmon_plan *vmon_runtime_plan(const vmon_runtime *rt);
 /** Process-wide count of successful reloads, reported as vmon.reloads_total. */
 void vmon_runtime_count_reload(void);
+uint64_t vmon_runtime_reloads(void);
 
 #endif
