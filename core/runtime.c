@@ -54,8 +54,13 @@ static void on_sink_event(void *arg, const char *sink, const char *alert, const 
 
 int rt_bring_up(vmon_runtime *rt, size_t i, char *err, size_t errlen)
 {
-    rt_slot *s = rt->slots[i] = rt_slot_new(rt, i);
     int t = rt->plan.instances[i].target;
+    if (t >= 0 && !rt->slots[t]) {
+        snprintf(err, errlen, "[%s] its target [%s] is not running", rt->plan.instances[i].section,
+                 rt->plan.instances[t].section);
+        return -1;
+    }
+    rt_slot *s = rt->slots[i] = rt_slot_new(rt, i);
     if (t >= 0)
         s->inst->target = rt->slots[t]->inst;
     if (vmon_instance_create(s->inst, err, errlen) < 0 ||
