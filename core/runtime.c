@@ -608,13 +608,17 @@ static void stop_probes(vmon_runtime *rt)
 
 static void stop_deliveries(vmon_runtime *rt)
 {
-    for (size_t i = 0; rt->deliveries && i < rt->plan.n_instances; i++) {
-        if (!rt->deliveries[i])
-            continue;
-        if (vmon_delivery_stop(rt->deliveries[i], rt->plan.shutdown_timeout_ms) < 0)
+    if (!rt->deliveries)
+        return;
+    unsigned char *abandoned = vmon_calloc(rt->plan.n_instances, 1);
+    vmon_delivery_stop_all(rt->deliveries, rt->plan.n_instances, rt->plan.shutdown_timeout_ms,
+                           abandoned);
+    for (size_t i = 0; i < rt->plan.n_instances; i++) {
+        if (abandoned[i])
             rt->instances[i] = NULL; /* its thread destroys it when the call returns */
         rt->deliveries[i] = NULL;
     }
+    free(abandoned);
 }
 
 static void free_runtime(vmon_runtime *rt)
