@@ -15,6 +15,8 @@
 #include "strutil.h"
 
 #define MAX_SAMPLE_BATCHES 64
+/* How long past the stop deadline a blocked deliver call gets before it is abandoned. */
+#define STOP_GRACE_MS 100
 /* delivery_backlog resolves once the spool is back under this share of its cap. */
 #define BACKLOG_CLEAR_RATIO 0.9
 
@@ -33,12 +35,17 @@ struct vmon_delivery {
     vmon_sample_batch *bhead, *btail;
     size_t n_batches;
     int stopping, finished, in_call, detached;
+    int handed_over;       /* the queue went to a replacement: deliver nothing more */
+    int current_handed;    /* the batch in flight was copied to the replacement too */
+    struct batch *current; /* the batch in flight (memory queue), for hand-over */
     int64_t stop_deadline_ms;
     int64_t next_attempt_ms;
     uint32_t min_severity, batch_max, queue_max, want_samples;
     int64_t linger_ms, retry_base_ms, retry_cap_ms, retry_limit;
-    const char *dead_letter;
+    char *dead_letter; /* own copies: a delivery may outlive the plan */
+    char *spool_path;
     vmon_delivery_stats stats;
+    pthread_mutex_t events_lock; /* held while on_event runs, so clearing it is final */
     vmon_sink_event_fn on_event;
     void *on_event_arg;
     unsigned int rand_state;
@@ -85,7 +92,26 @@ static void read_settings(vmon_delivery *d)
     d->spool_max = (uint64_t)vmon_instance_value(s, "spool_max")->i;
     d->resend_ms = vmon_instance_value(s, "resend")->i;
     const vmon_value *dl = vmon_instance_value(s, "dead_letter");
-    d->dead_letter = dl ? dl->text : NULL;
+    d->dead_letter = dl ? vmon_strdup(dl->text) : NULL;
+    const vmon_value *sp = vmon_instance_value(s, "spool");
+    d->spool_path = sp ? vmon_strdup(sp->text) : NULL;
+}
+
+/* Events go out under their own lock: once set_events(NULL) returns, none is running. */
+static void emit_event(vmon_delivery *d, const char *alert, const char *reason, int resolve)
+{
+    pthread_mutex_lock(&d->events_lock);
+    if (d->on_event)
+        d->on_event(d->on_event_arg, d->sink->section, alert, reason, resolve);
+    pthread_mutex_unlock(&d->events_lock);
+}
+
+void vmon_delivery_set_events(vmon_delivery *d, vmon_sink_event_fn fn, void *arg)
+{
+    pthread_mutex_lock(&d->events_lock);
+    d->on_event = fn;
+    d->on_event_arg = arg;
+    pthread_mutex_unlock(&d->events_lock);
 }
 
 /* Full jitter: uniform in [0, min(cap, base * 2^attempt)]. */
@@ -126,6 +152,8 @@ static void free_chain(vmon_alert_event *e)
 
 static uint64_t pending(vmon_delivery *d)
 {
+    if (d->handed_over)
+        return 0; /* its queue belongs to the replacement */
     return d->spool ? vmon_spool_count(d->spool) : d->n_alerts;
 }
 
@@ -259,8 +287,7 @@ static void disable_sink(vmon_delivery *d, const char *reason)
     d->stats.disabled = 1;
     vmon_log(VMON_LOGL_ERROR, d->sink->log_source,
              "sink disabled: the receiver says it is gone (%s); fix its config and reload", reason);
-    if (d->on_event)
-        d->on_event(d->on_event_arg, d->sink->section, "sink_disabled", reason, 0);
+    emit_event(d, "sink_disabled", reason, 0);
 }
 
 static firing *find_firing(vmon_delivery *d, const char *fingerprint)
@@ -293,8 +320,23 @@ static void track_firing(vmon_delivery *d, const vmon_alert *a)
     f->sent_ms = vmon_mono_ms();
 }
 
+/* The replacement has a copy of this batch and delivers it again, with the same keys. */
+static void forget_handed_batch(vmon_delivery *d, int rc, batch *b)
+{
+    vmon_log(VMON_LOGL_INFO, d->sink->log_source,
+             "the call in flight at hand-over returned (%s); its %u alert(s) are the "
+             "replacement's now",
+             rc == VMON_OK ? "delivered" : "failed", b->n);
+    d->current_handed = 0;
+    release_batch(b);
+}
+
 static void handle_result(vmon_delivery *d, int rc, batch *b, const vmon_delivery_result *res)
 {
+    if (d->current_handed) {
+        forget_handed_batch(d, rc, b);
+        return;
+    }
     if (rc == VMON_OK) {
         d->stats.delivered += b->n;
         for (uint32_t i = 0; d->resend_ms > 0 && i < b->n; i++)
@@ -330,6 +372,7 @@ static void deliver_batch(vmon_delivery *d)
         return;
     }
     d->in_call = 1;
+    d->current = &b;
     pthread_mutex_unlock(&d->lock);
     vmon_delivery_result res = {.struct_size = sizeof res};
     int rc = VMON_ERROR;
@@ -339,6 +382,7 @@ static void deliver_batch(vmon_delivery *d)
         rc = d->ops->deliver(d->sink->ctx, b.alerts, b.n, &res);
     pthread_mutex_lock(&d->lock);
     d->in_call = 0;
+    d->current = NULL;
     handle_result(d, rc, &b, &res);
 }
 
@@ -359,7 +403,7 @@ static void deliver_samples(vmon_delivery *d)
 
 static int alerts_ready(vmon_delivery *d, int64_t now, int64_t *wait_until)
 {
-    if (pending(d) == 0)
+    if (pending(d) == 0 || d->handed_over)
         return 0;
     int64_t due = d->next_attempt_ms;
     /* Linger: give a batch time to fill unless it is full or we are stopping. */
@@ -429,6 +473,18 @@ static int64_t resend_due(vmon_delivery *d, int64_t now)
     return next;
 }
 
+static void free_delivery(vmon_delivery *d)
+{
+    free_queues(d);
+    free(d->dead_letter);
+    free(d->spool_path);
+    pthread_mutex_destroy(&d->lock);
+    pthread_mutex_destroy(&d->events_lock);
+    pthread_cond_destroy(&d->wake);
+    pthread_cond_destroy(&d->idle);
+    free(d);
+}
+
 static void *delivery_main(void *arg)
 {
     vmon_delivery *d = arg;
@@ -458,22 +514,20 @@ static void *delivery_main(void *arg)
     int detached = d->detached;
     pthread_mutex_unlock(&d->lock);
     if (detached) {
-        /* The runtime gave up waiting; we own the instance now. */
-        free_queues(d);
+        /* The stop gave up waiting; we own the instance now, and borrow nothing. */
         vmon_instance_destroy(d->sink);
-        free(d);
+        free_delivery(d);
     }
     return NULL;
 }
 
 static int open_spool(vmon_delivery *d, char *err, size_t errlen)
 {
-    const vmon_value *path = vmon_instance_value(d->sink, "spool");
-    if (!path)
+    if (!d->spool_path)
         return 0;
     char why[512] = "";
-    if (vmon_spool_open(path->text, d->sink->section, d->spool_max, &d->spool, why, sizeof why) !=
-        VMON_OK) {
+    if (vmon_spool_open(d->spool_path, d->sink->section, d->spool_max, &d->spool, why,
+                        sizeof why) != VMON_OK) {
         snprintf(err, errlen, "[%s] spool: %s", d->sink->section, why);
         return -1;
     }
@@ -481,7 +535,7 @@ static int open_spool(vmon_delivery *d, char *err, size_t errlen)
     if (left)
         vmon_log(VMON_LOGL_INFO, d->sink->log_source,
                  "%llu alert(s) waiting in spool %s from an earlier run; delivering them first",
-                 (unsigned long long)left, path->text);
+                 (unsigned long long)left, d->spool_path);
     return 0;
 }
 
@@ -494,19 +548,19 @@ vmon_delivery *vmon_delivery_start(vmon_instance *sink, vmon_sink_event_fn on_ev
     d->on_event = on_event;
     d->on_event_arg = arg;
     d->rand_state = (unsigned int)vmon_monotonic_ns() ^ (unsigned int)(uintptr_t)d;
-    read_settings(d);
-    if (open_spool(d, err, errlen) < 0) {
-        free(d);
-        return NULL;
-    }
     pthread_mutex_init(&d->lock, NULL);
+    pthread_mutex_init(&d->events_lock, NULL);
     vmon_cond_init_monotonic(&d->wake);
     vmon_cond_init_monotonic(&d->idle);
+    read_settings(d);
+    if (open_spool(d, err, errlen) < 0) {
+        free_delivery(d);
+        return NULL;
+    }
     int rc = pthread_create(&d->thread, NULL, delivery_main, d);
     if (rc != 0) {
         snprintf(err, errlen, "cannot start the delivery thread: %s", strerror(rc));
-        free_queues(d);
-        free(d);
+        free_delivery(d);
         return NULL;
     }
     return d;
@@ -555,9 +609,9 @@ static void push_spool(vmon_delivery *d, vmon_alert_event *ev)
              (unsigned long long)vmon_spool_bytes(d->spool), (unsigned long long)d->spool_max);
     dead_letter(d, &ev->a, reason);
     vmon_alert_event_free(ev);
-    if (!d->backlog && d->on_event) {
+    if (!d->backlog) {
         d->backlog = 1;
-        d->on_event(d->on_event_arg, d->sink->section, "delivery_backlog", reason, 0);
+        emit_event(d, "delivery_backlog", reason, 0);
     }
 }
 
@@ -577,7 +631,16 @@ void vmon_delivery_push_alert(vmon_delivery *d, vmon_alert_event *ev)
         return;
     }
     pthread_mutex_lock(&d->lock);
-    push_locked(d, ev);
+    if (d->handed_over) {
+        d->stats.dropped++;
+        vmon_log(VMON_LOGL_ERROR, d->sink->log_source,
+                 "alert %s pushed after this sink handed its queue over: dropped (push to the "
+                 "replacement instead)",
+                 ev->a.rule);
+        vmon_alert_event_free(ev);
+    } else {
+        push_locked(d, ev);
+    }
     pthread_cond_signal(&d->wake);
     pthread_mutex_unlock(&d->lock);
 }
@@ -610,9 +673,7 @@ static void check_backlog_cleared(vmon_delivery *d)
         (double)vmon_spool_bytes(d->spool) > BACKLOG_CLEAR_RATIO * (double)d->spool_max)
         return;
     d->backlog = 0;
-    if (d->on_event)
-        d->on_event(d->on_event_arg, d->sink->section, "delivery_backlog", "spool has room again",
-                    1);
+    emit_event(d, "delivery_backlog", "spool has room again", 1);
 }
 
 void vmon_delivery_stats_get(vmon_delivery *d, vmon_delivery_stats *out)
@@ -637,32 +698,31 @@ int vmon_delivery_drain(vmon_delivery *d, int64_t timeout_ms)
     return rc;
 }
 
-int vmon_delivery_stop(vmon_delivery *d, int64_t timeout_ms)
+static void begin_stop(vmon_delivery *d, int64_t deadline_ms)
 {
     pthread_mutex_lock(&d->lock);
     d->stopping = 1;
-    d->stop_deadline_ms = vmon_mono_ms() + timeout_ms;
+    d->stop_deadline_ms = deadline_ms;
     pthread_cond_broadcast(&d->wake);
-    /* Give a blocked deliver call a little past the deadline to return. */
-    int64_t hard = d->stop_deadline_ms + 100;
-    while (!d->finished && vmon_mono_ms() < hard) {
-        struct timespec ts = vmon_deadline_from_ms(hard);
-        pthread_cond_timedwait(&d->idle, &d->lock, &ts);
-    }
-    if (!d->finished) {
-        vmon_log(VMON_LOGL_WARNING, d->sink->log_source,
-                 "a delivery is still in flight after %lld ms; abandoning it and %llu queued "
-                 "alert(s)%s",
-                 (long long)timeout_ms, (unsigned long long)pending(d),
-                 d->spool ? " (they stay in the spool)" : "");
-        d->detached = 1;
-        pthread_mutex_unlock(&d->lock);
-        pthread_detach(d->thread);
-        return -1;
-    }
-    uint64_t left = pending(d);
     pthread_mutex_unlock(&d->lock);
-    pthread_join(d->thread, NULL);
+}
+
+/* Lock held. The thread keeps the instance; it must not reach the caller again. */
+static void abandon(vmon_delivery *d, int64_t timeout_ms)
+{
+    vmon_log(VMON_LOGL_WARNING, d->sink->log_source,
+             "a delivery is still in flight after %lld ms; abandoning it and %llu queued "
+             "alert(s)%s",
+             (long long)timeout_ms, (unsigned long long)pending(d),
+             d->spool ? " (they stay in the spool)" : "");
+    d->detached = 1;
+    vmon_delivery_set_events(d, NULL, NULL);
+    pthread_mutex_unlock(&d->lock);
+    pthread_detach(d->thread);
+}
+
+static void report_left(vmon_delivery *d, uint64_t left, int64_t timeout_ms)
+{
     if (left && d->spool)
         vmon_log(VMON_LOGL_INFO, d->sink->log_source,
                  "%llu undelivered alert(s) stay in the spool for the next start",
@@ -672,10 +732,186 @@ int vmon_delivery_stop(vmon_delivery *d, int64_t timeout_ms)
                  "stopped with %llu undelivered alert(s) after %lld ms; they are lost (set "
                  "spool to keep them)",
                  (unsigned long long)left, (long long)timeout_ms);
-    free_queues(d);
-    pthread_mutex_destroy(&d->lock);
-    pthread_cond_destroy(&d->wake);
-    pthread_cond_destroy(&d->idle);
-    free(d);
+}
+
+/* Returns 1 when the thread was abandoned, 0 when it ended and `d` is freed. */
+static int finish_stop(vmon_delivery *d, int64_t hard_deadline_ms, int64_t timeout_ms)
+{
+    pthread_mutex_lock(&d->lock);
+    while (!d->finished && vmon_mono_ms() < hard_deadline_ms) {
+        struct timespec ts = vmon_deadline_from_ms(hard_deadline_ms);
+        pthread_cond_timedwait(&d->idle, &d->lock, &ts);
+    }
+    if (!d->finished) {
+        abandon(d, timeout_ms);
+        return 1;
+    }
+    uint64_t left = pending(d);
+    pthread_mutex_unlock(&d->lock);
+    pthread_join(d->thread, NULL);
+    report_left(d, left, timeout_ms);
+    free_delivery(d);
     return 0;
+}
+
+void vmon_delivery_stop_all(vmon_delivery *const *ds, size_t n, int64_t timeout_ms,
+                            unsigned char *abandoned)
+{
+    int64_t deadline = vmon_mono_ms() + timeout_ms;
+    for (size_t i = 0; i < n; i++)
+        if (ds[i])
+            begin_stop(ds[i], deadline);
+    /* One shared deadline: a blocked call is waited for once, not once per sink. */
+    for (size_t i = 0; i < n; i++) {
+        int gave_up = ds[i] ? finish_stop(ds[i], deadline + STOP_GRACE_MS, timeout_ms) : 0;
+        if (abandoned)
+            abandoned[i] = (unsigned char)gave_up;
+    }
+}
+
+int vmon_delivery_stop(vmon_delivery *d, int64_t timeout_ms)
+{
+    unsigned char abandoned = 0;
+    vmon_delivery_stop_all(&d, 1, timeout_ms, &abandoned);
+    return abandoned ? -1 : 0;
+}
+
+/* ---- hand-over to a replacement ---- */
+
+/* What `from` gives away: its queue in order, and what `resend` tracks. */
+typedef struct handed {
+    vmon_alert_event *head, *tail;
+    size_t n;
+    firing *firing;
+    size_t n_firing;
+} handed;
+
+static void handed_append(handed *h, vmon_alert_event *ev)
+{
+    ev->next = NULL;
+    if (h->tail)
+        h->tail->next = ev;
+    else
+        h->head = ev;
+    h->tail = ev;
+    h->n++;
+}
+
+/* The call in flight may never return: the replacement gets a copy (same keys). */
+static void take_in_flight(vmon_delivery *from, handed *h)
+{
+    batch *b = from->current;
+    if (!from->in_call || !b || !b->chain)
+        return;
+    for (uint32_t i = 0; i < b->n; i++) {
+        vmon_alert_event *copy = vmon_alert_event_copy(&b->alerts[i]);
+        copy->attempts = b->attempts;
+        handed_append(h, copy);
+    }
+    from->current_handed = 1;
+}
+
+/* A spool's rows (in flight or not) become events; the rows are removed from `from`. */
+static void take_spool_rows(vmon_delivery *from, handed *h)
+{
+    vmon_spool_item it;
+    while (vmon_spool_peek(from->spool, &it, 1) == 1) {
+        vmon_alert a;
+        json_object *holder = NULL;
+        if (vmon_alert_from_json(it.payload, &a, &holder) == 0) {
+            vmon_alert_event *ev = vmon_alert_event_copy(&a);
+            ev->attempts = it.attempts;
+            handed_append(h, ev);
+            vmon_alert_json_release(&a, holder);
+        }
+        vmon_spool_ack(from->spool, it.id);
+        vmon_spool_item_clear(&it);
+    }
+    from->current_handed = from->in_call;
+}
+
+static int same_spool(const vmon_delivery *from, const vmon_delivery *to)
+{
+    return from->spool_path && to->spool_path && strcmp(from->spool_path, to->spool_path) == 0 &&
+           strcmp(from->sink->section, to->sink->section) == 0;
+}
+
+static void take_queue(vmon_delivery *from, vmon_delivery *to, handed *h)
+{
+    pthread_mutex_lock(&from->lock);
+    if (from->spool && same_spool(from, to)) {
+        /* The rows are already where `to` reads them; `from` just lets go. */
+        from->current_handed = from->in_call;
+    } else if (from->spool) {
+        take_spool_rows(from, h);
+    } else {
+        take_in_flight(from, h);
+    }
+    for (vmon_alert_event *e = from->head, *next; e; e = next) {
+        next = e->next;
+        handed_append(h, e);
+    }
+    from->head = from->tail = NULL;
+    from->n_alerts = 0;
+    h->firing = from->firing;
+    h->n_firing = from->n_firing;
+    from->firing = NULL;
+    from->n_firing = 0;
+    from->handed_over = 1;
+    pthread_cond_broadcast(&from->idle);
+    pthread_mutex_unlock(&from->lock);
+}
+
+/* `to` keeps its own record of an alert it has sent itself. */
+static void give_firing(vmon_delivery *to, handed *h)
+{
+    for (size_t i = 0; i < h->n_firing; i++) {
+        if (to->resend_ms <= 0 || find_firing(to, h->firing[i].ev->a.fingerprint)) {
+            vmon_alert_event_free(h->firing[i].ev);
+            continue;
+        }
+        to->firing = vmon_realloc(to->firing, (to->n_firing + 1) * sizeof *to->firing);
+        to->firing[to->n_firing++] = h->firing[i];
+    }
+    free(h->firing);
+}
+
+static void give_to_spool(vmon_delivery *to, handed *h)
+{
+    for (vmon_alert_event *e = h->head, *next; e; e = next) {
+        next = e->next;
+        push_spool(to, e);
+    }
+}
+
+static void give_to_memory(vmon_delivery *to, handed *h)
+{
+    int64_t now = vmon_mono_ms();
+    for (vmon_alert_event *e = h->head; e; e = e->next)
+        e->queued_ms = now;
+    h->tail->next = to->head;
+    to->head = h->head;
+    if (!to->tail)
+        to->tail = h->tail;
+    to->n_alerts += h->n;
+}
+
+void vmon_delivery_hand_over(vmon_delivery *from, vmon_delivery *to)
+{
+    handed h = {0};
+    take_queue(from, to, &h);
+    pthread_mutex_lock(&to->lock);
+    if (h.n && to->spool)
+        give_to_spool(to, &h);
+    else if (h.n)
+        give_to_memory(to, &h);
+    if (same_spool(from, to))
+        vmon_spool_refresh(to->spool);
+    give_firing(to, &h);
+    to->stats.queued += h.n;
+    pthread_cond_signal(&to->wake);
+    pthread_mutex_unlock(&to->lock);
+    if (h.n)
+        vmon_log(VMON_LOGL_INFO, to->sink->log_source,
+                 "took over %zu queued alert(s) from the sink it replaces", h.n);
 }

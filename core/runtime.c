@@ -137,11 +137,21 @@ void vmon_runtime_quiesce(vmon_runtime *rt)
     rt_stop_rules(rt);
 }
 
+/* Every sink gets the same deadline, so N hung sinks cost one shutdown_timeout. */
 void rt_stop_deliveries(vmon_runtime *rt, const unsigned char *keep)
 {
-    for (size_t i = 0; i < rt->plan.n_instances; i++)
+    size_t n = rt->plan.n_instances;
+    vmon_delivery **ds = vmon_calloc(n + 1, sizeof *ds);
+    unsigned char *abandoned = vmon_calloc(n + 1, 1);
+    for (size_t i = 0; i < n; i++)
         if (rt->slots[i] && !(keep && keep[i]))
-            rt_slot_stop_delivery(rt->slots[i], rt->plan.shutdown_timeout_ms);
+            ds[i] = rt->slots[i]->delivery;
+    vmon_delivery_stop_all(ds, n, rt->plan.shutdown_timeout_ms, abandoned);
+    for (size_t i = 0; i < n; i++)
+        if (ds[i])
+            rt_slot_delivery_stopped(rt->slots[i], abandoned[i]);
+    free(abandoned);
+    free(ds);
 }
 
 /* Sinks and other users first (they may hold target handles), targets last. */

@@ -114,8 +114,8 @@ void rt_slot_repoint(rt_slot *s, vmon_runtime *rt, size_t index);
 void rt_slot_alert(rt_slot *s, const vmon_alert_spec *spec, int resolve);
 /** A finished reading goes to the slot's current runtime. */
 void rt_slot_publish(rt_slot *s, vmon_sample_batch *b);
-/** Stop the sink's delivery, if any: 0 when its thread ended, -1 when abandoned. */
-int rt_slot_stop_delivery(rt_slot *s, int64_t timeout_ms);
+/** The sink's delivery was stopped; `abandoned`: its thread now owns the instance. */
+void rt_slot_delivery_stopped(rt_slot *s, int abandoned);
 /** Destroy the instance (unless an abandoned delivery owns it) and free the slot. */
 void rt_slot_free(rt_slot *s);
 vmon_delivery *rt_delivery(const vmon_runtime *rt, size_t i);

@@ -61,22 +61,22 @@ void rt_slot_repoint(rt_slot *s, vmon_runtime *rt, size_t index)
     pthread_mutex_unlock(&s->lock);
 }
 
-int rt_slot_stop_delivery(rt_slot *s, int64_t timeout_ms)
+void rt_slot_delivery_stopped(rt_slot *s, int abandoned)
 {
-    if (!s->delivery)
-        return 0;
-    int rc = vmon_delivery_stop(s->delivery, timeout_ms);
     s->delivery = NULL;
-    if (rc < 0)
+    if (abandoned)
         s->inst = NULL; /* its thread destroys it when the call returns */
-    return rc;
 }
 
 void rt_slot_free(rt_slot *s)
 {
     if (!s)
         return;
-    rt_slot_stop_delivery(s, 0);
+    if (s->delivery) {
+        unsigned char abandoned = 0;
+        vmon_delivery_stop_all(&s->delivery, 1, 0, &abandoned);
+        rt_slot_delivery_stopped(s, abandoned);
+    }
     if (s->probe) {
         rt_probe_signal_stop(s->probe);
         rt_probe_join(s->probe);

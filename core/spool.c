@@ -332,6 +332,11 @@ int vmon_spool_bump_attempts(vmon_spool *sp, int64_t id)
     return rc == SQLITE_DONE ? VMON_OK : status_of(rc);
 }
 
+int vmon_spool_refresh(vmon_spool *sp)
+{
+    return sp && load_totals(sp) == 0 ? VMON_OK : VMON_ERROR;
+}
+
 uint64_t vmon_spool_count(vmon_spool *sp)
 {
     return sp ? sp->count : 0;

@@ -42,6 +42,8 @@ int vmon_spool_ack(vmon_spool *sp, int64_t id);
 int vmon_spool_ack_many(vmon_spool *sp, const int64_t *ids, size_t n);
 /** Record one more failed attempt on an item. */
 int vmon_spool_bump_attempts(vmon_spool *sp, int64_t id);
+/** Re-read the totals from the file: another connection changed this sink's rows. */
+int vmon_spool_refresh(vmon_spool *sp);
 /** Items and payload bytes held. */
 uint64_t vmon_spool_count(vmon_spool *sp);
 uint64_t vmon_spool_bytes(vmon_spool *sp);
