@@ -326,9 +326,22 @@ static void adopt(reload *r)
     move_queue(r);
 }
 
+/* A replaced sink's queue (and the call in flight) goes to its replacement. */
+static void hand_over_queues(reload *r)
+{
+    for (size_t j = 0; j < r->old->plan.n_instances; j++) {
+        vmon_delivery *from = rt_delivery(r->old, j);
+        long i = from ? rt_index_of_section(r->fresh, r->old->plan.instances[j].section) : -1;
+        vmon_delivery *to = i >= 0 ? rt_delivery(r->fresh, (size_t)i) : NULL;
+        if (to)
+            vmon_delivery_hand_over(from, to);
+    }
+}
+
 /* What the old runtime still has goes: its sinks get the shutdown timeout, once. */
 static void retire_old(reload *r)
 {
+    hand_over_queues(r);
     rt_stop_deliveries(r->old, NULL);
     rt_free_slots(r->old, NULL);
     rt_free(r->old);
