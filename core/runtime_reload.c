@@ -65,7 +65,8 @@ static long carried_from(const reload *r, size_t i)
         return -1;
     const vmon_instance *oi = r->old->slots[j]->inst;
     int old_target = r->old->plan.instances[j].target;
-    int same_target = pi->target < 0 ? old_target < 0 : r->carry[pi->target] == old_target;
+    int same_target =
+        pi->target < 0 ? old_target < 0 : old_target >= 0 && r->carry[pi->target] == old_target;
     if (!oi || oi->kind != pi->kind || strcmp(oi->plugin->path, pi->plugin->path) != 0 ||
         !same_values(&pi->values, oi->values) || !same_target)
         return -1;
@@ -283,7 +284,9 @@ static void move_queue(reload *r)
         work_item *next = w->next;
         long src =
             w->source < 0 ? -1 : rt_index_of_section(fresh, old->plan.instances[w->source].section);
-        if (w->source >= 0 && src < 0) { /* from an instance that is gone */
+        /* Readings of a replaced instance still count; its alerts went with it. */
+        int gone = w->source >= 0 && (src < 0 || (w->alert && !r->kept[w->source]));
+        if (gone) {
             vmon_batch_unref(w->batch);
             vmon_alert_event_free(w->alert);
             free(w);

@@ -173,6 +173,10 @@ above = 0
 [rule:orphan]
 metric = fixture.count_total
 above = 0
+[probe:f]
+plugin = counter
+fail = true
+interval = 100ms
 [sink:rec]
 plugin = record
 path = rule.txt
@@ -182,7 +186,7 @@ plugin = record
 path = other.txt
 samples = false
 [pipeline:p]
-probes = c
+probes = c, f
 rules = moved, gone
 sinks = rec
 [pipeline:q]
@@ -193,6 +197,7 @@ INI
 run rule
 wait_for "$WORK/rule.txt" "alert gone firing" 5
 wait_for "$WORK/other.txt" "alert orphan firing" 5
+wait_for "$WORK/rule.txt" "alert probe_failed firing" 5
 cat >"$WORK/rule.ini" <<INI
 [probe:c]
 plugin = counter
@@ -217,6 +222,7 @@ check "a reload that changes and removes rules finishes" 'hup $VPID "$WORK/rule.
 check "a firing alert whose threshold changed is resolved" 'wait_for "$WORK/rule.txt" "alert moved resolved" 5'
 check "a firing alert whose rule was removed is resolved" 'wait_for "$WORK/rule.txt" "alert gone resolved" 5'
 check "a firing alert whose pipeline was removed is resolved" 'wait_for "$WORK/other.txt" "alert orphan resolved" 5'
+check "a plugin alert of a removed probe is resolved" 'wait_for "$WORK/rule.txt" "alert probe_failed resolved" 5'
 key_of() { grep "alert $2 $3" "$1" | head -1 | sed "s/.*key=\([^ ]*\).*/\1/; s/-$3-/-/"; }
 check "the resolution names the same alert and start as the firing" \
   '[ -n "$(key_of "$WORK/rule.txt" gone firing)" ] && [ "$(key_of "$WORK/rule.txt" gone firing)" = "$(key_of "$WORK/rule.txt" gone resolved)" ]'
