@@ -131,7 +131,8 @@ void vmon_runtime_finish_cycles(vmon_runtime *rt)
     rt_report_self(rt);
 }
 
-void vmon_runtime_quiesce(vmon_runtime *rt)
+/* Probes and rules stop; sinks keep delivering what is queued. */
+static void quiesce(vmon_runtime *rt)
 {
     rt_stop_probes(rt, NULL);
     rt_stop_rules(rt);
@@ -182,7 +183,7 @@ void vmon_runtime_stop(vmon_runtime *rt)
 {
     if (!rt)
         return;
-    vmon_runtime_quiesce(rt);
+    quiesce(rt);
     rt_stop_deliveries(rt, NULL);
     rt_free_slots(rt, NULL);
     rt_free(rt);

@@ -1,7 +1,8 @@
 /*
  * A running configuration: instances created, one thread per probe, one
  * rules thread, one delivery thread per sink. SIGHUP builds a new runtime
- * and swaps; the old one is stopped.
+ * that takes over what did not change (vmon_runtime_reload); the old one is
+ * stopped.
  *
  * Threads: probe threads call collect and publish readings to the rules
  * thread's queue; the rules thread evaluates rules and pushes readings and
@@ -24,8 +25,6 @@ vmon_runtime *vmon_runtime_new(vmon_plan *plan, char *err, size_t errlen);
 int vmon_runtime_start(vmon_runtime *rt, int64_t cycles, char *err, size_t errlen);
 /** With cycles: wait for the probes to finish and the readings to reach the sinks. */
 void vmon_runtime_finish_cycles(vmon_runtime *rt);
-/** Stop probes and rules (sinks keep delivering what is queued). */
-void vmon_runtime_quiesce(vmon_runtime *rt);
 /**
  * Replace the running `old` with a running runtime for `plan` (ownership
  * passes, even on failure). Instances that did not change (same section,

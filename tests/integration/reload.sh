@@ -100,7 +100,7 @@ check "the old target comes back from the old configuration" \
   '[ "$(grep -v "^start\|^stop" "$WORK/db.journal" | tr "\n" " ")" = "create a destroy a create b destroy b refuse c create b " ]'
 : >"$WORK/db.txt"
 check "the old pipelines keep running after the failed reload" 'wait_for "$WORK/db.txt" "sample probe:c" 5'
-stop "$VPID"
+check "vmond stops cleanly (exit 0)" 'stop "$VPID"'
 check "stopping destroys the target once" '[ "$(tail -1 "$WORK/db.journal")" = "destroy b" ]'
 
 # 2. Alerts queued in two hung sinks survive a reload; the console keeps printing.
@@ -173,7 +173,7 @@ for k in $keys; do
 done
 check "the unchanged probe carried on counting (nothing resolved, nothing fired again)" \
   '[ "$(count "$WORK/seen.txt" "resolved")" -eq 0 ] && [ "$(count "$WORK/seen.txt" "firing")" -eq 4 ]'
-stop "$VPID"
+check "vmond stops cleanly (exit 0)" 'stop "$VPID"'
 
 # 3. A firing alert is resolved when its rule changes, goes away, or its pipeline goes.
 cat >"$WORK/rule.ini" <<INI
@@ -242,7 +242,7 @@ check "a plugin alert of a removed probe is resolved" 'wait_for "$WORK/rule.txt"
 key_of() { grep "alert $2 $3" "$1" | head -1 | sed "s/.*key=\([^ ]*\).*/\1/; s/-$3-/-/"; }
 check "the resolution names the same alert and start as the firing" \
   '[ -n "$(key_of "$WORK/rule.txt" gone firing)" ] && [ "$(key_of "$WORK/rule.txt" gone firing)" = "$(key_of "$WORK/rule.txt" gone resolved)" ]'
-stop "$VPID"
+check "vmond stops cleanly (exit 0)" 'stop "$VPID"'
 
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]
