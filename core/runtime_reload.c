@@ -319,16 +319,6 @@ static void hand_over_slots(reload *r)
     }
 }
 
-static void adopt(reload *r)
-{
-    rt_stop_probes(r->old, r->kept);
-    rt_stop_rules(r->old);
-    adopt_rules(r);
-    adopt_plugin_alerts(r);
-    hand_over_slots(r);
-    move_queue(r);
-}
-
 /* A replaced sink's queue (and the call in flight) goes to its replacement. */
 static void hand_over_queues(reload *r)
 {
@@ -341,14 +331,35 @@ static void hand_over_queues(reload *r)
     }
 }
 
+static void adopt(reload *r)
+{
+    rt_stop_probes(r->old, r->kept);
+    rt_stop_rules(r->old);
+    adopt_rules(r);
+    adopt_plugin_alerts(r);
+    hand_over_slots(r);
+    move_queue(r);
+    hand_over_queues(r);
+}
+
 /* What the old runtime still has goes: its sinks get the shutdown timeout, once. */
 static void retire_old(reload *r)
 {
-    hand_over_queues(r);
     rt_stop_deliveries(r->old, NULL);
     rt_free_slots(r->old, NULL);
     rt_free(r->old);
     r->old = NULL;
+}
+
+static void log_summary(const reload *r)
+{
+    size_t kept = 0, made = 0, gone = 0;
+    for (size_t i = 0; i < r->fresh->plan.n_instances; i++)
+        r->carry[i] >= 0 ? kept++ : made++;
+    for (size_t j = 0; j < r->old->plan.n_instances; j++)
+        gone += !r->kept[j];
+    vmon_log(VMON_LOGL_INFO, "core", "reload: %zu instance(s) kept as they are, %zu made, %zu gone",
+             kept, made, gone);
 }
 
 static void free_marks(reload *r)
@@ -389,6 +400,7 @@ vmon_runtime *vmon_runtime_reload(vmon_runtime *old, vmon_plan *plan, char *err,
             return keep_old(&r);
         }
     }
+    log_summary(&r);
     adopt(&r);
     vmon_runtime *fresh = r.fresh;
     int started = vmon_runtime_start(fresh, 0, err, errlen) == 0;

@@ -100,6 +100,12 @@ check "the old target comes back from the old configuration" \
   '[ "$(grep -v "^start\|^stop" "$WORK/db.journal" | tr "\n" " ")" = "create a destroy a create b destroy b refuse c create b " ]'
 : >"$WORK/db.txt"
 check "the old pipelines keep running after the failed reload" 'wait_for "$WORK/db.txt" "sample probe:c" 5'
+# A new section that fails leaves everything running untouched (nothing was stopped for it).
+sed -i 's/^label = c$/label = b/; /^fail_create = true$/d' "$WORK/db.ini"
+printf '[target:db2]\nplugin = journal\njournal = db2.journal\nfail_create = true\n' >>"$WORK/db.ini"
+lines=$(wc -l <"$WORK/db.journal")
+check "a reload whose new target fails is refused" 'hup $VPID "$WORK/db.log" && [ "$(count "$WORK/db.log" "reload failed")" -eq 2 ]'
+check "the running target was not touched" '[ "$(wc -l <"$WORK/db.journal")" -eq "$lines" ]'
 check "vmond stops cleanly (exit 0)" 'stop "$VPID"'
 check "stopping destroys the target once" '[ "$(tail -1 "$WORK/db.journal")" = "destroy b" ]'
 
