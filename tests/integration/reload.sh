@@ -4,9 +4,10 @@
 # replacement is created, and a replacement that fails brings the old one
 # back; alerts queued in hung sinks survive a reload, and the console keeps
 # printing; a firing alert whose rule changed or went away is resolved.
-# Usage: reload.sh VMOND TEST_PLUGIN_DIR PLUGIN_DIR
+# Usage: reload.sh VMOND TEST_PLUGIN_DIR PLUGIN_DIR [embedded]
+# (`embedded`: the build has the embedded target, so its data_dir is checked too.)
 set -u
-VMOND=$1 FIXTURES=$2 PLUGINS=$3
+VMOND=$1 FIXTURES=$2 PLUGINS=$3 EMBEDDED=${4:-}
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/vmon-reload-XXXXXX")
 chmod 755 "$WORK"
 PIDS=()
@@ -249,6 +250,36 @@ key_of() { grep "alert $2 $3" "$1" | head -1 | sed "s/.*key=\([^ ]*\).*/\1/; s/-
 check "the resolution names the same alert and start as the firing" \
   '[ -n "$(key_of "$WORK/rule.txt" gone firing)" ] && [ "$(key_of "$WORK/rule.txt" gone firing)" = "$(key_of "$WORK/rule.txt" gone resolved)" ]'
 check "vmond stops cleanly (exit 0)" 'stop "$VPID"'
+
+# 4. The real engine on the same path (a smoke test; section 1 is the regression test, since
+#    an engine that only preloads gives no file-level sign of a second copy): a changed target
+#    on the same data_dir is made after the old one went, and opens what the old one saved.
+if [ "$EMBEDDED" = embedded ]; then
+  mkdir "$WORK/data"
+  cat >"$WORK/emb.ini" <<INI
+[daemon]
+shutdown_timeout = 2s
+[target:local]
+plugin = embedded
+dim = 8
+rows = 2000
+index = FLAT
+threads = 1
+data_dir = data
+[sink:out]
+plugin = stdout
+[pipeline:p]
+target = local
+sinks = out
+INI
+  run emb
+  check "the embedded engine saves its preload" 'wait_for "$WORK/emb.log" "running" 10 && [ -e "$WORK/data/default/seg_1.vmon" ]'
+  sed -i 's/threads = 1/threads = 2/' "$WORK/emb.ini"
+  check "a reload that changes the engine finishes" 'hup $VPID "$WORK/emb.log" && grep -q "reload done" "$WORK/emb.log"'
+  check "the old engine went before the new one opened data_dir" 'grep -q "1 made, 1 gone" "$WORK/emb.log" && grep -q "loaded 2000 rows" "$WORK/emb.log"'
+  check "vmond stops cleanly (exit 0)" 'stop "$VPID"'
+  check "one engine wrote data_dir: one segment" '[ "$(ls "$WORK/data/default" | grep -c "^seg_.*\.vmon$")" -eq 1 ]'
+fi
 
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]
