@@ -20,24 +20,37 @@
 /* delivery_backlog resolves once the spool is back under this share of its cap. */
 #define BACKLOG_CLEAR_RATIO 0.9
 
+/*
+ * Locks: `lock` guards the queues, counters and flags; `spool_lock` guards the
+ * spool's SQLite connection; `events_lock` is held while on_event runs. Disk
+ * work (spool, dead letters) is done without `lock`, so a pushing thread never
+ * waits on the disk. Order: spool_lock before lock before events_lock.
+ */
 struct vmon_delivery {
     vmon_instance *sink;
     const vmon_sink_ops *ops;
-    pthread_t thread;
+    pthread_t thread, committer;
     pthread_mutex_t lock;
-    pthread_cond_t wake;
-    pthread_cond_t idle;
+    pthread_cond_t wake;           /* the delivery thread: something to do */
+    pthread_cond_t commit_wake;    /* the committer: something to write */
+    pthread_cond_t idle;           /* waiters: the queue emptied or a thread ended */
     vmon_alert_event *head, *tail; /* the in-memory queue (no spool) */
     size_t n_alerts;
     vmon_spool *spool; /* the queue on disk, when `spool =` is set */
+    pthread_mutex_t spool_lock;
+    vmon_alert_event *inbox_head, *inbox_tail; /* pushed, not yet committed to the spool */
+    size_t n_inbox, n_committing;    /* n_committing: taken from the inbox, not yet on disk */
+    uint64_t spooled, spooled_bytes; /* the spool's totals, as last read under spool_lock */
+    int64_t commit_ms, last_commit_ms;
     uint64_t spool_max;
     int backlog;
     vmon_sample_batch *bhead, *btail;
     size_t n_batches;
     int stopping, finished, in_call, detached;
+    int threads;           /* running threads; the last one out of an abandoned delivery frees it */
     int handed_over;       /* the queue went to a replacement: deliver nothing more */
     int current_handed;    /* the batch in flight was copied to the replacement too */
-    struct batch *current; /* the batch in flight (memory queue), for hand-over */
+    struct batch *current; /* the batch in flight, for hand-over */
     int64_t stop_deadline_ms;
     int64_t next_attempt_ms;
     uint32_t min_severity, batch_max, queue_max, want_samples;
@@ -45,7 +58,7 @@ struct vmon_delivery {
     char *dead_letter; /* own copies: a delivery may outlive the plan */
     char *spool_path;
     vmon_delivery_stats stats;
-    pthread_mutex_t events_lock; /* held while on_event runs, so clearing it is final */
+    pthread_mutex_t events_lock;
     vmon_sink_event_fn on_event;
     void *on_event_arg;
     unsigned int rand_state;
@@ -71,6 +84,16 @@ typedef struct batch {
     json_object **holders;   /* spool: parsed payloads backing `alerts` */
 } batch;
 
+/* What a deliver call's answer means for its batch. */
+typedef enum { OUT_DELIVERED, OUT_RETRY, OUT_FAILED } outcome_kind;
+
+typedef struct outcome {
+    outcome_kind kind;
+    int64_t wait_ms; /* OUT_RETRY */
+    int disable;     /* OUT_FAILED: the receiver is gone */
+    char reason[320];
+} outcome;
+
 const char *vmon_delivery_name(const vmon_delivery *d)
 {
     return d->sink->section;
@@ -90,6 +113,7 @@ static void read_settings(vmon_delivery *d)
     d->retry_cap_ms = vmon_instance_value(s, "retry_cap")->i;
     d->retry_limit = vmon_instance_value(s, "retry_limit")->i;
     d->spool_max = (uint64_t)vmon_instance_value(s, "spool_max")->i;
+    d->commit_ms = vmon_instance_value(s, "spool_commit")->i;
     d->resend_ms = vmon_instance_value(s, "resend")->i;
     const vmon_value *dl = vmon_instance_value(s, "dead_letter");
     d->dead_letter = dl ? vmon_strdup(dl->text) : NULL;
@@ -125,13 +149,15 @@ static int64_t backoff_ms(vmon_delivery *d, uint32_t attempt)
     return (int64_t)(ceiling * ((double)rand_r(&d->rand_state) / (double)RAND_MAX));
 }
 
-/* Logged always; kept in the dead-letter file when one is configured. */
+/*
+ * Logged always; kept in the dead-letter file when one is configured. Writes
+ * (and fsyncs) the file: call it without `lock`. The caller counts it.
+ */
 static void dead_letter(vmon_delivery *d, const vmon_alert *a, const char *reason)
 {
     vmon_log(VMON_LOGL_ERROR, d->sink->log_source, "giving up on alert %s (%s, %s): %s%s%s",
              a->rule, a->fingerprint, vmon_state_name(a->state), reason,
              d->dead_letter ? "; written to " : "", d->dead_letter ? d->dead_letter : "");
-    d->stats.dead_lettered++;
     if (!d->dead_letter)
         return;
     char *payload = vmon_alert_to_json_string(a);
@@ -154,11 +180,21 @@ static uint64_t pending(vmon_delivery *d)
 {
     if (d->handed_over)
         return 0; /* its queue belongs to the replacement */
-    return d->spool ? vmon_spool_count(d->spool) : d->n_alerts;
+    return d->spool ? d->spooled + d->n_inbox + d->n_committing : d->n_alerts;
 }
 
-/* ---- taking a batch (lock held) ---- */
+/* spool_lock held: publish the spool's totals to the lock's side. */
+static void sync_totals(vmon_delivery *d)
+{
+    pthread_mutex_lock(&d->lock);
+    d->spooled = vmon_spool_count(d->spool);
+    d->spooled_bytes = vmon_spool_bytes(d->spool);
+    pthread_mutex_unlock(&d->lock);
+}
 
+/* ---- taking a batch ---- */
+
+/* Lock held. */
 static void take_memory_batch(vmon_delivery *d, batch *b)
 {
     vmon_alert_event *last = d->head;
@@ -180,8 +216,8 @@ static void take_memory_batch(vmon_delivery *d, batch *b)
         b->alerts[i++] = e->a;
 }
 
-/* A row that does not parse is dead-lettered as it is and removed. */
-static void take_spool_batch(vmon_delivery *d, batch *b)
+/* spool_lock held. A row that does not parse is dead-lettered as it is and removed. */
+static void peek_spool_batch(vmon_delivery *d, batch *b)
 {
     b->items = vmon_calloc(d->batch_max, sizeof *b->items);
     b->alerts = vmon_calloc(d->batch_max, sizeof *b->alerts);
@@ -221,28 +257,83 @@ static void release_batch(batch *b)
     memset(b, 0, sizeof *b);
 }
 
-/* ---- finishing a batch (lock held) ---- */
-
-/* Delivered, or given up on: out of the queue for good. */
-static void drop_batch(vmon_delivery *d, batch *b)
+/* Lock held on entry and return; dropped while the spool is read. */
+static void take_spool_batch(vmon_delivery *d, batch *b)
 {
-    if (d->spool && b->items && b->n) {
-        /* One transaction, one fsync for the whole batch. */
+    pthread_mutex_unlock(&d->lock);
+    pthread_mutex_lock(&d->spool_lock);
+    peek_spool_batch(d, b);
+    sync_totals(d);
+    pthread_mutex_unlock(&d->spool_lock);
+    pthread_mutex_lock(&d->lock);
+    if (d->handed_over) /* the rows went to a replacement meanwhile */
+        release_batch(b);
+}
+
+/* ---- what an answer means (no lock: settings and rand_state are the thread's) ---- */
+
+static int should_retry(const vmon_delivery *d, int rc, const vmon_delivery_result *res,
+                        uint32_t attempts)
+{
+    return rc == VMON_RETRY && !res->disable &&
+           (d->retry_limit < 0 || attempts <= (uint32_t)d->retry_limit);
+}
+
+static void judge(vmon_delivery *d, int rc, const batch *b, const vmon_delivery_result *res,
+                  outcome *o)
+{
+    memset(o, 0, sizeof *o);
+    if (rc == VMON_OK) {
+        o->kind = OUT_DELIVERED;
+        return;
+    }
+    if (should_retry(d, rc, res, b->attempts + 1)) {
+        o->kind = OUT_RETRY;
+        o->wait_ms = backoff_ms(d, b->attempts);
+        if (res->retry_after_ms > o->wait_ms)
+            o->wait_ms =
+                res->retry_after_ms > d->retry_cap_ms ? d->retry_cap_ms : res->retry_after_ms;
+        snprintf(o->reason, sizeof o->reason, "%s", res->detail[0] ? res->detail : "retry later");
+        return;
+    }
+    o->kind = OUT_FAILED;
+    o->disable = res->disable != 0;
+    snprintf(o->reason, sizeof o->reason, "%s%s",
+             rc == VMON_RETRY && !res->disable ? "retry limit reached: " : "",
+             res->detail[0] ? res->detail : "permanent failure");
+}
+
+/* ---- settling a batch: the disk part (no lock) ---- */
+
+static void settle_on_disk(vmon_delivery *d, batch *b, const outcome *o)
+{
+    if (o->kind == OUT_FAILED)
+        for (uint32_t i = 0; i < b->n; i++)
+            dead_letter(d, &b->alerts[i], o->reason);
+    if (!d->spool || !b->items || !b->n)
+        return;
+    pthread_mutex_lock(&d->spool_lock);
+    if (o->kind == OUT_RETRY) {
+        for (uint32_t i = 0; i < b->n; i++)
+            vmon_spool_bump_attempts(d->spool, b->items[i].id);
+    } else {
+        /* Delivered, or given up on: one transaction, one fsync for the whole batch. */
         int64_t *ids = vmon_calloc(b->n, sizeof *ids);
         for (uint32_t i = 0; i < b->n; i++)
             ids[i] = b->items[i].id;
         vmon_spool_ack_many(d->spool, ids, b->n);
         free(ids);
     }
-    release_batch(b);
+    sync_totals(d);
+    pthread_mutex_unlock(&d->spool_lock);
 }
 
-/* Failed for now: back at the head, in order, one attempt older. */
+/* ---- settling a batch: the memory part (lock held) ---- */
+
+/* Failed for now: a memory batch goes back at the head, in order, one attempt older. */
 static void requeue_batch(vmon_delivery *d, batch *b)
 {
     if (d->spool || !b->chain) {
-        for (uint32_t i = 0; b->items && i < b->n; i++)
-            vmon_spool_bump_attempts(d->spool, b->items[i].id);
         release_batch(b);
         return;
     }
@@ -257,27 +348,6 @@ static void requeue_batch(vmon_delivery *d, batch *b)
     d->n_alerts += b->n;
     b->chain = NULL;
     release_batch(b);
-}
-
-static int should_retry(const vmon_delivery *d, int rc, const vmon_delivery_result *res,
-                        uint32_t attempts)
-{
-    return rc == VMON_RETRY && !res->disable &&
-           (d->retry_limit < 0 || attempts <= (uint32_t)d->retry_limit);
-}
-
-static void schedule_retry(vmon_delivery *d, batch *b, const vmon_delivery_result *res)
-{
-    uint32_t attempts = b->attempts + 1;
-    int64_t wait = backoff_ms(d, attempts - 1);
-    if (res->retry_after_ms > wait)
-        wait = res->retry_after_ms > d->retry_cap_ms ? d->retry_cap_ms : res->retry_after_ms;
-    d->stats.retries++;
-    vmon_log(VMON_LOGL_WARNING, d->sink->log_source,
-             "delivery of %u alert(s) failed (%s); retry %u in %lld ms", b->n,
-             res->detail[0] ? res->detail : "retry later", attempts, (long long)wait);
-    d->next_attempt_ms = vmon_mono_ms() + wait;
-    requeue_batch(d, b);
 }
 
 static void disable_sink(vmon_delivery *d, const char *reason)
@@ -331,35 +401,46 @@ static void forget_handed_batch(vmon_delivery *d, int rc, batch *b)
     release_batch(b);
 }
 
-static void handle_result(vmon_delivery *d, int rc, batch *b, const vmon_delivery_result *res)
+static void settle_in_memory(vmon_delivery *d, int rc, batch *b, const outcome *o)
 {
     if (d->current_handed) {
         forget_handed_batch(d, rc, b);
         return;
     }
-    if (rc == VMON_OK) {
+    switch (o->kind) {
+    case OUT_DELIVERED:
         d->stats.delivered += b->n;
         for (uint32_t i = 0; d->resend_ms > 0 && i < b->n; i++)
             track_firing(d, &b->alerts[i]);
-        drop_batch(d, b);
+        release_batch(b);
+        return;
+    case OUT_RETRY:
+        d->stats.retries++;
+        vmon_log(VMON_LOGL_WARNING, d->sink->log_source,
+                 "delivery of %u alert(s) failed (%s); retry %u in %lld ms", b->n, o->reason,
+                 b->attempts + 1, (long long)o->wait_ms);
+        d->next_attempt_ms = vmon_mono_ms() + o->wait_ms;
+        requeue_batch(d, b);
+        return;
+    case OUT_FAILED:
+        d->stats.dead_lettered += b->n;
+        d->stats.failed += b->n;
+        release_batch(b);
+        if (o->disable)
+            disable_sink(d, o->reason);
         return;
     }
-    if (should_retry(d, rc, res, b->attempts + 1)) {
-        schedule_retry(d, b, res);
-        return;
-    }
-    char reason[320];
-    snprintf(reason, sizeof reason, "%s%s",
-             rc == VMON_RETRY && !res->disable ? "retry limit reached: " : "",
-             res->detail[0] ? res->detail : "permanent failure");
-    for (uint32_t i = 0; i < b->n; i++)
-        dead_letter(d, &b->alerts[i], reason);
-    d->stats.failed += b->n;
-    drop_batch(d, b);
-    if (res->disable)
-        disable_sink(d, reason);
 }
 
+static int handed_during_call(vmon_delivery *d)
+{
+    pthread_mutex_lock(&d->lock);
+    int handed = d->current_handed;
+    pthread_mutex_unlock(&d->lock);
+    return handed;
+}
+
+/* Lock held on entry and return; dropped for the call and the disk. */
 static void deliver_batch(vmon_delivery *d)
 {
     batch b = {0};
@@ -373,17 +454,22 @@ static void deliver_batch(vmon_delivery *d)
     }
     d->in_call = 1;
     d->current = &b;
+    int disabled = d->stats.disabled;
     pthread_mutex_unlock(&d->lock);
     vmon_delivery_result res = {.struct_size = sizeof res};
     int rc = VMON_ERROR;
-    if (d->stats.disabled)
+    if (disabled)
         snprintf(res.detail, sizeof res.detail, "sink is disabled");
     else
         rc = d->ops->deliver(d->sink->ctx, b.alerts, b.n, &res);
+    outcome o;
+    judge(d, rc, &b, &res, &o);
+    if (!handed_during_call(d))
+        settle_on_disk(d, &b, &o);
     pthread_mutex_lock(&d->lock);
     d->in_call = 0;
     d->current = NULL;
-    handle_result(d, rc, &b, &res);
+    settle_in_memory(d, rc, &b, &o);
 }
 
 static void deliver_samples(vmon_delivery *d)
@@ -403,8 +489,10 @@ static void deliver_samples(vmon_delivery *d)
 
 static int alerts_ready(vmon_delivery *d, int64_t now, int64_t *wait_until)
 {
-    if (pending(d) == 0 || d->handed_over)
+    if (pending(d) == 0)
         return 0;
+    if (d->spool && d->spooled == 0)
+        return 0; /* the committer wakes us once it is on disk */
     int64_t due = d->next_attempt_ms;
     /* Linger: give a batch time to fill unless it is full or we are stopping. */
     if (!d->spool && d->linger_ms > 0 && d->n_alerts < d->batch_max && !d->stopping &&
@@ -416,14 +504,14 @@ static int alerts_ready(vmon_delivery *d, int64_t now, int64_t *wait_until)
     return 0;
 }
 
-static void wait_until(vmon_delivery *d, int64_t until_ms)
+static void wait_on(pthread_cond_t *c, pthread_mutex_t *m, int64_t until_ms)
 {
     if (until_ms <= 0) {
-        pthread_cond_wait(&d->wake, &d->lock);
+        pthread_cond_wait(c, m);
         return;
     }
     struct timespec ts = vmon_deadline_from_ms(until_ms);
-    pthread_cond_timedwait(&d->wake, &d->lock, &ts);
+    pthread_cond_timedwait(c, m, &ts);
 }
 
 static void free_queues(vmon_delivery *d)
@@ -435,6 +523,8 @@ static void free_queues(vmon_delivery *d)
     d->n_firing = 0;
     free_chain(d->head);
     d->head = d->tail = NULL;
+    free_chain(d->inbox_head);
+    d->inbox_head = d->inbox_tail = NULL;
     while (d->bhead) {
         vmon_sample_batch *b = d->bhead;
         d->bhead = b->next;
@@ -479,10 +569,25 @@ static void free_delivery(vmon_delivery *d)
     free(d->dead_letter);
     free(d->spool_path);
     pthread_mutex_destroy(&d->lock);
+    pthread_mutex_destroy(&d->spool_lock);
     pthread_mutex_destroy(&d->events_lock);
     pthread_cond_destroy(&d->wake);
+    pthread_cond_destroy(&d->commit_wake);
     pthread_cond_destroy(&d->idle);
     free(d);
+}
+
+/* Lock held; released. The last thread out of an abandoned delivery owns the instance. */
+static void leave(vmon_delivery *d)
+{
+    d->threads--;
+    int last = d->detached && d->threads == 0;
+    pthread_cond_broadcast(&d->idle);
+    pthread_mutex_unlock(&d->lock);
+    if (last) {
+        vmon_instance_destroy(d->sink);
+        free_delivery(d);
+    }
 }
 
 static void *delivery_main(void *arg)
@@ -504,20 +609,100 @@ static void *delivery_main(void *arg)
                 pthread_cond_broadcast(&d->idle);
             if (resend_at && (until == 0 || resend_at < until))
                 until = resend_at;
-            wait_until(d, d->stopping && (until == 0 || until > d->stop_deadline_ms)
-                              ? d->stop_deadline_ms
-                              : until);
+            wait_on(&d->wake, &d->lock,
+                    d->stopping && (until == 0 || until > d->stop_deadline_ms) ? d->stop_deadline_ms
+                                                                               : until);
         }
     }
     d->finished = 1;
-    pthread_cond_broadcast(&d->idle);
-    int detached = d->detached;
+    pthread_cond_signal(&d->commit_wake);
+    leave(d);
+    return NULL;
+}
+
+/* ---- the committer: pushed alerts onto the spool, in groups ---- */
+
+/* A full spool announces itself (delivery_backlog) and the alert goes to the dead letters. */
+static void refuse_to_spool(vmon_delivery *d, vmon_alert_event *ev, int rc)
+{
+    char reason[160];
+    pthread_mutex_lock(&d->lock);
+    snprintf(reason, sizeof reason, "%s (%llu bytes held, spool_max %llu)",
+             rc == VMON_RETRY ? "spool full" : "spool write failed",
+             (unsigned long long)d->spooled_bytes, (unsigned long long)d->spool_max);
     pthread_mutex_unlock(&d->lock);
-    if (detached) {
-        /* The stop gave up waiting; we own the instance now, and borrow nothing. */
-        vmon_instance_destroy(d->sink);
-        free_delivery(d);
+    dead_letter(d, &ev->a, reason);
+    pthread_mutex_lock(&d->lock);
+    d->stats.dropped++;
+    d->stats.dead_lettered++;
+    if (!d->backlog) {
+        d->backlog = 1;
+        emit_event(d, "delivery_backlog", reason, 0);
     }
+    pthread_mutex_unlock(&d->lock);
+}
+
+/* No lock held: one transaction for the whole group, then what did not fit. */
+static void commit_group(vmon_delivery *d, vmon_alert_event *group, size_t n)
+{
+    vmon_spool_entry *entries = vmon_calloc(n, sizeof *entries);
+    char **payloads = vmon_calloc(n, sizeof *payloads);
+    int *status = vmon_calloc(n, sizeof *status);
+    size_t i = 0;
+    for (vmon_alert_event *e = group; e; e = e->next, i++) {
+        payloads[i] = vmon_alert_to_json_string(&e->a);
+        entries[i] = (vmon_spool_entry){e->a.idempotency_key, payloads[i], strlen(payloads[i])};
+    }
+    pthread_mutex_lock(&d->spool_lock);
+    vmon_spool_put_many(d->spool, entries, n, status);
+    sync_totals(d);
+    pthread_mutex_unlock(&d->spool_lock);
+    i = 0;
+    for (vmon_alert_event *e = group, *next; e; e = next, i++) {
+        next = e->next;
+        if (status[i] != VMON_OK)
+            refuse_to_spool(d, e, status[i]);
+        vmon_alert_event_free(e);
+        free(payloads[i]);
+    }
+    free(entries);
+    free(payloads);
+    free(status);
+}
+
+/*
+ * Commits start at most spool_commit apart: an alert pushed is on disk within
+ * spool_commit plus the time of the commit before it and its own.
+ */
+static void *committer_main(void *arg)
+{
+    vmon_delivery *d = arg;
+    pthread_mutex_lock(&d->lock);
+    for (;;) {
+        if (!d->inbox_head) {
+            if (d->finished)
+                break;
+            pthread_cond_wait(&d->commit_wake, &d->lock);
+            continue;
+        }
+        int64_t due = d->last_commit_ms + d->commit_ms;
+        if (!d->stopping && vmon_mono_ms() < due) {
+            wait_on(&d->commit_wake, &d->lock, due);
+            continue;
+        }
+        vmon_alert_event *group = d->inbox_head;
+        size_t n = d->n_inbox;
+        d->inbox_head = d->inbox_tail = NULL;
+        d->n_inbox = 0;
+        d->n_committing = n;
+        d->last_commit_ms = vmon_mono_ms();
+        pthread_mutex_unlock(&d->lock);
+        commit_group(d, group, n);
+        pthread_mutex_lock(&d->lock);
+        d->n_committing = 0;
+        pthread_cond_signal(&d->wake);
+    }
+    leave(d);
     return NULL;
 }
 
@@ -531,16 +716,16 @@ static int open_spool(vmon_delivery *d, char *err, size_t errlen)
         snprintf(err, errlen, "[%s] spool: %s", d->sink->section, why);
         return -1;
     }
-    uint64_t left = vmon_spool_count(d->spool);
-    if (left)
+    d->spooled = vmon_spool_count(d->spool);
+    d->spooled_bytes = vmon_spool_bytes(d->spool);
+    if (d->spooled)
         vmon_log(VMON_LOGL_INFO, d->sink->log_source,
                  "%llu alert(s) waiting in spool %s from an earlier run; delivering them first",
-                 (unsigned long long)left, d->spool_path);
+                 (unsigned long long)d->spooled, d->spool_path);
     return 0;
 }
 
-vmon_delivery *vmon_delivery_start(vmon_instance *sink, vmon_sink_event_fn on_event, void *arg,
-                                   char *err, size_t errlen)
+static vmon_delivery *new_delivery(vmon_instance *sink, vmon_sink_event_fn on_event, void *arg)
 {
     vmon_delivery *d = vmon_calloc(1, sizeof *d);
     d->sink = sink;
@@ -549,17 +734,43 @@ vmon_delivery *vmon_delivery_start(vmon_instance *sink, vmon_sink_event_fn on_ev
     d->on_event_arg = arg;
     d->rand_state = (unsigned int)vmon_monotonic_ns() ^ (unsigned int)(uintptr_t)d;
     pthread_mutex_init(&d->lock, NULL);
+    pthread_mutex_init(&d->spool_lock, NULL);
     pthread_mutex_init(&d->events_lock, NULL);
     vmon_cond_init_monotonic(&d->wake);
+    vmon_cond_init_monotonic(&d->commit_wake);
     vmon_cond_init_monotonic(&d->idle);
     read_settings(d);
-    if (open_spool(d, err, errlen) < 0) {
-        free_delivery(d);
-        return NULL;
+    return d;
+}
+
+/* The committer (spool only) first, so the delivery thread never runs without it. */
+static int start_threads(vmon_delivery *d, char *err, size_t errlen)
+{
+    int rc = 0;
+    d->threads = d->spool ? 2 : 1;
+    if (d->spool && (rc = pthread_create(&d->committer, NULL, committer_main, d)) != 0) {
+        d->threads = 0;
+    } else if ((rc = pthread_create(&d->thread, NULL, delivery_main, d)) != 0) {
+        pthread_mutex_lock(&d->lock);
+        d->threads--;
+        d->finished = 1; /* the committer has nothing to wait for */
+        pthread_cond_signal(&d->commit_wake);
+        pthread_mutex_unlock(&d->lock);
+        if (d->spool)
+            pthread_join(d->committer, NULL);
     }
-    int rc = pthread_create(&d->thread, NULL, delivery_main, d);
-    if (rc != 0) {
-        snprintf(err, errlen, "cannot start the delivery thread: %s", strerror(rc));
+    if (rc == 0)
+        return 0;
+    snprintf(err, errlen, "[%s] cannot start the delivery thread: %s", d->sink->section,
+             strerror(rc));
+    return -1;
+}
+
+vmon_delivery *vmon_delivery_start(vmon_instance *sink, vmon_sink_event_fn on_event, void *arg,
+                                   char *err, size_t errlen)
+{
+    vmon_delivery *d = new_delivery(sink, on_event, arg);
+    if (open_spool(d, err, errlen) < 0 || start_threads(d, err, errlen) < 0) {
         free_delivery(d);
         return NULL;
     }
@@ -590,35 +801,27 @@ static void push_memory(vmon_delivery *d, vmon_alert_event *ev)
         d->head = ev;
     d->tail = ev;
     d->n_alerts++;
+    pthread_cond_signal(&d->wake);
 }
 
-/* A full spool announces itself (delivery_backlog) and the alert goes to the dead letters. */
-static void push_spool(vmon_delivery *d, vmon_alert_event *ev)
+/* The disk is the committer's: a push only appends to memory. */
+static void push_inbox(vmon_delivery *d, vmon_alert_event *ev)
 {
-    char *payload = vmon_alert_to_json_string(&ev->a);
-    int rc = vmon_spool_put(d->spool, ev->a.idempotency_key, payload, strlen(payload));
-    free(payload);
-    if (rc == VMON_OK) {
-        vmon_alert_event_free(ev);
-        return;
-    }
-    d->stats.dropped++;
-    char reason[160];
-    snprintf(reason, sizeof reason, "%s (%llu bytes held, spool_max %llu)",
-             rc == VMON_RETRY ? "spool full" : "spool write failed",
-             (unsigned long long)vmon_spool_bytes(d->spool), (unsigned long long)d->spool_max);
-    dead_letter(d, &ev->a, reason);
-    vmon_alert_event_free(ev);
-    if (!d->backlog) {
-        d->backlog = 1;
-        emit_event(d, "delivery_backlog", reason, 0);
-    }
+    ev->next = NULL;
+    ev->queued_ms = vmon_mono_ms();
+    if (d->inbox_tail)
+        d->inbox_tail->next = ev;
+    else
+        d->inbox_head = ev;
+    d->inbox_tail = ev;
+    d->n_inbox++;
+    pthread_cond_signal(&d->commit_wake);
 }
 
 static void push_locked(vmon_delivery *d, vmon_alert_event *ev)
 {
     if (d->spool)
-        push_spool(d, ev);
+        push_inbox(d, ev);
     else
         push_memory(d, ev);
     d->stats.queued++;
@@ -641,7 +844,6 @@ void vmon_delivery_push_alert(vmon_delivery *d, vmon_alert_event *ev)
     } else {
         push_locked(d, ev);
     }
-    pthread_cond_signal(&d->wake);
     pthread_mutex_unlock(&d->lock);
 }
 
@@ -670,7 +872,7 @@ void vmon_delivery_push_samples(vmon_delivery *d, vmon_sample_batch *b)
 static void check_backlog_cleared(vmon_delivery *d)
 {
     if (!d->backlog || !d->spool ||
-        (double)vmon_spool_bytes(d->spool) > BACKLOG_CLEAR_RATIO * (double)d->spool_max)
+        (double)d->spooled_bytes > BACKLOG_CLEAR_RATIO * (double)d->spool_max)
         return;
     d->backlog = 0;
     emit_event(d, "delivery_backlog", "spool has room again", 1);
@@ -698,27 +900,33 @@ int vmon_delivery_drain(vmon_delivery *d, int64_t timeout_ms)
     return rc;
 }
 
+/* ---- stopping ---- */
+
 static void begin_stop(vmon_delivery *d, int64_t deadline_ms)
 {
     pthread_mutex_lock(&d->lock);
     d->stopping = 1;
     d->stop_deadline_ms = deadline_ms;
     pthread_cond_broadcast(&d->wake);
+    pthread_cond_broadcast(&d->commit_wake);
     pthread_mutex_unlock(&d->lock);
 }
 
-/* Lock held. The thread keeps the instance; it must not reach the caller again. */
+/* Lock held; released. The threads keep the instance; they must not reach the caller again. */
 static void abandon(vmon_delivery *d, int64_t timeout_ms)
 {
     vmon_log(VMON_LOGL_WARNING, d->sink->log_source,
              "a delivery is still in flight after %lld ms; abandoning it and %llu queued "
              "alert(s)%s",
              (long long)timeout_ms, (unsigned long long)pending(d),
-             d->spool ? " (they stay in the spool)" : "");
+             d->spool ? " (what reached the spool stays there)" : "");
     d->detached = 1;
     vmon_delivery_set_events(d, NULL, NULL);
+    int committer = d->spool != NULL;
     pthread_mutex_unlock(&d->lock);
     pthread_detach(d->thread);
+    if (committer)
+        pthread_detach(d->committer);
 }
 
 static void report_left(vmon_delivery *d, uint64_t left, int64_t timeout_ms)
@@ -734,21 +942,23 @@ static void report_left(vmon_delivery *d, uint64_t left, int64_t timeout_ms)
                  (unsigned long long)left, (long long)timeout_ms);
 }
 
-/* Returns 1 when the thread was abandoned, 0 when it ended and `d` is freed. */
+/* Returns 1 when the threads were abandoned, 0 when they ended and `d` is freed. */
 static int finish_stop(vmon_delivery *d, int64_t hard_deadline_ms, int64_t timeout_ms)
 {
     pthread_mutex_lock(&d->lock);
-    while (!d->finished && vmon_mono_ms() < hard_deadline_ms) {
+    while (d->threads > 0 && vmon_mono_ms() < hard_deadline_ms) {
         struct timespec ts = vmon_deadline_from_ms(hard_deadline_ms);
         pthread_cond_timedwait(&d->idle, &d->lock, &ts);
     }
-    if (!d->finished) {
+    if (d->threads > 0) {
         abandon(d, timeout_ms);
         return 1;
     }
     uint64_t left = pending(d);
     pthread_mutex_unlock(&d->lock);
     pthread_join(d->thread, NULL);
+    if (d->spool)
+        pthread_join(d->committer, NULL);
     report_left(d, left, timeout_ms);
     free_delivery(d);
     return 0;
@@ -797,8 +1007,16 @@ static void handed_append(handed *h, vmon_alert_event *ev)
     h->n++;
 }
 
+static void handed_append_chain(handed *h, vmon_alert_event *chain)
+{
+    for (vmon_alert_event *e = chain, *next; e; e = next) {
+        next = e->next;
+        handed_append(h, e);
+    }
+}
+
 /* The call in flight may never return: the replacement gets a copy (same keys). */
-static void take_in_flight(vmon_delivery *from, handed *h)
+static void copy_in_flight(vmon_delivery *from, handed *h)
 {
     batch *b = from->current;
     if (!from->in_call || !b || !b->chain)
@@ -808,10 +1026,9 @@ static void take_in_flight(vmon_delivery *from, handed *h)
         copy->attempts = b->attempts;
         handed_append(h, copy);
     }
-    from->current_handed = 1;
 }
 
-/* A spool's rows (in flight or not) become events; the rows are removed from `from`. */
+/* spool_lock held. A spool's rows (in flight or not) become events; `from` drops them. */
 static void take_spool_rows(vmon_delivery *from, handed *h)
 {
     vmon_spool_item it;
@@ -827,7 +1044,6 @@ static void take_spool_rows(vmon_delivery *from, handed *h)
         vmon_spool_ack(from->spool, it.id);
         vmon_spool_item_clear(&it);
     }
-    from->current_handed = from->in_call;
 }
 
 static int same_spool(const vmon_delivery *from, const vmon_delivery *to)
@@ -836,30 +1052,31 @@ static int same_spool(const vmon_delivery *from, const vmon_delivery *to)
            strcmp(from->sink->section, to->sink->section) == 0;
 }
 
+/* Oldest first: the rows on disk (or the call in flight), the queue, what was not committed. */
 static void take_queue(vmon_delivery *from, vmon_delivery *to, handed *h)
 {
     pthread_mutex_lock(&from->lock);
-    if (from->spool && same_spool(from, to)) {
-        /* The rows are already where `to` reads them; `from` just lets go. */
-        from->current_handed = from->in_call;
-    } else if (from->spool) {
-        take_spool_rows(from, h);
-    } else {
-        take_in_flight(from, h);
-    }
-    for (vmon_alert_event *e = from->head, *next; e; e = next) {
-        next = e->next;
-        handed_append(h, e);
-    }
-    from->head = from->tail = NULL;
-    from->n_alerts = 0;
+    from->handed_over = 1;
+    from->current_handed = from->in_call && from->current;
+    if (!from->spool)
+        copy_in_flight(from, h);
+    vmon_alert_event *queue = from->head, *inbox = from->inbox_head;
+    from->head = from->tail = from->inbox_head = from->inbox_tail = NULL;
+    from->n_alerts = from->n_inbox = 0;
     h->firing = from->firing;
     h->n_firing = from->n_firing;
     from->firing = NULL;
     from->n_firing = 0;
-    from->handed_over = 1;
     pthread_cond_broadcast(&from->idle);
     pthread_mutex_unlock(&from->lock);
+    if (from->spool && !same_spool(from, to)) {
+        pthread_mutex_lock(&from->spool_lock);
+        take_spool_rows(from, h);
+        sync_totals(from);
+        pthread_mutex_unlock(&from->spool_lock);
+    }
+    handed_append_chain(h, queue);
+    handed_append_chain(h, inbox);
 }
 
 /* `to` keeps its own record of an alert it has sent itself. */
@@ -876,39 +1093,41 @@ static void give_firing(vmon_delivery *to, handed *h)
     free(h->firing);
 }
 
-static void give_to_spool(vmon_delivery *to, handed *h)
+/* Lock held: ahead of `to`'s own (its memory queue, or what it has not committed yet). */
+static void give_queue(vmon_delivery *to, handed *h)
 {
-    for (vmon_alert_event *e = h->head, *next; e; e = next) {
-        next = e->next;
-        push_spool(to, e);
-    }
-}
-
-static void give_to_memory(vmon_delivery *to, handed *h)
-{
+    if (!h->n)
+        return;
     int64_t now = vmon_mono_ms();
     for (vmon_alert_event *e = h->head; e; e = e->next)
         e->queued_ms = now;
-    h->tail->next = to->head;
-    to->head = h->head;
-    if (!to->tail)
-        to->tail = h->tail;
-    to->n_alerts += h->n;
+    vmon_alert_event **head = to->spool ? &to->inbox_head : &to->head;
+    vmon_alert_event **tail = to->spool ? &to->inbox_tail : &to->tail;
+    h->tail->next = *head;
+    *head = h->head;
+    if (!*tail)
+        *tail = h->tail;
+    if (to->spool)
+        to->n_inbox += h->n;
+    else
+        to->n_alerts += h->n;
+    to->stats.queued += h->n;
+    pthread_cond_signal(to->spool ? &to->commit_wake : &to->wake);
 }
 
 void vmon_delivery_hand_over(vmon_delivery *from, vmon_delivery *to)
 {
     handed h = {0};
     take_queue(from, to, &h);
-    pthread_mutex_lock(&to->lock);
-    if (h.n && to->spool)
-        give_to_spool(to, &h);
-    else if (h.n)
-        give_to_memory(to, &h);
-    if (same_spool(from, to))
+    if (same_spool(from, to)) {
+        pthread_mutex_lock(&to->spool_lock);
         vmon_spool_refresh(to->spool);
+        sync_totals(to);
+        pthread_mutex_unlock(&to->spool_lock);
+    }
+    pthread_mutex_lock(&to->lock);
+    give_queue(to, &h);
     give_firing(to, &h);
-    to->stats.queued += h.n;
     pthread_cond_signal(&to->wake);
     pthread_mutex_unlock(&to->lock);
     if (h.n)
