@@ -33,6 +33,8 @@ static void peek_spool_batch(vmon_delivery *d, batch *b)
     b->alerts = vmon_calloc(d->batch_max, sizeof *b->alerts);
     b->holders = vmon_calloc(d->batch_max, sizeof *b->holders);
     size_t got = vmon_spool_peek(d->spool, b->items, d->batch_max);
+    if (got == 0) /* another connection took this sink's rows: count again, do not spin */
+        vmon_spool_refresh(d->spool);
     for (size_t i = 0; i < got; i++) {
         vmon_spool_item *it = &b->items[i];
         if (vmon_alert_from_json(it->payload, &b->alerts[b->n], &b->holders[b->n]) < 0) {
