@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Issue 7 item 2 through vmond: a SIGHUP gives up on a sink blocked in a call
 # (its delay outlasts shutdown_timeout) and frees the old plan and runtime;
-# when the call then fails for good, the dead letter is still written (from
-# the delivery's own copy of the path) and vmond keeps running. Run it in the
-# ASan tree to see the use-after-free it used to be.
+# when the call then fails for good (a plain failure, then a 410-like "gone"
+# that disables the sink), the dead letter is still written (from the
+# delivery's own copy of the path), no event reaches the freed runtime, and
+# vmond keeps running. Run it in the ASan tree to see the use-after-free it
+# used to be.
 # Usage: reload_abandon.sh VMOND TEST_PLUGIN_DIR
 set -euo pipefail
 VMOND=$1
@@ -22,7 +24,10 @@ poll() {
     until "$@"; do [ "$SECONDS" -lt "$until" ] || return 1; sleep 0.02; done
 }
 
-cat > "$T/vmon.ini" <<INI
+run() {
+    local answer=$1
+    rm -f "$T"/late.in "$T"/dead.jsonl
+    cat > "$T/vmon.ini" <<INI
 [daemon]
 shutdown_timeout = 100ms
 [probe:c]
@@ -34,7 +39,7 @@ above = 0
 [sink:late]
 plugin = gate
 delay = 1s
-answer = fail
+answer = $answer
 entered = $T/late.in
 dead_letter = $T/dead.jsonl
 [pipeline:p]
@@ -43,17 +48,21 @@ rules = up
 sinks = late
 INI
 
-"$VMOND" --plugin-dir "$PLUGINS" -c "$T/vmon.ini" > "$T/vmond.log" 2>&1 &
-PID=$!
-poll 10 test -e "$T/late.in" || fail "the sink never received its alert"
-kill -HUP "$PID"
-poll 10 grep -q 'abandoning it' "$T/vmond.log" || fail "the reload did not give up on the blocked call"
-poll 10 grep -q '"reason":"gate says fail"' "$T/dead.jsonl" 2>/dev/null ||
-    fail "the late failure wrote no dead letter"
-kill -0 "$PID" 2>/dev/null || fail "vmond died after the late failure"
-kill -TERM "$PID"
-rc=0
-wait "$PID" || rc=$?
-PID=
-[ "$rc" -eq 0 ] || fail "vmond exited with $rc"
-echo "late failure after a reload: dead letter written, vmond ran on and exited 0"
+    "$VMOND" --plugin-dir "$PLUGINS" -c "$T/vmon.ini" > "$T/vmond.log" 2>&1 &
+    PID=$!
+    poll 10 test -e "$T/late.in" || fail "the sink never received its alert"
+    kill -HUP "$PID"
+    poll 10 grep -q 'abandoning it' "$T/vmond.log" || fail "the reload did not give up on the blocked call"
+    poll 10 grep -q "\"reason\":\"gate says $answer\"" "$T/dead.jsonl" 2>/dev/null ||
+        fail "the late failure wrote no dead letter"
+    kill -0 "$PID" 2>/dev/null || fail "vmond died after the late failure"
+    kill -TERM "$PID"
+    rc=0
+    wait "$PID" || rc=$?
+    PID=
+    [ "$rc" -eq 0 ] || fail "vmond exited with $rc"
+    echo "late '$answer' after a reload: dead letter written, vmond ran on and exited 0"
+}
+
+run fail
+run gone
