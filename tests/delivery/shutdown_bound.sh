@@ -8,7 +8,7 @@ PLUGINS=$2
 T=$(mktemp -d /tmp/vmon-shutdown-XXXXXX)
 PID=
 cleanup() {
-    [ -n "$PID" ] && kill -9 "$PID" 2>/dev/null || true
+    if [ -n "$PID" ]; then kill -9 "$PID" 2>/dev/null || true; fi
     rm -rf "$T"
 }
 trap cleanup EXIT

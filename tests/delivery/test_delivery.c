@@ -5,6 +5,9 @@
  */
 #include "sink_harness.h"
 
+#include "spool.h"
+#include "sqlite_lib.h"
+
 /* Events land here, never in memory the test frees: the count must stay put. */
 static int events_seen;
 static char last_event[64];
@@ -184,6 +187,199 @@ static void test_hand_over_keeps_every_alert(void **state)
     harness_free(&h);
 }
 
+/* Holds the spool's write lock from another connection: a disk that does not answer. */
+typedef struct stall {
+    const vmon_sqlite_api *sq;
+    sqlite3 *db;
+} stall;
+
+static void stall_begin(stall *st, const char *path)
+{
+    char err[256];
+    st->sq = vmon_sqlite(err, sizeof err);
+    assert_non_null(st->sq);
+    assert_int_equal(st->sq->open_v2(path, &st->db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+    assert_int_equal(st->sq->exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+}
+
+static void stall_end(stall *st)
+{
+    assert_int_equal(st->sq->exec(st->db, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+    st->sq->close(st->db);
+}
+
+/* Issue 7 item 17: the thread raising alerts never waits on the spool's disk. */
+static void test_push_never_waits_on_the_spool(void **state)
+{
+    (void)state;
+    harness h;
+    harness_load(&h,
+                 "[sink:s]\nplugin = gate\npath = %1$s/s.txt\nspool = %1$s/q.spool\n"
+                 "spool_commit = 20ms\n[pipeline:p]\nsinks = s\n",
+                 NULL, NULL);
+    char *spool = harness_path(&h, "q.spool");
+    stall st;
+    stall_begin(&st, spool);
+    int64_t worst = 0;
+    char rule[16];
+    for (int i = 0; i < 20; i++) {
+        snprintf(rule, sizeof rule, "r%d", i);
+        int64_t t0 = vmon_monotonic_ns();
+        vmon_delivery_push_alert(h.deliveries[0], harness_alert(rule));
+        int64_t took = vmon_monotonic_ns() - t0;
+        worst = took > worst ? took : worst;
+    }
+    test_sleep_ms(300); /* the disk stays stalled a while: nothing may be lost meanwhile */
+    stall_end(&st);
+    /* A push is a memory append (microseconds); on a stalled disk a put waited for it. */
+    assert_true(worst < 50 * 1000000LL);
+    assert_int_equal(harness_wait_lines(&h, "s.txt", "alert r", 20, 10000), 20);
+    free(spool);
+    harness_free(&h);
+}
+
+static uint64_t rows_on_disk(const char *path, const char *sink)
+{
+    vmon_spool *sp = NULL;
+    char err[512];
+    assert_int_equal(vmon_spool_open(path, sink, 0, &sp, err, sizeof err), VMON_OK);
+    uint64_t n = vmon_spool_count(sp);
+    vmon_spool_close(sp);
+    return n;
+}
+
+/* ... and a spooled alert is on disk (what kill -9 keeps) within spool_commit and a commit. */
+static void test_spooled_alert_committed_within_bound(void **state)
+{
+    (void)state;
+    harness h;
+    harness_load(&h,
+                 "[sink:s]\nplugin = gate\ndelay = 2s\nentered = %1$s/s.in\n"
+                 "destroyed = %1$s/s.gone\nspool = %1$s/q.spool\nspool_commit = 50ms\n"
+                 "[pipeline:p]\nsinks = s\n",
+                 NULL, NULL);
+    char *spool = harness_path(&h, "q.spool");
+    vmon_delivery_push_alert(h.deliveries[0], harness_alert("first"));
+    assert_true(harness_wait_file(&h, "s.in", 5000));
+    const char *rules[] = {"a", "b", "c", "d", "e"};
+    int64_t t0 = vmon_mono_ms();
+    for (size_t i = 0; i < 5; i++)
+        vmon_delivery_push_alert(h.deliveries[0], harness_alert(rules[i]));
+    while (rows_on_disk(spool, "sink:s") < 6 && vmon_mono_ms() - t0 < 5000)
+        test_sleep_ms(5);
+    int64_t took = vmon_mono_ms() - t0;
+    assert_int_equal(rows_on_disk(spool, "sink:s"), 6);
+    /* 50 ms between commits, plus two commits on a shared 2-core machine. */
+    assert_true(took < 50 + 1000);
+    assert_int_equal(vmon_delivery_stop(h.deliveries[0], 20), -1);
+    h.deliveries[0] = NULL;
+    h.sinks[0] = NULL;
+    assert_true(harness_wait_file(&h, "s.gone", 5000));
+    /* The late call delivered `first` (acked); the other five stay for the next start. */
+    assert_int_equal(rows_on_disk(spool, "sink:s"), 5);
+    free(spool);
+    harness_free(&h);
+}
+
+/* Every line of `name` holding one of `rules`, in that order. */
+static void assert_in_order(const harness *h, const char *name, const char *const *rules, size_t n)
+{
+    char *p = harness_path(h, name);
+    char *text = test_read_file(p);
+    assert_non_null(text);
+    const char *at = text;
+    for (size_t i = 0; i < n; i++) {
+        char needle[64];
+        snprintf(needle, sizeof needle, "alert %s ", rules[i]);
+        const char *next = strstr(at, needle);
+        assert_non_null(next);
+        at = next;
+    }
+    free(text);
+    free(p);
+}
+
+/* A spooled sink replaced by one without a spool: its rows move into the new queue. */
+static void test_hand_over_from_spool_to_memory(void **state)
+{
+    (void)state;
+    harness h;
+    harness_load(&h,
+                 "[sink:old]\nplugin = gate\ndelay = 1500ms\nbatch_max = 1\n"
+                 "entered = %1$s/old.in\ndestroyed = %1$s/old.gone\nspool = %1$s/q.spool\n"
+                 "[sink:new]\nplugin = gate\npath = %1$s/new.txt\n"
+                 "[pipeline:p]\nsinks = old, new\n",
+                 NULL, NULL);
+    const char *rules[] = {"s0", "s1", "s2"};
+    for (size_t i = 0; i < 3; i++)
+        vmon_delivery_push_alert(h.deliveries[0], harness_alert(rules[i]));
+    assert_true(harness_wait_file(&h, "old.in", 5000));
+    vmon_delivery_hand_over(h.deliveries[0], h.deliveries[1]);
+    assert_int_equal(harness_wait_lines(&h, "new.txt", "alert s", 3, 5000), 3);
+    assert_in_order(&h, "new.txt", rules, 3);
+    char *spool = harness_path(&h, "q.spool");
+    assert_int_equal(rows_on_disk(spool, "sink:old"), 0);
+    free(spool);
+    assert_int_equal(vmon_delivery_stop(h.deliveries[0], 20), -1);
+    h.deliveries[0] = NULL;
+    h.sinks[0] = NULL;
+    assert_true(harness_wait_file(&h, "old.gone", 5000));
+    harness_free(&h);
+}
+
+/* The same section and spool file on both sides: the rows stay, the new delivery sends them. */
+static void test_hand_over_shared_spool(void **state)
+{
+    (void)state;
+    harness old, repl;
+    harness_load(&old,
+                 "[sink:s]\nplugin = gate\ndelay = 1500ms\nbatch_max = 1\n"
+                 "entered = %1$s/old.in\ndestroyed = %1$s/old.gone\nspool = %1$s/q.spool\n"
+                 "[pipeline:p]\nsinks = s\n",
+                 NULL, NULL);
+    char ini[1024];
+    snprintf(ini, sizeof ini,
+             "[sink:s]\nplugin = gate\npath = %%1$s/new.txt\nspool = %s/q.spool\n"
+             "[pipeline:p]\nsinks = s\n",
+             old.dir);
+    harness_load(&repl, ini, NULL, NULL);
+    const char *rules[] = {"q0", "q1", "q2"};
+    for (size_t i = 0; i < 3; i++)
+        vmon_delivery_push_alert(old.deliveries[0], harness_alert(rules[i]));
+    assert_true(harness_wait_file(&old, "old.in", 5000));
+    vmon_delivery_hand_over(old.deliveries[0], repl.deliveries[0]);
+    /* q0 was in flight: it is sent again by the replacement (same key), at least once. */
+    assert_int_equal(harness_wait_lines(&repl, "new.txt", "alert q", 3, 5000), 3);
+    assert_in_order(&repl, "new.txt", rules, 3);
+    assert_int_equal(vmon_delivery_drain(repl.deliveries[0], 5000), 0);
+    assert_int_equal(vmon_delivery_stop(old.deliveries[0], 20), -1);
+    old.deliveries[0] = NULL;
+    old.sinks[0] = NULL;
+    assert_true(harness_wait_file(&old, "old.gone", 5000));
+    char *spool = harness_path(&old, "q.spool");
+    assert_int_equal(rows_on_disk(spool, "sink:s"), 0);
+    free(spool);
+    harness_free(&repl);
+    harness_free(&old);
+}
+
+/* What `resend` tracks moves too: the replacement keeps re-sending a firing alert. */
+static void test_hand_over_keeps_resend_state(void **state)
+{
+    (void)state;
+    harness h;
+    harness_load(&h,
+                 "[sink:old]\nplugin = gate\nresend = 10s\npath = %1$s/old.txt\n"
+                 "[sink:new]\nplugin = gate\nresend = 100ms\npath = %1$s/new.txt\n"
+                 "[pipeline:p]\nsinks = old, new\n",
+                 NULL, NULL);
+    vmon_delivery_push_alert(h.deliveries[0], harness_alert("firing"));
+    assert_int_equal(harness_wait_lines(&h, "old.txt", "alert firing", 1, 5000), 1);
+    vmon_delivery_hand_over(h.deliveries[0], h.deliveries[1]);
+    assert_true(harness_wait_lines(&h, "new.txt", "-resend-1", 1, 5000) == 1);
+    harness_free(&h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -193,6 +389,11 @@ int main(void)
         cmocka_unit_test(test_abandoned_delivery_hears_410_late),
         cmocka_unit_test(test_set_events_repoints),
         cmocka_unit_test(test_hand_over_keeps_every_alert),
+        cmocka_unit_test(test_push_never_waits_on_the_spool),
+        cmocka_unit_test(test_spooled_alert_committed_within_bound),
+        cmocka_unit_test(test_hand_over_from_spool_to_memory),
+        cmocka_unit_test(test_hand_over_shared_spool),
+        cmocka_unit_test(test_hand_over_keeps_resend_state),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
