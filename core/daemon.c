@@ -61,31 +61,37 @@ static int start(vmon_runtime *rt, int64_t cycles)
 
 /*
  * Build new, then swap; a bad file or a failing plugin leaves the old
- * running. Firing alerts of unchanged rules carry over to the new pipelines.
+ * running. What did not change carries over as it is (runtime_reload.c).
  */
 static vmon_runtime *reload(const vmon_daemon_opts *o, vmon_runtime *old)
 {
     vmon_log(VMON_LOGL_INFO, "core", "SIGHUP: reloading %s", o->config_path);
     int old_level = vmon_log_get_level();
-    int status;
-    vmon_runtime *fresh = build(o, &status);
-    if (!fresh) {
-        vmon_log_set_level(old_level);
+    vmon_plan plan;
+    if (load_plan(o, &plan) < 0) {
         vmon_log(VMON_LOGL_ERROR, "core",
                  "reload failed; the previous configuration keeps running");
         return old;
     }
-    vmon_runtime_quiesce(old);
-    vmon_runtime_adopt(fresh, old);
-    vmon_runtime_stop(old);
-    if (start(fresh, 0) < 0) {
-        /* Threads could not start: nothing sensible is left to run. */
-        vmon_runtime_stop(fresh);
+    vmon_log_set_level(plan.log_level);
+    vmon_host_set_thread_budget(plan.threads);
+    char err[1024] = "";
+    vmon_runtime *rt = vmon_runtime_reload(old, &plan, err, sizeof err);
+    if (rt == old) {
+        vmon_log_set_level(old_level);
+        vmon_host_set_thread_budget(vmon_runtime_plan(old)->threads);
+        vmon_log(VMON_LOGL_ERROR, "core", "%s", err);
+        vmon_log(VMON_LOGL_ERROR, "core",
+                 "reload failed; the previous configuration keeps running");
+        return old;
+    }
+    if (!rt) {
+        vmon_log(VMON_LOGL_ERROR, "core", "%s; nothing is left running", err);
         return NULL;
     }
     vmon_runtime_count_reload();
     vmon_log(VMON_LOGL_INFO, "core", "reload done");
-    return fresh;
+    return rt;
 }
 
 static void block_signals(sigset_t *set)

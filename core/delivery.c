@@ -1,68 +1,20 @@
-#include "delivery.h"
+/*
+ * A sink's delivery: its thread, the public API, and stopping (one shared
+ * deadline for many sinks; a call that does not return is abandoned to its
+ * thread, which then owns the sink). The queue, the spool, batching, retry,
+ * resend, failures and hand-over live in the delivery_*.c files beside this.
+ */
+#include "delivery_internal.h"
 
-#include <errno.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-#include "alert_json.h"
-#include "clock.h"
-#include "deadletter.h"
-#include "instance.h"
 #include "log.h"
-#include "spool.h"
 #include "strutil.h"
 
 #define MAX_SAMPLE_BATCHES 64
-/* delivery_backlog resolves once the spool is back under this share of its cap. */
-#define BACKLOG_CLEAR_RATIO 0.9
-
-struct vmon_delivery {
-    vmon_instance *sink;
-    const vmon_sink_ops *ops;
-    pthread_t thread;
-    pthread_mutex_t lock;
-    pthread_cond_t wake;
-    pthread_cond_t idle;
-    vmon_alert_event *head, *tail; /* the in-memory queue (no spool) */
-    size_t n_alerts;
-    vmon_spool *spool; /* the queue on disk, when `spool =` is set */
-    uint64_t spool_max;
-    int backlog;
-    vmon_sample_batch *bhead, *btail;
-    size_t n_batches;
-    int stopping, finished, in_call, detached;
-    int64_t stop_deadline_ms;
-    int64_t next_attempt_ms;
-    uint32_t min_severity, batch_max, queue_max, want_samples;
-    int64_t linger_ms, retry_base_ms, retry_cap_ms, retry_limit;
-    const char *dead_letter;
-    vmon_delivery_stats stats;
-    vmon_sink_event_fn on_event;
-    void *on_event_arg;
-    unsigned int rand_state;
-    int64_t resend_ms;
-    struct firing *firing; /* alerts delivered as firing and not yet resolved */
-    size_t n_firing;
-};
-
-/* A firing alert this sink has delivered, for `resend`. */
-typedef struct firing {
-    vmon_alert_event *ev;
-    int64_t sent_ms; /* monotonic */
-    uint32_t resends;
-} firing;
-
-/* One delivery attempt's alerts, from memory or from the spool. */
-typedef struct batch {
-    vmon_alert *alerts;
-    uint32_t n;
-    uint32_t attempts;       /* attempts made before this one */
-    vmon_alert_event *chain; /* memory: the events taken off the queue */
-    vmon_spool_item *items;  /* spool: the rows peeked */
-    json_object **holders;   /* spool: parsed payloads backing `alerts` */
-} batch;
+/* How long past the stop deadline a blocked deliver call gets before it is abandoned. */
+#define STOP_GRACE_MS 100
 
 const char *vmon_delivery_name(const vmon_delivery *d)
 {
@@ -83,263 +35,110 @@ static void read_settings(vmon_delivery *d)
     d->retry_cap_ms = vmon_instance_value(s, "retry_cap")->i;
     d->retry_limit = vmon_instance_value(s, "retry_limit")->i;
     d->spool_max = (uint64_t)vmon_instance_value(s, "spool_max")->i;
+    d->commit_ms = vmon_instance_value(s, "spool_commit")->i;
     d->resend_ms = vmon_instance_value(s, "resend")->i;
     const vmon_value *dl = vmon_instance_value(s, "dead_letter");
-    d->dead_letter = dl ? dl->text : NULL;
+    d->dead_letter = dl ? vmon_strdup(dl->text) : NULL;
+    const vmon_value *sp = vmon_instance_value(s, "spool");
+    d->spool_path = sp ? vmon_strdup(sp->text) : NULL;
 }
 
-/* Full jitter: uniform in [0, min(cap, base * 2^attempt)]. */
-static int64_t backoff_ms(vmon_delivery *d, uint32_t attempt)
+uint64_t delivery_pending(vmon_delivery *d)
 {
-    double ceiling = (double)d->retry_base_ms;
-    for (uint32_t i = 0; i < attempt && ceiling < (double)d->retry_cap_ms; i++)
-        ceiling *= 2;
-    if (ceiling > (double)d->retry_cap_ms)
-        ceiling = (double)d->retry_cap_ms;
-    return (int64_t)(ceiling * ((double)rand_r(&d->rand_state) / (double)RAND_MAX));
+    if (d->handed_over)
+        return 0; /* its queue belongs to the replacement */
+    return d->spool ? d->spooled + d->n_inbox + d->n_committing : d->n_alerts;
 }
 
-/* Logged always; kept in the dead-letter file when one is configured. */
-static void dead_letter(vmon_delivery *d, const vmon_alert *a, const char *reason)
+/* No lock held: dead letters written, the spool settled. */
+static void settle_on_disk(vmon_delivery *d, batch *b, const outcome *o)
 {
-    vmon_log(VMON_LOGL_ERROR, d->sink->log_source, "giving up on alert %s (%s, %s): %s%s%s",
-             a->rule, a->fingerprint, vmon_state_name(a->state), reason,
-             d->dead_letter ? "; written to " : "", d->dead_letter ? d->dead_letter : "");
-    d->stats.dead_lettered++;
-    if (!d->dead_letter)
-        return;
-    char *payload = vmon_alert_to_json_string(a);
-    if (vmon_deadletter_write(d->dead_letter, d->sink->section, reason, payload) != VMON_OK)
-        vmon_log(VMON_LOGL_ERROR, d->sink->log_source, "cannot write dead-letter file %s: %s",
-                 d->dead_letter, strerror(errno));
-    free(payload);
-}
-
-static void free_chain(vmon_alert_event *e)
-{
-    while (e) {
-        vmon_alert_event *next = e->next;
-        vmon_alert_event_free(e);
-        e = next;
-    }
-}
-
-static uint64_t pending(vmon_delivery *d)
-{
-    return d->spool ? vmon_spool_count(d->spool) : d->n_alerts;
-}
-
-/* ---- taking a batch (lock held) ---- */
-
-static void take_memory_batch(vmon_delivery *d, batch *b)
-{
-    vmon_alert_event *last = d->head;
-    b->chain = d->head;
-    b->n = 1;
-    while (b->n < d->batch_max && last->next) {
-        last = last->next;
-        b->n++;
-    }
-    d->head = last->next;
-    if (!d->head)
-        d->tail = NULL;
-    last->next = NULL;
-    d->n_alerts -= b->n;
-    b->attempts = b->chain->attempts;
-    b->alerts = vmon_calloc(b->n, sizeof *b->alerts);
-    uint32_t i = 0;
-    for (vmon_alert_event *e = b->chain; e; e = e->next)
-        b->alerts[i++] = e->a;
-}
-
-/* A row that does not parse is dead-lettered as it is and removed. */
-static void take_spool_batch(vmon_delivery *d, batch *b)
-{
-    b->items = vmon_calloc(d->batch_max, sizeof *b->items);
-    b->alerts = vmon_calloc(d->batch_max, sizeof *b->alerts);
-    b->holders = vmon_calloc(d->batch_max, sizeof *b->holders);
-    size_t got = vmon_spool_peek(d->spool, b->items, d->batch_max);
-    for (size_t i = 0; i < got; i++) {
-        vmon_spool_item *it = &b->items[i];
-        if (vmon_alert_from_json(it->payload, &b->alerts[b->n], &b->holders[b->n]) < 0) {
-            vmon_log(VMON_LOGL_ERROR, d->sink->log_source,
-                     "spool row %lld is not an alert; moved to the dead letters",
-                     (long long)it->id);
-            if (d->dead_letter)
-                vmon_deadletter_write(d->dead_letter, d->sink->section, "unreadable spool row",
-                                      it->payload);
-            vmon_spool_ack(d->spool, it->id);
-            vmon_spool_item_clear(it);
-            continue;
-        }
-        if (b->n != i)
-            b->items[b->n] = *it;
-        if (b->n == 0 || it->attempts > b->attempts)
-            b->attempts = it->attempts;
-        b->n++;
-    }
-}
-
-static void release_batch(batch *b)
-{
-    for (uint32_t i = 0; b->holders && i < b->n; i++)
-        vmon_alert_json_release(&b->alerts[i], b->holders[i]);
-    for (uint32_t i = 0; b->items && i < b->n; i++)
-        vmon_spool_item_clear(&b->items[i]);
-    free_chain(b->chain);
-    free(b->alerts);
-    free(b->items);
-    free(b->holders);
-    memset(b, 0, sizeof *b);
-}
-
-/* ---- finishing a batch (lock held) ---- */
-
-/* Delivered, or given up on: out of the queue for good. */
-static void drop_batch(vmon_delivery *d, batch *b)
-{
-    if (d->spool && b->items && b->n) {
-        /* One transaction, one fsync for the whole batch. */
-        int64_t *ids = vmon_calloc(b->n, sizeof *ids);
+    if (o->verdict == OUT_FAILED)
         for (uint32_t i = 0; i < b->n; i++)
-            ids[i] = b->items[i].id;
-        vmon_spool_ack_many(d->spool, ids, b->n);
-        free(ids);
-    }
-    release_batch(b);
+            delivery_dead_letter(d, &b->alerts[i], o->reason);
+    delivery_spool_settle(d, b, o->verdict == OUT_RETRY);
 }
 
-/* Failed for now: back at the head, in order, one attempt older. */
-static void requeue_batch(vmon_delivery *d, batch *b)
+/* The replacement has a copy of this batch and delivers it again, with the same keys. */
+static void forget_handed_batch(vmon_delivery *d, int rc, batch *b)
 {
-    if (d->spool || !b->chain) {
-        for (uint32_t i = 0; b->items && i < b->n; i++)
-            vmon_spool_bump_attempts(d->spool, b->items[i].id);
-        release_batch(b);
+    vmon_log(VMON_LOGL_INFO, d->sink->log_source,
+             "the call in flight at hand-over returned (%s); its %u alert(s) are the "
+             "replacement's now",
+             rc == VMON_OK ? "delivered" : "failed", b->n);
+    d->current_handed = 0;
+    delivery_batch_release(b);
+}
+
+static void settle_in_memory(vmon_delivery *d, int rc, batch *b, const outcome *o)
+{
+    if (d->current_handed) {
+        forget_handed_batch(d, rc, b);
         return;
     }
-    vmon_alert_event *last = b->chain;
-    b->chain->attempts = b->attempts + 1;
-    while (last->next)
-        last = last->next;
-    last->next = d->head;
-    d->head = b->chain;
-    if (!d->tail)
-        d->tail = last;
-    d->n_alerts += b->n;
-    b->chain = NULL;
-    release_batch(b);
-}
-
-static int should_retry(const vmon_delivery *d, int rc, const vmon_delivery_result *res,
-                        uint32_t attempts)
-{
-    return rc == VMON_RETRY && !res->disable &&
-           (d->retry_limit < 0 || attempts <= (uint32_t)d->retry_limit);
-}
-
-static void schedule_retry(vmon_delivery *d, batch *b, const vmon_delivery_result *res)
-{
-    uint32_t attempts = b->attempts + 1;
-    int64_t wait = backoff_ms(d, attempts - 1);
-    if (res->retry_after_ms > wait)
-        wait = res->retry_after_ms > d->retry_cap_ms ? d->retry_cap_ms : res->retry_after_ms;
-    d->stats.retries++;
-    vmon_log(VMON_LOGL_WARNING, d->sink->log_source,
-             "delivery of %u alert(s) failed (%s); retry %u in %lld ms", b->n,
-             res->detail[0] ? res->detail : "retry later", attempts, (long long)wait);
-    d->next_attempt_ms = vmon_mono_ms() + wait;
-    requeue_batch(d, b);
-}
-
-static void disable_sink(vmon_delivery *d, const char *reason)
-{
-    if (d->stats.disabled)
-        return;
-    d->stats.disabled = 1;
-    vmon_log(VMON_LOGL_ERROR, d->sink->log_source,
-             "sink disabled: the receiver says it is gone (%s); fix its config and reload", reason);
-    if (d->on_event)
-        d->on_event(d->on_event_arg, d->sink->section, "sink_disabled", reason, 0);
-}
-
-static firing *find_firing(vmon_delivery *d, const char *fingerprint)
-{
-    for (size_t i = 0; i < d->n_firing; i++)
-        if (strcmp(d->firing[i].ev->a.fingerprint, fingerprint) == 0)
-            return &d->firing[i];
-    return NULL;
-}
-
-/* What was delivered decides what `resend` repeats: firing in, resolved out. */
-static void track_firing(vmon_delivery *d, const vmon_alert *a)
-{
-    firing *f = find_firing(d, a->fingerprint);
-    if (a->state == VMON_ALERT_RESOLVED) {
-        if (f) {
-            vmon_alert_event_free(f->ev);
-            *f = d->firing[--d->n_firing];
-        }
-        return;
-    }
-    if (!f) {
-        d->firing = vmon_realloc(d->firing, (d->n_firing + 1) * sizeof *d->firing);
-        f = &d->firing[d->n_firing++];
-        f->ev = NULL;
-        f->resends = 0;
-    }
-    vmon_alert_event_free(f->ev);
-    f->ev = vmon_alert_event_copy(a);
-    f->sent_ms = vmon_mono_ms();
-}
-
-static void handle_result(vmon_delivery *d, int rc, batch *b, const vmon_delivery_result *res)
-{
-    if (rc == VMON_OK) {
+    switch (o->verdict) {
+    case OUT_DELIVERED:
         d->stats.delivered += b->n;
         for (uint32_t i = 0; d->resend_ms > 0 && i < b->n; i++)
-            track_firing(d, &b->alerts[i]);
-        drop_batch(d, b);
+            delivery_resend_track(d, &b->alerts[i]);
+        delivery_batch_release(b);
+        return;
+    case OUT_RETRY:
+        d->stats.retries++;
+        vmon_log(VMON_LOGL_WARNING, d->sink->log_source,
+                 "delivery of %u alert(s) failed (%s); retry %u in %lld ms", b->n, o->reason,
+                 b->attempts + 1, (long long)o->wait_ms);
+        d->next_attempt_ms = vmon_mono_ms() + o->wait_ms;
+        delivery_queue_requeue(d, b);
+        return;
+    case OUT_FAILED:
+        d->stats.dead_lettered += b->n;
+        d->stats.failed += b->n;
+        delivery_batch_release(b);
+        if (o->disable)
+            delivery_disable(d, o->reason);
         return;
     }
-    if (should_retry(d, rc, res, b->attempts + 1)) {
-        schedule_retry(d, b, res);
-        return;
-    }
-    char reason[320];
-    snprintf(reason, sizeof reason, "%s%s",
-             rc == VMON_RETRY && !res->disable ? "retry limit reached: " : "",
-             res->detail[0] ? res->detail : "permanent failure");
-    for (uint32_t i = 0; i < b->n; i++)
-        dead_letter(d, &b->alerts[i], reason);
-    d->stats.failed += b->n;
-    drop_batch(d, b);
-    if (res->disable)
-        disable_sink(d, reason);
 }
 
+static int handed_during_call(vmon_delivery *d)
+{
+    pthread_mutex_lock(&d->lock);
+    int handed = d->current_handed;
+    pthread_mutex_unlock(&d->lock);
+    return handed;
+}
+
+/* Lock held on entry and return; dropped for the call and the disk. */
 static void deliver_batch(vmon_delivery *d)
 {
     batch b = {0};
     if (d->spool)
-        take_spool_batch(d, &b);
+        delivery_spool_take(d, &b);
     else
-        take_memory_batch(d, &b);
+        delivery_queue_take(d, &b);
     if (b.n == 0) {
-        release_batch(&b);
+        delivery_batch_release(&b);
         return;
     }
     d->in_call = 1;
+    d->current = &b;
+    int disabled = d->stats.disabled;
     pthread_mutex_unlock(&d->lock);
     vmon_delivery_result res = {.struct_size = sizeof res};
     int rc = VMON_ERROR;
-    if (d->stats.disabled)
+    if (disabled)
         snprintf(res.detail, sizeof res.detail, "sink is disabled");
     else
         rc = d->ops->deliver(d->sink->ctx, b.alerts, b.n, &res);
+    outcome o;
+    delivery_judge(d, rc, &b, &res, &o);
+    if (!handed_during_call(d))
+        settle_on_disk(d, &b, &o);
     pthread_mutex_lock(&d->lock);
     d->in_call = 0;
-    handle_result(d, rc, &b, &res);
+    d->current = NULL;
+    settle_in_memory(d, rc, &b, &o);
 }
 
 static void deliver_samples(vmon_delivery *d)
@@ -357,40 +156,23 @@ static void deliver_samples(vmon_delivery *d)
     d->in_call = 0;
 }
 
-static int alerts_ready(vmon_delivery *d, int64_t now, int64_t *wait_until)
-{
-    if (pending(d) == 0)
-        return 0;
-    int64_t due = d->next_attempt_ms;
-    /* Linger: give a batch time to fill unless it is full or we are stopping. */
-    if (!d->spool && d->linger_ms > 0 && d->n_alerts < d->batch_max && !d->stopping &&
-        d->head->attempts == 0 && d->head->queued_ms + d->linger_ms > due)
-        due = d->head->queued_ms + d->linger_ms;
-    if (now >= due)
-        return 1;
-    *wait_until = due;
-    return 0;
-}
-
-static void wait_until(vmon_delivery *d, int64_t until_ms)
+void delivery_wait(pthread_cond_t *c, pthread_mutex_t *m, int64_t until_ms)
 {
     if (until_ms <= 0) {
-        pthread_cond_wait(&d->wake, &d->lock);
+        pthread_cond_wait(c, m);
         return;
     }
     struct timespec ts = vmon_deadline_from_ms(until_ms);
-    pthread_cond_timedwait(&d->wake, &d->lock, &ts);
+    pthread_cond_timedwait(c, m, &ts);
 }
 
 static void free_queues(vmon_delivery *d)
 {
-    for (size_t i = 0; i < d->n_firing; i++)
-        vmon_alert_event_free(d->firing[i].ev);
-    free(d->firing);
-    d->firing = NULL;
-    d->n_firing = 0;
-    free_chain(d->head);
+    delivery_resend_free(d);
+    delivery_free_chain(d->head);
     d->head = d->tail = NULL;
+    delivery_free_chain(d->inbox_head);
+    d->inbox_head = d->inbox_tail = NULL;
     while (d->bhead) {
         vmon_sample_batch *b = d->bhead;
         d->bhead = b->next;
@@ -401,32 +183,31 @@ static void free_queues(vmon_delivery *d)
     d->spool = NULL;
 }
 
-static void push_locked(vmon_delivery *d, vmon_alert_event *ev);
-
-/*
- * Re-queue firing alerts not sent for `resend`, with a key of their own.
- * Only while the queue is empty: a receiver that is down does not pile up
- * copies. Returns the next time one is due (0: none).
- */
-static int64_t resend_due(vmon_delivery *d, int64_t now)
+static void free_delivery(vmon_delivery *d)
 {
-    int64_t next = 0;
-    for (size_t i = 0; d->resend_ms > 0 && i < d->n_firing; i++) {
-        firing *f = &d->firing[i];
-        int64_t due = f->sent_ms + d->resend_ms;
-        if (due <= now && pending(d) == 0 && !d->stopping) {
-            vmon_alert_event *copy = vmon_alert_event_copy(&f->ev->a);
-            free((char *)copy->a.idempotency_key);
-            copy->a.idempotency_key =
-                vmon_asprintf("%s-resend-%u", f->ev->a.idempotency_key, ++f->resends);
-            f->sent_ms = now;
-            due = now + d->resend_ms;
-            push_locked(d, copy);
-        }
-        if (next == 0 || due < next)
-            next = due;
+    free_queues(d);
+    free(d->dead_letter);
+    free(d->spool_path);
+    pthread_mutex_destroy(&d->lock);
+    pthread_mutex_destroy(&d->spool_lock);
+    pthread_mutex_destroy(&d->events_lock);
+    pthread_cond_destroy(&d->wake);
+    pthread_cond_destroy(&d->commit_wake);
+    pthread_cond_destroy(&d->idle);
+    free(d);
+}
+
+/* Lock held; released. The last thread out of an abandoned delivery owns the instance. */
+void delivery_leave(vmon_delivery *d)
+{
+    d->threads--;
+    int last = d->detached && d->threads == 0;
+    pthread_cond_broadcast(&d->idle);
+    pthread_mutex_unlock(&d->lock);
+    if (last) {
+        vmon_instance_destroy(d->sink);
+        free_delivery(d);
     }
-    return next;
 }
 
 static void *delivery_main(void *arg)
@@ -435,58 +216,32 @@ static void *delivery_main(void *arg)
     pthread_mutex_lock(&d->lock);
     for (;;) {
         int64_t now = vmon_mono_ms();
-        if (d->stopping && (now >= d->stop_deadline_ms || (!pending(d) && !d->bhead)))
+        if (d->stopping && (now >= d->stop_deadline_ms || (!delivery_pending(d) && !d->bhead)))
             break;
         int64_t until = 0;
-        int64_t resend_at = resend_due(d, now);
+        int64_t resend_at = delivery_resend_due(d, now);
         if (d->bhead) {
             deliver_samples(d);
-        } else if (alerts_ready(d, now, &until)) {
+        } else if (delivery_batch_ready(d, now, &until)) {
             deliver_batch(d);
         } else {
-            if (!pending(d))
+            if (!delivery_pending(d))
                 pthread_cond_broadcast(&d->idle);
             if (resend_at && (until == 0 || resend_at < until))
                 until = resend_at;
-            wait_until(d, d->stopping && (until == 0 || until > d->stop_deadline_ms)
+            delivery_wait(&d->wake, &d->lock,
+                          d->stopping && (until == 0 || until > d->stop_deadline_ms)
                               ? d->stop_deadline_ms
                               : until);
         }
     }
     d->finished = 1;
-    pthread_cond_broadcast(&d->idle);
-    int detached = d->detached;
-    pthread_mutex_unlock(&d->lock);
-    if (detached) {
-        /* The runtime gave up waiting; we own the instance now. */
-        free_queues(d);
-        vmon_instance_destroy(d->sink);
-        free(d);
-    }
+    pthread_cond_signal(&d->commit_wake);
+    delivery_leave(d);
     return NULL;
 }
 
-static int open_spool(vmon_delivery *d, char *err, size_t errlen)
-{
-    const vmon_value *path = vmon_instance_value(d->sink, "spool");
-    if (!path)
-        return 0;
-    char why[512] = "";
-    if (vmon_spool_open(path->text, d->sink->section, d->spool_max, &d->spool, why, sizeof why) !=
-        VMON_OK) {
-        snprintf(err, errlen, "[%s] spool: %s", d->sink->section, why);
-        return -1;
-    }
-    uint64_t left = vmon_spool_count(d->spool);
-    if (left)
-        vmon_log(VMON_LOGL_INFO, d->sink->log_source,
-                 "%llu alert(s) waiting in spool %s from an earlier run; delivering them first",
-                 (unsigned long long)left, path->text);
-    return 0;
-}
-
-vmon_delivery *vmon_delivery_start(vmon_instance *sink, vmon_sink_event_fn on_event, void *arg,
-                                   char *err, size_t errlen)
+static vmon_delivery *new_delivery(vmon_instance *sink, vmon_sink_event_fn on_event, void *arg)
 {
     vmon_delivery *d = vmon_calloc(1, sizeof *d);
     d->sink = sink;
@@ -494,79 +249,56 @@ vmon_delivery *vmon_delivery_start(vmon_instance *sink, vmon_sink_event_fn on_ev
     d->on_event = on_event;
     d->on_event_arg = arg;
     d->rand_state = (unsigned int)vmon_monotonic_ns() ^ (unsigned int)(uintptr_t)d;
-    read_settings(d);
-    if (open_spool(d, err, errlen) < 0) {
-        free(d);
-        return NULL;
-    }
     pthread_mutex_init(&d->lock, NULL);
+    pthread_mutex_init(&d->spool_lock, NULL);
+    pthread_mutex_init(&d->events_lock, NULL);
     vmon_cond_init_monotonic(&d->wake);
+    vmon_cond_init_monotonic(&d->commit_wake);
     vmon_cond_init_monotonic(&d->idle);
-    int rc = pthread_create(&d->thread, NULL, delivery_main, d);
-    if (rc != 0) {
-        snprintf(err, errlen, "cannot start the delivery thread: %s", strerror(rc));
-        free_queues(d);
-        free(d);
+    read_settings(d);
+    return d;
+}
+
+/* The committer (spool only) first, so the delivery thread never runs without it. */
+static int start_threads(vmon_delivery *d, char *err, size_t errlen)
+{
+    int rc = 0;
+    d->threads = d->spool ? 2 : 1;
+    if (d->spool && (rc = pthread_create(&d->committer, NULL, delivery_committer_main, d)) != 0) {
+        d->threads = 0;
+    } else if ((rc = pthread_create(&d->thread, NULL, delivery_main, d)) != 0) {
+        pthread_mutex_lock(&d->lock);
+        d->threads--;
+        d->finished = 1; /* the committer has nothing to wait for */
+        pthread_cond_signal(&d->commit_wake);
+        pthread_mutex_unlock(&d->lock);
+        if (d->spool)
+            pthread_join(d->committer, NULL);
+    }
+    if (rc == 0)
+        return 0;
+    snprintf(err, errlen, "[%s] cannot start the delivery thread: %s", d->sink->section,
+             strerror(rc));
+    return -1;
+}
+
+vmon_delivery *vmon_delivery_start(vmon_instance *sink, vmon_sink_event_fn on_event, void *arg,
+                                   char *err, size_t errlen)
+{
+    vmon_delivery *d = new_delivery(sink, on_event, arg);
+    if (delivery_spool_open(d, err, errlen) < 0 || start_threads(d, err, errlen) < 0) {
+        free_delivery(d);
         return NULL;
     }
     return d;
 }
 
-/* Memory is bounded: the oldest goes, loudly (a spool keeps everything). */
-static void push_memory(vmon_delivery *d, vmon_alert_event *ev)
-{
-    if (d->n_alerts >= d->queue_max && d->head) {
-        vmon_alert_event *old = d->head;
-        d->head = old->next;
-        if (!d->head)
-            d->tail = NULL;
-        d->n_alerts--;
-        d->stats.dropped++;
-        vmon_log(VMON_LOGL_ERROR, d->sink->log_source,
-                 "queue full (%u alerts): dropped the oldest, %s %s; raise queue_max or set "
-                 "spool",
-                 d->queue_max, old->a.rule, old->a.fingerprint);
-        vmon_alert_event_free(old);
-    }
-    ev->next = NULL;
-    ev->queued_ms = vmon_mono_ms();
-    if (d->tail)
-        d->tail->next = ev;
-    else
-        d->head = ev;
-    d->tail = ev;
-    d->n_alerts++;
-}
-
-/* A full spool announces itself (delivery_backlog) and the alert goes to the dead letters. */
-static void push_spool(vmon_delivery *d, vmon_alert_event *ev)
-{
-    char *payload = vmon_alert_to_json_string(&ev->a);
-    int rc = vmon_spool_put(d->spool, ev->a.idempotency_key, payload, strlen(payload));
-    free(payload);
-    if (rc == VMON_OK) {
-        vmon_alert_event_free(ev);
-        return;
-    }
-    d->stats.dropped++;
-    char reason[160];
-    snprintf(reason, sizeof reason, "%s (%llu bytes held, spool_max %llu)",
-             rc == VMON_RETRY ? "spool full" : "spool write failed",
-             (unsigned long long)vmon_spool_bytes(d->spool), (unsigned long long)d->spool_max);
-    dead_letter(d, &ev->a, reason);
-    vmon_alert_event_free(ev);
-    if (!d->backlog && d->on_event) {
-        d->backlog = 1;
-        d->on_event(d->on_event_arg, d->sink->section, "delivery_backlog", reason, 0);
-    }
-}
-
-static void push_locked(vmon_delivery *d, vmon_alert_event *ev)
+void delivery_push_locked(vmon_delivery *d, vmon_alert_event *ev)
 {
     if (d->spool)
-        push_spool(d, ev);
+        delivery_spool_push(d, ev);
     else
-        push_memory(d, ev);
+        delivery_queue_push(d, ev);
     d->stats.queued++;
 }
 
@@ -577,8 +309,16 @@ void vmon_delivery_push_alert(vmon_delivery *d, vmon_alert_event *ev)
         return;
     }
     pthread_mutex_lock(&d->lock);
-    push_locked(d, ev);
-    pthread_cond_signal(&d->wake);
+    if (d->handed_over) {
+        d->stats.dropped++;
+        vmon_log(VMON_LOGL_ERROR, d->sink->log_source,
+                 "alert %s pushed after this sink handed its queue over: dropped (push to the "
+                 "replacement instead)",
+                 ev->a.rule);
+        vmon_alert_event_free(ev);
+    } else {
+        delivery_push_locked(d, ev);
+    }
     pthread_mutex_unlock(&d->lock);
 }
 
@@ -603,24 +343,12 @@ void vmon_delivery_push_samples(vmon_delivery *d, vmon_sample_batch *b)
     pthread_mutex_unlock(&d->lock);
 }
 
-/* Called with the lock held after deliveries: a drained spool clears the backlog alert. */
-static void check_backlog_cleared(vmon_delivery *d)
-{
-    if (!d->backlog || !d->spool ||
-        (double)vmon_spool_bytes(d->spool) > BACKLOG_CLEAR_RATIO * (double)d->spool_max)
-        return;
-    d->backlog = 0;
-    if (d->on_event)
-        d->on_event(d->on_event_arg, d->sink->section, "delivery_backlog", "spool has room again",
-                    1);
-}
-
 void vmon_delivery_stats_get(vmon_delivery *d, vmon_delivery_stats *out)
 {
     pthread_mutex_lock(&d->lock);
-    check_backlog_cleared(d);
+    delivery_spool_backlog_check(d);
     *out = d->stats;
-    out->queued = pending(d);
+    out->queued = delivery_pending(d);
     pthread_mutex_unlock(&d->lock);
 }
 
@@ -628,41 +356,47 @@ int vmon_delivery_drain(vmon_delivery *d, int64_t timeout_ms)
 {
     int64_t deadline = vmon_mono_ms() + timeout_ms;
     pthread_mutex_lock(&d->lock);
-    while ((pending(d) || d->bhead || d->in_call) && !d->finished && vmon_mono_ms() < deadline) {
+    while ((delivery_pending(d) || d->bhead || d->in_call) && !d->finished &&
+           vmon_mono_ms() < deadline) {
         struct timespec ts = vmon_deadline_from_ms(deadline);
         pthread_cond_timedwait(&d->idle, &d->lock, &ts);
     }
-    int rc = pending(d) || d->bhead || d->in_call ? -1 : 0;
+    int rc = delivery_pending(d) || d->bhead || d->in_call ? -1 : 0;
     pthread_mutex_unlock(&d->lock);
     return rc;
 }
 
-int vmon_delivery_stop(vmon_delivery *d, int64_t timeout_ms)
+/* ---- stopping ---- */
+
+static void begin_stop(vmon_delivery *d, int64_t deadline_ms)
 {
     pthread_mutex_lock(&d->lock);
     d->stopping = 1;
-    d->stop_deadline_ms = vmon_mono_ms() + timeout_ms;
+    d->stop_deadline_ms = deadline_ms;
     pthread_cond_broadcast(&d->wake);
-    /* Give a blocked deliver call a little past the deadline to return. */
-    int64_t hard = d->stop_deadline_ms + 100;
-    while (!d->finished && vmon_mono_ms() < hard) {
-        struct timespec ts = vmon_deadline_from_ms(hard);
-        pthread_cond_timedwait(&d->idle, &d->lock, &ts);
-    }
-    if (!d->finished) {
-        vmon_log(VMON_LOGL_WARNING, d->sink->log_source,
-                 "a delivery is still in flight after %lld ms; abandoning it and %llu queued "
-                 "alert(s)%s",
-                 (long long)timeout_ms, (unsigned long long)pending(d),
-                 d->spool ? " (they stay in the spool)" : "");
-        d->detached = 1;
-        pthread_mutex_unlock(&d->lock);
-        pthread_detach(d->thread);
-        return -1;
-    }
-    uint64_t left = pending(d);
+    pthread_cond_broadcast(&d->commit_wake);
     pthread_mutex_unlock(&d->lock);
-    pthread_join(d->thread, NULL);
+}
+
+/* Lock held; released. The threads keep the instance; they must not reach the caller again. */
+static void abandon(vmon_delivery *d, int64_t timeout_ms)
+{
+    vmon_log(VMON_LOGL_WARNING, d->sink->log_source,
+             "a delivery is still in flight after %lld ms; abandoning it and %llu queued "
+             "alert(s)%s",
+             (long long)timeout_ms, (unsigned long long)delivery_pending(d),
+             d->spool ? " (what reached the spool stays there)" : "");
+    d->detached = 1;
+    vmon_delivery_set_events(d, NULL, NULL);
+    int committer = d->spool != NULL;
+    pthread_mutex_unlock(&d->lock);
+    pthread_detach(d->thread);
+    if (committer)
+        pthread_detach(d->committer);
+}
+
+static void report_left(vmon_delivery *d, uint64_t left, int64_t timeout_ms)
+{
     if (left && d->spool)
         vmon_log(VMON_LOGL_INFO, d->sink->log_source,
                  "%llu undelivered alert(s) stay in the spool for the next start",
@@ -672,10 +406,48 @@ int vmon_delivery_stop(vmon_delivery *d, int64_t timeout_ms)
                  "stopped with %llu undelivered alert(s) after %lld ms; they are lost (set "
                  "spool to keep them)",
                  (unsigned long long)left, (long long)timeout_ms);
-    free_queues(d);
-    pthread_mutex_destroy(&d->lock);
-    pthread_cond_destroy(&d->wake);
-    pthread_cond_destroy(&d->idle);
-    free(d);
+}
+
+/* Returns 1 when the threads were abandoned, 0 when they ended and `d` is freed. */
+static int finish_stop(vmon_delivery *d, int64_t hard_deadline_ms, int64_t timeout_ms)
+{
+    pthread_mutex_lock(&d->lock);
+    while (d->threads > 0 && vmon_mono_ms() < hard_deadline_ms) {
+        struct timespec ts = vmon_deadline_from_ms(hard_deadline_ms);
+        pthread_cond_timedwait(&d->idle, &d->lock, &ts);
+    }
+    if (d->threads > 0) {
+        abandon(d, timeout_ms);
+        return 1;
+    }
+    uint64_t left = delivery_pending(d);
+    pthread_mutex_unlock(&d->lock);
+    pthread_join(d->thread, NULL);
+    if (d->spool)
+        pthread_join(d->committer, NULL);
+    report_left(d, left, timeout_ms);
+    free_delivery(d);
     return 0;
+}
+
+void vmon_delivery_stop_all(vmon_delivery *const *ds, size_t n, int64_t timeout_ms,
+                            unsigned char *abandoned)
+{
+    int64_t deadline = vmon_mono_ms() + timeout_ms;
+    for (size_t i = 0; i < n; i++)
+        if (ds[i])
+            begin_stop(ds[i], deadline);
+    /* One shared deadline: a blocked call is waited for once, not once per sink. */
+    for (size_t i = 0; i < n; i++) {
+        int gave_up = ds[i] ? finish_stop(ds[i], deadline + STOP_GRACE_MS, timeout_ms) : 0;
+        if (abandoned)
+            abandoned[i] = (unsigned char)gave_up;
+    }
+}
+
+int vmon_delivery_stop(vmon_delivery *d, int64_t timeout_ms)
+{
+    unsigned char abandoned = 0;
+    vmon_delivery_stop_all(&d, 1, timeout_ms, &abandoned);
+    return abandoned ? -1 : 0;
 }

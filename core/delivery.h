@@ -8,6 +8,7 @@
 #ifndef VMON_CORE_DELIVERY_H
 #define VMON_CORE_DELIVERY_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "alert_event.h"
@@ -52,6 +53,35 @@ int vmon_delivery_drain(vmon_delivery *d, int64_t timeout_ms);
  * instance itself when that call returns.
  */
 int vmon_delivery_stop(vmon_delivery *d, int64_t timeout_ms);
+/**
+ * Stop several deliveries at once. Every one gets the same deadline, so N hung sinks cost one
+ * timeout, not N. abandoned[i] (when `abandoned` is not NULL) is set to 1 when ds[i]'s thread
+ * was left blocked in deliver: that thread then owns its sink instance and destroys it when the
+ * call returns, touching nothing it borrowed (no plan strings, no runtime: its events are
+ * cleared first). Otherwise ds[i] is freed and its instance may be destroyed. NULL entries are
+ * skipped.
+ */
+void vmon_delivery_stop_all(vmon_delivery *const *ds, size_t n, int64_t timeout_ms,
+                            unsigned char *abandoned);
+/**
+ * Re-point where sink events (sink_disabled, delivery_backlog) go; thread-safe. NULL: none.
+ * When it returns, no call of the old function is running or will start. Do not call it while
+ * holding a lock the event function takes.
+ */
+void vmon_delivery_set_events(vmon_delivery *d, vmon_sink_event_fn fn, void *arg);
+/**
+ * Move every alert still queued in `from` into `to`, ahead of what `to` has, in order, with
+ * their attempt counts and the resend state, so a replaced sink loses nothing. Call it after
+ * the producers of `from` have stopped and before vmon_delivery_stop_all(from), which then
+ * only waits for a call still in flight. From then on `from` delivers nothing more.
+ *
+ * The batch in flight in `from` (if any) is copied into `to` as well and the outcome of the
+ * old call is ignored: it is delivered at least once, maybe twice, with the same idempotency
+ * keys. A spooled `from` gives its rows (in flight or not) to `to`; when both use the same
+ * spool file for the same sink section the rows stay where they are and `to` picks them up.
+ * Into a spooled `to`, alerts are appended (a spool keeps its own order).
+ */
+void vmon_delivery_hand_over(vmon_delivery *from, vmon_delivery *to);
 const char *vmon_delivery_name(const vmon_delivery *d);
 
 #endif

@@ -6,6 +6,20 @@
 
 #include "strutil.h"
 
+static void copy_values(vmon_values *to, const vmon_values *from)
+{
+    to->n = from ? from->n : 0;
+    to->v = vmon_calloc(to->n + 1, sizeof *to->v);
+    for (size_t i = 0; i < to->n; i++) {
+        vmon_value *v = &to->v[i];
+        *v = from->v[i];
+        v->text = from->v[i].text ? vmon_strdup(from->v[i].text) : NULL;
+        v->items = v->n_items ? vmon_calloc(v->n_items, sizeof *v->items) : NULL;
+        for (uint32_t k = 0; k < v->n_items; k++)
+            v->items[k] = vmon_strdup(from->v[i].items[k]);
+    }
+}
+
 vmon_instance *vmon_instance_new(uint32_t kind, const char *name, const vmon_plugin *plugin,
                                  const vmon_values *values, vmon_instance_hooks hooks)
 {
@@ -15,7 +29,8 @@ vmon_instance *vmon_instance_new(uint32_t kind, const char *name, const vmon_plu
     inst->section = vmon_asprintf("%s:%s", vmon_kind_name(kind), name);
     snprintf(inst->log_source, sizeof inst->log_source, "[%s]", inst->section);
     inst->plugin = plugin;
-    inst->values = values;
+    copy_values(&inst->own_values, values);
+    inst->values = &inst->own_values;
     inst->hooks = hooks;
     return inst;
 }
@@ -69,6 +84,7 @@ void vmon_instance_destroy(vmon_instance *inst)
     vmon_instance_stop(inst);
     if (inst->created)
         inst->plugin->desc.destroy(inst->ctx);
+    vmon_values_free(&inst->own_values);
     free(inst->name);
     free(inst->section);
     free(inst);

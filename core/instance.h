@@ -25,7 +25,8 @@ struct vmon_instance {
     char *section; /* `probe:sys` */
     char log_source[160];
     const vmon_plugin *plugin;
-    const vmon_values *values; /* owned by the plan */
+    const vmon_values *values; /* points at own_values */
+    vmon_values own_values;    /* a copy: a carried instance outlives the plan that made it */
     vmon_instance *target;     /* the instance named by `target =`, or NULL */
     void *ctx;
     int created, started;

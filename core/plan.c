@@ -232,7 +232,10 @@ static void add_pipeline(vmon_plan *plan, const vmon_cfg_section *s, vmon_errors
     resolve_list(plan, s, &v, "probes", VMON_KIND_PROBE, &p.probes, &p.n_probes, errs);
     resolve_list(plan, s, &v, "rules", 0, &p.rules, &p.n_rules, errs);
     resolve_list(plan, s, &v, "sinks", VMON_KIND_SINK, &p.sinks, &p.n_sinks, errs);
-    if (!p.n_probes && !p.n_sinks)
+    /* Listed but unusable sections were reported where they are; say nothing twice. */
+    const vmon_value *listed_probes = vmon_values_get(&v, "probes");
+    const vmon_value *listed_sinks = vmon_values_get(&v, "sinks");
+    if ((!listed_probes || !listed_probes->n_items) && (!listed_sinks || !listed_sinks->n_items))
         vmon_errors_add(errs, s->file, s->line, s->name, NULL,
                         "the pipeline has neither probes nor sinks; list some");
     vmon_values_free(&v);

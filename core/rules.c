@@ -273,6 +273,13 @@ void vmon_rule_tick(vmon_rule_state *rs, int64_t now_ms, vmon_notify_fn notify, 
     }
 }
 
+void vmon_rule_resolutions(vmon_rule_state *rs, int64_t now_ms, vmon_notify_fn notify, void *arg)
+{
+    for (size_t i = 0; i < rs->n_series; i++)
+        if (rs->series[i].firing)
+            notify_series(rs, &rs->series[i], VMON_ALERT_RESOLVED, now_ms, notify, arg);
+}
+
 static int same_kvs(const vmon_kv *a, size_t na, const vmon_kv *b, size_t nb)
 {
     if (na != nb)

@@ -29,6 +29,12 @@ void vmon_rule_observe(vmon_rule_state *rs, const vmon_sample *s, int64_t now_ms
                        vmon_notify_fn notify, void *arg);
 /** Time-driven checks: `repeat` and `absent`. */
 void vmon_rule_tick(vmon_rule_state *rs, int64_t now_ms, vmon_notify_fn notify, void *arg);
+/**
+ * A resolved notification for every firing series, the state left as it is:
+ * for receivers that will not hear from this rule again (a reload changed or
+ * removed it, or took them out of its pipeline).
+ */
+void vmon_rule_resolutions(vmon_rule_state *rs, int64_t now_ms, vmon_notify_fn notify, void *arg);
 /** Same condition (metric, match, thresholds, for, hysteresis, absent)? */
 int vmon_rule_same_condition(const vmon_plan_rule *a, const vmon_plan_rule *b);
 /** Take over `from`'s series (firing alerts, counters); `from` is left empty. */

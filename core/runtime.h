@@ -1,7 +1,8 @@
 /*
  * A running configuration: instances created, one thread per probe, one
  * rules thread, one delivery thread per sink. SIGHUP builds a new runtime
- * and swaps; the old one is stopped.
+ * that takes over what did not change (vmon_runtime_reload); the old one is
+ * stopped.
  *
  * Threads: probe threads call collect and publish readings to the rules
  * thread's queue; the rules thread evaluates rules and pushes readings and
@@ -24,19 +25,21 @@ vmon_runtime *vmon_runtime_new(vmon_plan *plan, char *err, size_t errlen);
 int vmon_runtime_start(vmon_runtime *rt, int64_t cycles, char *err, size_t errlen);
 /** With cycles: wait for the probes to finish and the readings to reach the sinks. */
 void vmon_runtime_finish_cycles(vmon_runtime *rt);
-/** Stop probes and rules (sinks keep delivering what is queued). */
-void vmon_runtime_quiesce(vmon_runtime *rt);
 /**
- * Across a reload: `to` (created, not started) takes over the state of
- * `from` (quiesced) for rules whose condition did not change and for
- * plugin-raised alerts still firing, so a reload neither re-fires nor
- * forgets an alert.
+ * Replace the running `old` with a running runtime for `plan` (ownership
+ * passes, even on failure). Instances that did not change (same section,
+ * plugin file, effective values, and target) carry over as they are, with
+ * their threads and queues; rules whose condition did not change keep their
+ * state; what nobody will resolve any more is resolved. Returns the new
+ * runtime (`old` is gone), or `old` still running with the reason in err, or
+ * NULL when nothing could be left running.
  */
-void vmon_runtime_adopt(vmon_runtime *to, vmon_runtime *from);
+vmon_runtime *vmon_runtime_reload(vmon_runtime *old, vmon_plan *plan, char *err, size_t errlen);
 /** Stop everything (bounded by the plan's shutdown_timeout) and free. */
 void vmon_runtime_stop(vmon_runtime *rt);
 const vmon_plan *vmon_runtime_plan(const vmon_runtime *rt);
 /** Process-wide count of successful reloads, reported as vmon.reloads_total. */
 void vmon_runtime_count_reload(void);
+uint64_t vmon_runtime_reloads(void);
 
 #endif

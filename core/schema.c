@@ -159,6 +159,14 @@ const vmon_option vmon_schema_sink[] = {
      .min = 1024,
      .max = 1e12,
      .help = "spool size cap; when full a critical delivery_backlog alert goes to other sinks"},
+    {.key = "spool_commit",
+     .type = VMON_OPT_DURATION,
+     .flags = VMON_OPT_RANGE,
+     .default_value = "50ms",
+     .min = 0,
+     .max = 10000,
+     .help = "spooled alerts are committed (fsync) in groups at most this far apart: the most a "
+             "crash can lose"},
     {0}};
 
 const vmon_option vmon_schema_rule[] = {

@@ -5,12 +5,13 @@
  *  - WAL journal: a put is one append to the WAL instead of rewriting pages
  *    through a rollback journal, and a reader (vmond --status, a second sink
  *    sharing the file) never blocks the writer.
- *  - synchronous = FULL: vmon_spool_put is the point where the core stops
- *    holding the alert in memory, so it must survive power loss as well as
- *    kill -9. NORMAL in WAL mode survives kill -9 but can lose the last
- *    commits on power loss. Alerts are rare (a handful per minute), so one
- *    fsync per put costs nothing that matters. Acks use the same setting:
- *    an ack lost to power loss only means one more (idempotent) delivery.
+ *  - synchronous = FULL: a committed put must survive power loss as well
+ *    as kill -9 (NORMAL in WAL mode survives kill -9 but can lose the last
+ *    commits on power loss). The delivery commits what arrived in one
+ *    transaction (vmon_spool_put_many: one fsync for the group) on a thread
+ *    of its own, so the fsync never reaches the thread raising alerts. Acks
+ *    use the same setting: an ack lost to power loss only means one more
+ *    (idempotent) delivery.
  *  - busy timeout: several sinks may share one spool file, each delivery
  *    thread with its own connection; writers then wait for each other
  *    instead of failing with SQLITE_BUSY.
@@ -179,10 +180,16 @@ static int status_of(int rc)
     return VMON_ERROR;
 }
 
-int vmon_spool_put(vmon_spool *sp, const char *key, const char *payload, size_t len)
+static int run(vmon_spool *sp, enum spool_stmt which)
 {
-    if (!sp || !key || !payload)
-        return VMON_EINVAL;
+    int rc = sq->step(sp->st[which]);
+    sq->reset(sp->st[which]);
+    return rc;
+}
+
+/* One row, inside whatever transaction is open; counts it when it was new. */
+static int insert_row(vmon_spool *sp, const char *key, const char *payload, size_t len)
+{
     if (sp->max_bytes && sp->bytes + len > sp->max_bytes)
         return VMON_RETRY;
     sqlite3_stmt *st = sp->st[ST_INSERT];
@@ -201,6 +208,36 @@ int vmon_spool_put(vmon_spool *sp, const char *key, const char *payload, size_t 
         sp->bytes += len;
     }
     return VMON_OK;
+}
+
+int vmon_spool_put(vmon_spool *sp, const char *key, const char *payload, size_t len)
+{
+    if (!sp || !key || !payload)
+        return VMON_EINVAL;
+    return insert_row(sp, key, payload, len);
+}
+
+int vmon_spool_put_many(vmon_spool *sp, const vmon_spool_entry *entries, size_t n, int *status)
+{
+    if (!sp || (n && (!entries || !status)))
+        return VMON_EINVAL;
+    uint64_t count = sp->count, bytes = sp->bytes;
+    int rc = run(sp, ST_BEGIN);
+    for (size_t i = 0; i < n; i++)
+        status[i] = rc == SQLITE_DONE
+                        ? insert_row(sp, entries[i].key, entries[i].payload, entries[i].len)
+                        : status_of(rc);
+    if (rc == SQLITE_DONE)
+        rc = run(sp, ST_COMMIT);
+    if (rc == SQLITE_DONE)
+        return VMON_OK;
+    /* Nothing of this transaction is on disk: every entry failed. */
+    run(sp, ST_ROLLBACK);
+    sp->count = count;
+    sp->bytes = bytes;
+    for (size_t i = 0; i < n; i++)
+        status[i] = status_of(rc);
+    return status_of(rc);
 }
 
 static char *dup_column(sqlite3_stmt *st, int col, size_t *len)
@@ -287,13 +324,6 @@ int vmon_spool_ack(vmon_spool *sp, int64_t id)
     return rc == SQLITE_DONE ? VMON_OK : status_of(rc);
 }
 
-static int run(vmon_spool *sp, enum spool_stmt which)
-{
-    int rc = sq->step(sp->st[which]);
-    sq->reset(sp->st[which]);
-    return rc;
-}
-
 int vmon_spool_ack_many(vmon_spool *sp, const int64_t *ids, size_t n)
 {
     if (!sp || (n && !ids))
@@ -330,6 +360,11 @@ int vmon_spool_bump_attempts(vmon_spool *sp, int64_t id)
     int rc = sq->step(st);
     sq->reset(st);
     return rc == SQLITE_DONE ? VMON_OK : status_of(rc);
+}
+
+int vmon_spool_refresh(vmon_spool *sp)
+{
+    return sp && load_totals(sp) == 0 ? VMON_OK : VMON_ERROR;
 }
 
 uint64_t vmon_spool_count(vmon_spool *sp)

@@ -44,7 +44,7 @@ const vmon_option emb_options[] = {
     {"base_file", VMON_OPT_PATH, 0, NULL, 0, 0, NULL, "base vectors (.fvecs) for data=files"},
     {"query_file", VMON_OPT_PATH, 0, NULL, 0, 0, NULL,
      "query vectors (.fvecs) served by sample_queries"},
-    {"data_dir", VMON_OPT_PATH, 0, NULL, 0, 0, NULL,
+    {"data_dir", VMON_OPT_PATH, VMON_OPT_EXCLUSIVE, NULL, 0, 0, NULL,
      "save sealed segments and indexes here and reload them on start"},
     {NULL, 0, 0, NULL, 0, 0, NULL, NULL},
 };
