@@ -5,6 +5,10 @@
  */
 #include "sink_harness.h"
 
+#include <fcntl.h>
+#include <pthread.h>
+#include <sys/stat.h>
+
 #include "spool.h"
 #include "sqlite_lib.h"
 
@@ -380,6 +384,81 @@ static void test_hand_over_keeps_resend_state(void **state)
     harness_free(&h);
 }
 
+/* Lines holding `needle` read from `fd` (non-blocking) until `want` or the deadline. */
+static int read_lines_until(int fd, const char *needle, int want, int64_t timeout_ms)
+{
+    static char text[65536];
+    size_t len = 0;
+    int64_t until = vmon_mono_ms() + timeout_ms;
+    int n = 0;
+    while (n < want && vmon_mono_ms() < until) {
+        ssize_t got = read(fd, text + len, sizeof text - 1 - len);
+        if (got > 0) {
+            len += (size_t)got;
+            text[len] = '\0';
+            n = test_count_lines(text, needle);
+        } else {
+            test_sleep_ms(5);
+        }
+    }
+    return n;
+}
+
+/* The FIFO's reader arrives late: a pusher that waited for the dead letter waits this long. */
+typedef struct late_reader {
+    const char *fifo;
+    int fd;
+    pthread_t thread;
+} late_reader;
+
+static void *open_reader_late(void *arg)
+{
+    late_reader *r = arg;
+    test_sleep_ms(1000);
+    r->fd = open(r->fifo, O_RDONLY | O_NONBLOCK);
+    return NULL;
+}
+
+/* Issue 7 item 17: a dead-letter file that blocks (a FIFO nobody reads yet) stalls no pusher. */
+static void test_dead_letter_write_stalls_no_push(void **state)
+{
+    (void)state;
+    harness h;
+    harness_load(&h,
+                 "[sink:s]\nplugin = gate\nanswer = fail\nbatch_max = 1\nentered = %1$s/s.in\n"
+                 "dead_letter = %1$s/dead.fifo\n[pipeline:p]\nsinks = s\n",
+                 NULL, NULL);
+    char *fifo = harness_path(&h, "dead.fifo");
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    late_reader reader = {.fifo = fifo, .fd = -1};
+    assert_int_equal(pthread_create(&reader.thread, NULL, open_reader_late, &reader), 0);
+    vmon_delivery_push_alert(h.deliveries[0], harness_alert("first"));
+    assert_true(harness_wait_file(&h, "s.in", 5000));
+    /*
+     * The failed call returns at once and its dead letter blocks in open(2) on the FIFO; no
+     * poll can see a thread blocked in a syscall, so give it a moment to get there. Were it
+     * late, the pushes below would pass without proving anything, never fail wrongly.
+     */
+    test_sleep_ms(50);
+    int64_t worst = 0;
+    char rule[16];
+    for (int i = 0; i < 10; i++) {
+        snprintf(rule, sizeof rule, "r%d", i);
+        int64_t t0 = vmon_monotonic_ns();
+        vmon_delivery_push_alert(h.deliveries[0], harness_alert(rule));
+        int64_t took = vmon_monotonic_ns() - t0;
+        worst = took > worst ? took : worst;
+    }
+    pthread_join(reader.thread, NULL);
+    assert_true(reader.fd >= 0);
+    /* Writing the dead letter held the sink's lock before: the first push waited ~1 s. */
+    assert_true(worst < 50 * 1000000LL);
+    assert_int_equal(read_lines_until(reader.fd, "\"sink\":\"sink:s\"", 11, 10000), 11);
+    close(reader.fd);
+    free(fifo);
+    harness_free(&h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -394,6 +473,7 @@ int main(void)
         cmocka_unit_test(test_hand_over_from_spool_to_memory),
         cmocka_unit_test(test_hand_over_shared_spool),
         cmocka_unit_test(test_hand_over_keeps_resend_state),
+        cmocka_unit_test(test_dead_letter_write_stalls_no_push),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
