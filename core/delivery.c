@@ -12,7 +12,6 @@
 #include "log.h"
 #include "strutil.h"
 
-#define MAX_SAMPLE_BATCHES 64
 /* How long past the stop deadline a blocked deliver call gets before it is abandoned. */
 #define STOP_GRACE_MS 100
 
@@ -143,10 +142,8 @@ static void deliver_batch(vmon_delivery *d)
 
 static void deliver_samples(vmon_delivery *d)
 {
-    vmon_sample_batch *b = d->bhead;
-    d->bhead = b->next;
-    if (!d->bhead)
-        d->btail = NULL;
+    vmon_sample_batch *b = d->batches[d->first_batch];
+    d->first_batch = (d->first_batch + 1) % VMON_DELIVERY_MAX_SAMPLE_BATCHES;
     d->n_batches--;
     d->in_call = 1;
     pthread_mutex_unlock(&d->lock);
@@ -173,10 +170,9 @@ static void free_queues(vmon_delivery *d)
     d->head = d->tail = NULL;
     delivery_free_chain(d->inbox_head);
     d->inbox_head = d->inbox_tail = NULL;
-    while (d->bhead) {
-        vmon_sample_batch *b = d->bhead;
-        d->bhead = b->next;
-        vmon_batch_unref(b);
+    for (; d->n_batches; d->n_batches--) {
+        vmon_batch_unref(d->batches[d->first_batch]);
+        d->first_batch = (d->first_batch + 1) % VMON_DELIVERY_MAX_SAMPLE_BATCHES;
     }
     if (d->spool)
         vmon_spool_close(d->spool);
@@ -216,11 +212,11 @@ static void *delivery_main(void *arg)
     pthread_mutex_lock(&d->lock);
     for (;;) {
         int64_t now = vmon_mono_ms();
-        if (d->stopping && (now >= d->stop_deadline_ms || (!delivery_pending(d) && !d->bhead)))
+        if (d->stopping && (now >= d->stop_deadline_ms || (!delivery_pending(d) && !d->n_batches)))
             break;
         int64_t until = 0;
         int64_t resend_at = delivery_resend_due(d, now);
-        if (d->bhead) {
+        if (d->n_batches) {
             deliver_samples(d);
         } else if (delivery_batch_ready(d, now, &until)) {
             deliver_batch(d);
@@ -327,17 +323,14 @@ void vmon_delivery_push_samples(vmon_delivery *d, vmon_sample_batch *b)
     if (!d->want_samples)
         return;
     pthread_mutex_lock(&d->lock);
-    if (d->n_batches >= MAX_SAMPLE_BATCHES) {
+    if (d->n_batches >= VMON_DELIVERY_MAX_SAMPLE_BATCHES) {
         d->stats.samples_dropped++;
         pthread_mutex_unlock(&d->lock);
         return;
     }
-    vmon_batch_ref(b)->next = NULL;
-    if (d->btail)
-        d->btail->next = b;
-    else
-        d->bhead = b;
-    d->btail = b;
+    /* A ring of references, not a list through the batch: one reading goes to several sinks. */
+    d->batches[(d->first_batch + d->n_batches) % VMON_DELIVERY_MAX_SAMPLE_BATCHES] =
+        vmon_batch_ref(b);
     d->n_batches++;
     pthread_cond_signal(&d->wake);
     pthread_mutex_unlock(&d->lock);
@@ -356,12 +349,12 @@ int vmon_delivery_drain(vmon_delivery *d, int64_t timeout_ms)
 {
     int64_t deadline = vmon_mono_ms() + timeout_ms;
     pthread_mutex_lock(&d->lock);
-    while ((delivery_pending(d) || d->bhead || d->in_call) && !d->finished &&
+    while ((delivery_pending(d) || d->n_batches || d->in_call) && !d->finished &&
            vmon_mono_ms() < deadline) {
         struct timespec ts = vmon_deadline_from_ms(deadline);
         pthread_cond_timedwait(&d->idle, &d->lock, &ts);
     }
-    int rc = delivery_pending(d) || d->bhead || d->in_call ? -1 : 0;
+    int rc = delivery_pending(d) || d->n_batches || d->in_call ? -1 : 0;
     pthread_mutex_unlock(&d->lock);
     return rc;
 }
@@ -388,11 +381,13 @@ static void abandon(vmon_delivery *d, int64_t timeout_ms)
              d->spool ? " (what reached the spool stays there)" : "");
     d->detached = 1;
     vmon_delivery_set_events(d, NULL, NULL);
+    /* Once unlocked, the last thread out may free `d`: read what we need first. */
     int committer = d->spool != NULL;
+    pthread_t thread = d->thread, committer_thread = d->committer;
     pthread_mutex_unlock(&d->lock);
-    pthread_detach(d->thread);
+    pthread_detach(thread);
     if (committer)
-        pthread_detach(d->committer);
+        pthread_detach(committer_thread);
 }
 
 static void report_left(vmon_delivery *d, uint64_t left, int64_t timeout_ms)

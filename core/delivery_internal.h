@@ -14,6 +14,9 @@
 #include "instance.h"
 #include "spool.h"
 
+/* Readings queued for on_samples; beyond this they are dropped (counted), never alerts. */
+#define VMON_DELIVERY_MAX_SAMPLE_BATCHES 64
+
 /*
  * Locks: `lock` guards the queues, counters and flags; `spool_lock` guards the
  * spool's SQLite connection; `events_lock` is held while on_event runs. Disk
@@ -38,8 +41,8 @@ struct vmon_delivery {
     int64_t commit_ms, last_commit_ms;
     uint64_t spool_max;
     int backlog;
-    vmon_sample_batch *bhead, *btail;
-    size_t n_batches;
+    vmon_sample_batch *batches[VMON_DELIVERY_MAX_SAMPLE_BATCHES]; /* ring of readings */
+    size_t first_batch, n_batches;
     int stopping, finished, in_call, detached;
     int threads;           /* running threads; the last one out of an abandoned delivery frees it */
     int handed_over;       /* the queue went to a replacement: deliver nothing more */

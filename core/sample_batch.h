@@ -13,7 +13,6 @@ typedef struct vmon_sample_batch {
     vmon_sample *samples; /* owned names, labels (sorted) */
     size_t n, cap;
     int refs; /* shared between the rules thread and sink queues */
-    struct vmon_sample_batch *next;
 } vmon_sample_batch;
 
 vmon_sample_batch *vmon_batch_new(const char *source);

@@ -59,6 +59,41 @@ static void test_blocked_sink_stalls_nothing(void **state)
     free(dir);
 }
 
+/*
+ * One reading goes to every sink that takes samples, and only there: sinks of
+ * different pipelines get different readings, and no sink's queue may borrow
+ * another's (a batch linked through one `next` field did).
+ */
+static void test_each_sink_gets_its_readings(void **state)
+{
+    (void)state;
+    char *dir = test_tempdir();
+    char *path = test_write_file(dir, "vmon.ini",
+                                 "[probe:one]\nplugin = counter\ninterval = 10ms\n"
+                                 "[probe:two]\nplugin = counter\ninterval = 10ms\n"
+                                 "[sink:a]\nplugin = record\npath = a.txt\ndelay = 5ms\n"
+                                 "[sink:b]\nplugin = record\npath = b.txt\ndelay = 5ms\n"
+                                 "[pipeline:p]\nprobes = one\nsinks = a, b\n"
+                                 "[pipeline:q]\nprobes = two\nsinks = b\n");
+    vmon_plan plan;
+    vmon_errors errs = {0};
+    assert_int_equal(vmon_plan_load(path, VMON_TEST_PLUGIN_DIR, &plan, &errs), 0);
+    vmon_errors_free(&errs);
+    free(path);
+    char err[1024];
+    vmon_runtime *rt = vmon_runtime_new(&plan, err, sizeof err);
+    assert_non_null(rt);
+    assert_int_equal(vmon_runtime_start(rt, 30, err, sizeof err), 0);
+    vmon_runtime_finish_cycles(rt);
+    vmon_runtime_stop(rt);
+    assert_int_equal(count_in(dir, "a.txt", "sample probe:one fixture.count_total"), 30);
+    assert_int_equal(count_in(dir, "a.txt", "sample probe:two"), 0);
+    assert_int_equal(count_in(dir, "b.txt", "sample probe:one fixture.count_total"), 30);
+    assert_int_equal(count_in(dir, "b.txt", "sample probe:two fixture.count_total"), 30);
+    test_rm_tree(dir);
+    free(dir);
+}
+
 static void test_hung_probe_stalls_nothing(void **state)
 {
     (void)state;
@@ -162,6 +197,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_blocked_sink_stalls_nothing),
+        cmocka_unit_test(test_each_sink_gets_its_readings),
         cmocka_unit_test(test_hung_probe_stalls_nothing),
         cmocka_unit_test(test_failing_probe_backs_off_and_alerts),
         cmocka_unit_test(test_retry_then_deliver),
