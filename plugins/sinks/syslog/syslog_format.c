@@ -5,6 +5,9 @@
  */
 #include "syslog_format.h"
 
+#include "severity.h"
+#include "time_format.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -166,12 +169,8 @@ size_t sl_utf8_prefix(const char *s, size_t max)
 
 static void put_rfc3339(char *out, size_t cap, size_t *len, int64_t ms)
 {
-    time_t sec = (time_t)(ms / 1000);
-    struct tm tm;
-    gmtime_r(&sec, &tm);
-    char ts[80];
-    snprintf(ts, sizeof ts, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ms % 1000));
+    char ts[VMON_RFC3339_SIZE];
+    vmon_format_rfc3339(ms, ts, sizeof ts);
     put_str(out, cap, len, ts);
 }
 
@@ -195,16 +194,6 @@ static void put_pri(char *out, size_t cap, size_t *len, const sl_format_cfg *cfg
     char pri[16];
     snprintf(pri, sizeof pri, "<%d>", cfg->facility * 8 + sl_severity(a));
     put_str(out, cap, len, pri);
-}
-
-static const char *sev_name(uint32_t sev)
-{
-    return sev == VMON_SEV_CRITICAL ? "critical" : sev == VMON_SEV_WARNING ? "warning" : "info";
-}
-
-static const char *state_name(const vmon_alert *a)
-{
-    return a->state == VMON_ALERT_RESOLVED ? "resolved" : "firing";
 }
 
 static void put_number_param(char *buf, size_t cap, size_t *len, const char *name, double v)
@@ -253,7 +242,8 @@ static void put_meta_element(char *out, size_t cap, size_t *len, const sl_format
     put_str(out, cap, len, "[");
     sl_put_sd_name(out, cap, len, id);
     const char *names[] = {"state", "severity", "fingerprint", "key"};
-    const char *vals[] = {state_name(a), sev_name(a->severity), a->fingerprint, a->idempotency_key};
+    const char *vals[] = {vmon_state_name(a->state), vmon_severity_name(a->severity),
+                          a->fingerprint, a->idempotency_key};
     for (size_t i = 0; i < 4; i++) {
         if (!vals[i] || !*vals[i])
             continue;
