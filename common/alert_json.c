@@ -88,6 +88,8 @@ static vmon_label *labels_from(json_object *o, const char *key, uint32_t *n)
     vmon_label *l = calloc((size_t)json_object_object_length(obj) + 1, sizeof *l);
     json_object_object_foreach(obj, k, v)
     {
+        if (!v)
+            continue; /* null: no label, as an empty value is none for Prometheus */
         l[*n].name = k;
         l[*n].value = json_object_get_string(v);
         (*n)++;

@@ -266,10 +266,13 @@ static void put_meta_element(char *out, size_t cap, size_t *len, const sl_format
 static void put_label_param(char *out, size_t limit, size_t *len, const vmon_label *l)
 {
     size_t start = *len;
-    put_unit(out, limit, len, " ", 1);
-    sl_put_sd_name(out, limit, len, l->name);
-    put_unit(out, limit, len, "=\"", 2);
-    int whole = put_sd_value_units(out, limit, len, l->value ? l->value : "") &&
+    char name[SL_SD_NAME_MAX + 4];
+    size_t nlen = 0;
+    put_unit(name, sizeof name, &nlen, " ", 1);
+    sl_put_sd_name(name, sizeof name, &nlen, l->name);
+    put_unit(name, sizeof name, &nlen, "=\"", 2);
+    int whole = put_unit(out, limit, len, name, nlen) &&
+                put_sd_value_units(out, limit, len, l->value ? l->value : "") &&
                 put_unit(out, limit, len, "\"", 1);
     if (!whole) {
         *len = start;
