@@ -21,8 +21,8 @@
 
 #define VMON_HTTP_CONNECT_TIMEOUT_MS 5000 /* when the config says <= 0 */
 #define VMON_HTTP_TIMEOUT_MS         30000
-#define VMON_HTTP_BODY_MAX           (64 * 1024)
-#define VMON_HTTP_RETRY_AFTER_MAX_MS (3600 * 1000) /* a server cannot park us for longer */
+#define VMON_HTTP_BODY_MAX           ((size_t)64 * 1024)
+#define VMON_HTTP_RETRY_AFTER_MAX_MS ((int64_t)3600 * 1000) /* a server cannot park us longer */
 
 typedef struct vmon_http_client vmon_http_client;
 

@@ -94,7 +94,11 @@ static int put_octal_escape(char *out, size_t cap, size_t *len, unsigned char c)
  * input bytes it covers; returns 0 when it does not fit. */
 static int put_utf8_char(char *out, size_t cap, size_t *len, const char *s, size_t *used)
 {
-    if (vmon_utf8_next(s, strlen(s), used))
+    *used = 1;
+    if ((unsigned char)*s < 0x80)
+        return put_unit(out, cap, len, s, 1);
+    /* A character is at most 4 bytes; the NUL ends a shorter string. */
+    if (vmon_utf8_next(s, strnlen(s, 4), used))
         return put_unit(out, cap, len, s, *used);
     return put_unit(out, cap, len, VMON_UTF8_REPLACEMENT, sizeof VMON_UTF8_REPLACEMENT - 1);
 }
