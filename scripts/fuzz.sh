@@ -18,6 +18,10 @@ timeout=${FUZZ_TIMEOUT:-10}
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
+if ! grep -q '^VMON_FUZZ:BOOL=ON' "$build/CMakeCache.txt" 2>/dev/null; then
+    echo "fuzz: $build is not a fuzz tree; configure it with CC=clang CXX=clang++ -DVMON_FUZZ=ON" >&2
+    exit 1
+fi
 mapfile -t fuzzers < <(find "$build/fuzz" -maxdepth 1 -type f -name 'fuzz_*' -perm -u+x 2>/dev/null | sort)
 if [ ${#fuzzers[@]} -eq 0 ]; then
     echo "fuzz: no fuzzers in $build/fuzz (configure with CC=clang -DVMON_FUZZ=ON)" >&2
