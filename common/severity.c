@@ -4,16 +4,17 @@
 
 #include <string.h>
 
-static const char *const severity_names[] = {
+const char *const vmon_severity_enum[] = {
     [VMON_SEV_INFO] = "info",
     [VMON_SEV_WARNING] = "warning",
     [VMON_SEV_CRITICAL] = "critical",
+    [VMON_SEV_CRITICAL + 1] = NULL,
 };
-enum { N_SEVERITIES = sizeof severity_names / sizeof severity_names[0] };
+enum { N_SEVERITIES = VMON_SEV_CRITICAL + 1 };
 
 const char *vmon_severity_name(uint32_t severity)
 {
-    return severity < N_SEVERITIES ? severity_names[severity] : "unknown";
+    return severity < N_SEVERITIES ? vmon_severity_enum[severity] : "unknown";
 }
 
 const char *vmon_state_name(uint32_t state)
@@ -24,7 +25,7 @@ const char *vmon_state_name(uint32_t state)
 int vmon_severity_from_name(const char *name, uint32_t *out)
 {
     for (uint32_t i = 0; name && i < N_SEVERITIES; i++)
-        if (strcmp(name, severity_names[i]) == 0) {
+        if (strcmp(name, vmon_severity_enum[i]) == 0) {
             *out = i;
             return 0;
         }

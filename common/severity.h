@@ -7,6 +7,10 @@
 
 #include <stdint.h>
 
+/** "info", "warning", "critical", NULL: indexed by severity, and usable as an
+ *  option table's enum_values (NULL-terminated). */
+extern const char *const vmon_severity_enum[];
+
 /** "info", "warning", "critical"; "unknown" for anything else. Never NULL. */
 const char *vmon_severity_name(uint32_t severity);
 /** "resolved" for VMON_ALERT_RESOLVED, "firing" for anything else. */

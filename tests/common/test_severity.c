@@ -17,6 +17,8 @@ static void test_names_round_trip(void **state)
         assert_int_equal(back, s);
     }
     assert_string_equal(vmon_severity_name(VMON_SEV_WARNING), "warning");
+    assert_string_equal(vmon_severity_enum[VMON_SEV_CRITICAL], "critical");
+    assert_null(vmon_severity_enum[VMON_SEV_CRITICAL + 1]); /* usable as enum_values */
     assert_string_equal(vmon_state_name(VMON_ALERT_RESOLVED), "resolved");
     assert_string_equal(vmon_state_name(VMON_ALERT_FIRING), "firing");
 }
