@@ -4,27 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-
-const char *vmon_severity_name(uint32_t severity)
-{
-    static const char *const names[] = {"info", "warning", "critical"};
-    return severity < 3 ? names[severity] : "unknown";
-}
-
-const char *vmon_state_name(uint32_t state)
-{
-    return state == VMON_ALERT_RESOLVED ? "resolved" : "firing";
-}
-
-void vmon_format_rfc3339(int64_t ms, char *buf, size_t len)
-{
-    time_t secs = (time_t)(ms / 1000);
-    struct tm tm;
-    gmtime_r(&secs, &tm);
-    snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ms % 1000));
-}
 
 static json_object *labels_object(const vmon_label *l, uint32_t n)
 {
@@ -41,7 +20,7 @@ static json_object *number_or_null(double v)
 
 static json_object *time_or_null(int64_t ms)
 {
-    char buf[40];
+    char buf[VMON_RFC3339_SIZE];
     if (!ms)
         return NULL;
     vmon_format_rfc3339(ms, buf, sizeof buf);
@@ -109,6 +88,8 @@ static vmon_label *labels_from(json_object *o, const char *key, uint32_t *n)
     vmon_label *l = calloc((size_t)json_object_object_length(obj) + 1, sizeof *l);
     json_object_object_foreach(obj, k, v)
     {
+        if (!v)
+            continue; /* null: no label, as an empty value is none for Prometheus */
         l[*n].name = k;
         l[*n].value = json_object_get_string(v);
         (*n)++;

@@ -13,12 +13,8 @@
 #include <json-c/json.h>
 #include <vmon/alert.h>
 
-/** Severity and state names as they appear in JSON and human output. */
-const char *vmon_severity_name(uint32_t severity);
-const char *vmon_state_name(uint32_t state);
-
-/** Unix ms as RFC 3339 UTC with milliseconds (`2026-11-21T05:09:45.123Z`). */
-void vmon_format_rfc3339(int64_t ms, char *buf, size_t len);
+#include "severity.h"
+#include "time_format.h"
 
 /** The alert as a new json-c object (caller puts it). */
 json_object *vmon_alert_to_json(const vmon_alert *a);

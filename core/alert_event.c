@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fnv.h"
 #include "strutil.h"
 
 static int compare_labels(const void *a, const void *b)
@@ -18,24 +19,13 @@ void vmon_labels_sort(vmon_label *labels, uint32_t n)
         qsort(labels, n, sizeof *labels, compare_labels);
 }
 
-static uint64_t fnv1a(uint64_t h, const char *s)
-{
-    for (; *s; s++) {
-        h ^= (unsigned char)*s;
-        h *= 1099511628211ULL;
-    }
-    /* A separator byte keeps ("ab","c") and ("a","bc") apart. */
-    h ^= 0xff;
-    return h * 1099511628211ULL;
-}
-
 uint64_t vmon_fingerprint(const char *rule, const vmon_label *sorted, uint32_t n)
 {
-    uint64_t h = fnv1a(14695981039346656037ULL, rule);
+    uint64_t h = vmon_fnv1a64_field(VMON_FNV64_OFFSET, rule);
     for (uint32_t i = 0; i < n; i++) {
         if (strcmp(sorted[i].name, "alertname") == 0)
             continue;
-        h = fnv1a(fnv1a(h, sorted[i].name), sorted[i].value);
+        h = vmon_fnv1a64_field(vmon_fnv1a64_field(h, sorted[i].name), sorted[i].value);
     }
     return h;
 }

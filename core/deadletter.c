@@ -9,6 +9,9 @@
 
 #include <vmon/abi.h>
 
+#include "io.h"
+#include "time_format.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <json-c/json.h>
@@ -23,16 +26,6 @@ static int64_t now_ms(void)
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void format_rfc3339(int64_t ms, char *buf, size_t len)
-{
-    time_t sec = (time_t)(ms / 1000);
-    struct tm tm;
-    gmtime_r(&sec, &tm);
-    char base[32];
-    strftime(base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(buf, len, "%s.%03dZ", base, (int)(ms % 1000));
 }
 
 /* The payload as JSON when all of it parses, else as a string: a dead
@@ -61,8 +54,8 @@ static json_object *payload_object(const char *payload)
 static json_object *build_line(const char *sink, const char *reason, const char *payload,
                                int64_t ms)
 {
-    char when[48];
-    format_rfc3339(ms, when, sizeof when);
+    char when[VMON_RFC3339_SIZE];
+    vmon_format_rfc3339(ms, when, sizeof when);
     json_object *o = json_object_new_object();
     if (!o)
         return NULL;
@@ -74,26 +67,12 @@ static json_object *build_line(const char *sink, const char *reason, const char 
     return o;
 }
 
-static int write_all(int fd, const char *buf, size_t len)
-{
-    while (len) {
-        ssize_t w = write(fd, buf, len);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        buf += w;
-        len -= (size_t)w;
-    }
-    return 0;
-}
-
 static int append_line(const char *path, const char *line, size_t len)
 {
     int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
     if (fd < 0)
         return -1;
-    int rc = write_all(fd, line, len);
+    int rc = vmon_write_all(fd, line, len);
     if (rc == 0)
         rc = fsync(fd);
     int saved = errno;

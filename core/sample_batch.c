@@ -75,16 +75,6 @@ const char *vmon_sample_label(const vmon_sample *s, const char *name)
     return NULL;
 }
 
-int vmon_valid_label_name(const char *s)
-{
-    if (!s || !*s || !(isalpha((unsigned char)*s) || *s == '_'))
-        return 0;
-    for (; *s; s++)
-        if (!(isalnum((unsigned char)*s) || *s == '_'))
-            return 0;
-    return 1;
-}
-
 int vmon_valid_sample_name(const char *name)
 {
     const char *dot = name ? strchr(name, '.') : NULL;

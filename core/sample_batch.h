@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <vmon/sample.h>
 
+#include "labels.h" /* vmon_valid_label_name */
+
 typedef struct vmon_sample_batch {
     char *source;         /* `probe:sys`, `vmon` */
     vmon_sample *samples; /* owned names, labels (sorted) */
@@ -23,8 +25,7 @@ vmon_sample_batch *vmon_batch_ref(vmon_sample_batch *b);
 void vmon_batch_unref(vmon_sample_batch *b);
 /** The value of label `name`, or NULL. */
 const char *vmon_sample_label(const vmon_sample *s, const char *name);
-/** Is `name` a valid sample name (component.metric) / label name? */
+/** Is `name` a valid sample name (component.metric)? */
 int vmon_valid_sample_name(const char *name);
-int vmon_valid_label_name(const char *name);
 
 #endif

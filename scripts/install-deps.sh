@@ -12,12 +12,18 @@ build_pkgs=(
 test_pkgs=(
   valgrind rsyslog prometheus-alertmanager curl jq
 )
+# The clang tree and libFuzzer (-fsanitize=fuzzer needs clang's runtime
+# archives, which Debian ships apart from clang), llvm-symbolizer for
+# readable sanitizer stacks, and the lint script's two tools.
+clang_pkgs=(
+  clang libclang-rt-14-dev llvm-14 clang-format clang-tidy
+)
 bench_pkgs=(
   collectd-core
 )
 
 missing=()
-for p in "${build_pkgs[@]}" "${test_pkgs[@]}" "${bench_pkgs[@]}" "$@"; do
+for p in "${build_pkgs[@]}" "${test_pkgs[@]}" "${clang_pkgs[@]}" "${bench_pkgs[@]}" "$@"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
 [ ${#missing[@]} -eq 0 ] && exit 0

@@ -104,6 +104,11 @@ sed -i '$d' "$WORK/live.ini"; sed -i '$d' "$WORK/live.ini"; sed -i '$d' "$WORK/l
 sed -i 's/^path = second.txt$/path = third.txt\ndelay = 300ms/' "$WORK/live.ini"
 before=$(grep -c "SIGHUP: reloading" "$WORK/live.log")
 for i in 1 2 3 4 5 6 7 8; do kill -HUP "$VPID"; done
+# A measurement window, not a wait for an event: count the reloads that
+# start within 1.5 s of the burst. No poll can replace it (the test asks how
+# many reloads did NOT start). Under heavy load the HUPs can land between
+# reloads and legitimately not coalesce; a deterministic version needs a
+# reload that is slow on purpose.
 sleep 1.5
 after=$(grep -c "SIGHUP: reloading" "$WORK/live.log")
 check "a burst of 8 SIGHUPs runs fewer than 8 reloads ($((after - before)))" '[ $((after - before)) -ge 1 ] && [ $((after - before)) -lt 8 ]'
@@ -135,6 +140,8 @@ wait_for "$WORK/keep.txt" "alert counted firing" 5
 sed -i 's/interval = 100ms/interval = 150ms/' "$WORK/keep.ini"
 kill -HUP "$KPID"
 wait_for "$WORK/keep.log" "reload done" 5
+# A re-send would come with the next probe cycles (every 150 ms): give it
+# three before counting. Waiting for something not to happen; kept short.
 sleep 0.5
 kill -TERM "$KPID"; wait "$KPID"
 check "a reload keeps a firing alert firing without re-sending it" '[ "$(grep -c "alert counted firing" "$WORK/keep.txt")" -eq 1 ]'

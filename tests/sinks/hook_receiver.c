@@ -1,18 +1,20 @@
 #include "hook_receiver.h"
 
-#include <arpa/inet.h>
-#include <microhttpd.h>
-#include <netinet/in.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "http_server.h"
+
 #define HOOK_BODY_MAX ((size_t)4 * 1024 * 1024)
+/* Enough pool threads that a hanging answer never delays the next request
+ * a test sends. */
+#define HOOK_THREADS 8
 
 struct hook_receiver {
-    struct MHD_Daemon *d;
+    vmon_http_server *server;
     int port;
     pthread_mutex_t mu;
     hook_behaviour b;
@@ -20,11 +22,6 @@ struct hook_receiver {
     hook_request *reqs;
     size_t n, cap;
 };
-
-typedef struct conn_ctx {
-    char *body;
-    size_t len;
-} conn_ctx;
 
 static char *dup_or_empty(const char *s)
 {
@@ -37,8 +34,7 @@ static void sleep_ms(int ms)
     nanosleep(&ts, NULL);
 }
 
-static void record(hook_receiver *r, struct MHD_Connection *c, const char *url, conn_ctx *cc,
-                   int status)
+static void record(hook_receiver *r, const vmon_http_incoming *in, int status)
 {
     pthread_mutex_lock(&r->mu);
     if (r->n == r->cap) {
@@ -47,12 +43,12 @@ static void record(hook_receiver *r, struct MHD_Connection *c, const char *url, 
     }
     hook_request *q = &r->reqs[r->n++];
     q->status = status;
-    q->key = dup_or_empty(MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Idempotency-Key"));
-    q->auth = dup_or_empty(MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization"));
-    q->extra = dup_or_empty(MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Test"));
-    q->content_type = dup_or_empty(MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type"));
-    q->path = dup_or_empty(url);
-    q->body = dup_or_empty(cc->body);
+    q->key = dup_or_empty(vmon_http_incoming_header(in, "Idempotency-Key"));
+    q->auth = dup_or_empty(vmon_http_incoming_header(in, "Authorization"));
+    q->extra = dup_or_empty(vmon_http_incoming_header(in, "X-Test"));
+    q->content_type = dup_or_empty(vmon_http_incoming_header(in, "Content-Type"));
+    q->path = dup_or_empty(in->path);
+    q->body = dup_or_empty(in->body);
     pthread_mutex_unlock(&r->mu);
 }
 
@@ -65,62 +61,22 @@ static int choose_status(hook_receiver *r, hook_behaviour *b)
     return fail ? 503 : (b->status ? b->status : 200);
 }
 
-static enum MHD_Result respond(hook_receiver *r, struct MHD_Connection *c, const char *url,
-                               conn_ctx *cc)
+static void on_request(void *arg, const vmon_http_incoming *in, vmon_http_reply *out)
 {
+    hook_receiver *r = arg;
     hook_behaviour b;
     int status = choose_status(r, &b);
     if (b.hang_ms > 0)
         sleep_ms(b.hang_ms);
     const char *body = status == 503 ? "unavailable" : (b.body ? b.body : "ok");
-    struct MHD_Response *resp =
-        MHD_create_response_from_buffer(strlen(body), (void *)body, MHD_RESPMEM_MUST_COPY);
+    vmon_http_reply_status(out, (unsigned)status);
+    vmon_http_reply_body(out, "text/plain", body, strlen(body));
     if (b.retry_after_s > 0) {
         char ra[16];
         snprintf(ra, sizeof ra, "%d", b.retry_after_s);
-        MHD_add_response_header(resp, "Retry-After", ra);
+        vmon_http_reply_header(out, "Retry-After", ra);
     }
-    record(r, c, url, cc, status);
-    enum MHD_Result ret = MHD_queue_response(c, (unsigned)status, resp);
-    MHD_destroy_response(resp);
-    return ret;
-}
-
-static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
-                                  const char *method, const char *version, const char *upload_data,
-                                  size_t *upload_size, void **con_cls)
-{
-    (void)method, (void)version;
-    hook_receiver *r = cls;
-    conn_ctx *cc = *con_cls;
-    if (!cc) {
-        *con_cls = cc = calloc(1, sizeof *cc);
-        cc->body = calloc(1, 1);
-        return MHD_YES;
-    }
-    if (*upload_size) {
-        if (cc->len + *upload_size <= HOOK_BODY_MAX) {
-            cc->body = realloc(cc->body, cc->len + *upload_size + 1);
-            memcpy(cc->body + cc->len, upload_data, *upload_size);
-            cc->len += *upload_size;
-            cc->body[cc->len] = '\0';
-        }
-        *upload_size = 0;
-        return MHD_YES;
-    }
-    return respond(r, c, url, cc);
-}
-
-static void on_done(void *cls, struct MHD_Connection *c, void **con_cls,
-                    enum MHD_RequestTerminationCode code)
-{
-    (void)cls, (void)c, (void)code;
-    conn_ctx *cc = *con_cls;
-    if (cc) {
-        free(cc->body);
-        free(cc);
-    }
-    *con_cls = NULL;
+    record(r, in, status);
 }
 
 hook_receiver *hook_start(void)
@@ -133,18 +89,20 @@ hook_receiver *hook_start_port(int port)
     hook_receiver *r = calloc(1, sizeof *r);
     pthread_mutex_init(&r->mu, NULL);
     r->rng = 1;
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    r->d = MHD_start_daemon(
-        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_ERROR_LOG, 0,
-        NULL, NULL, on_request, r, MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_NOTIFY_COMPLETED, on_done,
-        r, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10, MHD_OPTION_END);
-    if (!r->d) {
+    char err[256];
+    vmon_http_server_cfg cfg = {.port = (uint16_t)port,
+                                .threads = HOOK_THREADS,
+                                .body_max = HOOK_BODY_MAX,
+                                .handler = on_request,
+                                .arg = r};
+    r->server = vmon_http_server_start(&cfg, err, sizeof err);
+    if (!r->server) {
+        fprintf(stderr, "hook_receiver: %s\n", err);
+        pthread_mutex_destroy(&r->mu);
         free(r);
         return NULL;
     }
-    const union MHD_DaemonInfo *info = MHD_get_daemon_info(r->d, MHD_DAEMON_INFO_BIND_PORT);
-    r->port = info ? info->port : 0;
+    r->port = vmon_http_server_port(r->server);
     return r;
 }
 
@@ -221,7 +179,7 @@ void hook_stop(hook_receiver *r)
 {
     if (!r)
         return;
-    MHD_stop_daemon(r->d);
+    vmon_http_server_stop(r->server);
     for (size_t i = 0; i < r->n; i++)
         hook_request_free(&r->reqs[i]);
     free(r->reqs);

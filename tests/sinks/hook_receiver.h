@@ -1,5 +1,5 @@
 /*
- * A webhook receiver for tests (libmicrohttpd on 127.0.0.1, a free port):
+ * A webhook receiver for tests (common/http_server on 127.0.0.1, port 0):
  * answers with a configurable status, fails a share of requests with 503,
  * can send Retry-After or hang, and records every request.
  */

@@ -8,7 +8,9 @@
  * that port instead of a free one (a test restarting the receiver).
  * Writes its port to PORT_FILE once listening; appends every request as
  * "STATUS KEY BODY" lines (body with newlines removed) to BODIES_FILE as it
- * arrives; stops on SIGTERM or SIGINT and prints totals to stderr.
+ * arrives; SIGUSR1 makes it answer STATUS to everything from then on (a
+ * receiver that "comes back" on the same port); stops on SIGTERM or SIGINT
+ * and prints totals to stderr.
  */
 #include "hook_receiver.h"
 
@@ -18,12 +20,14 @@
 #include <string.h>
 #include <unistd.h>
 
-static volatile sig_atomic_t stop;
+static volatile sig_atomic_t stop, recover;
 
 static void on_signal(int sig)
 {
-    (void)sig;
-    stop = 1;
+    if (sig == SIGUSR1)
+        recover = 1;
+    else
+        stop = 1;
 }
 
 static void flatten(char *s)
@@ -69,9 +73,15 @@ int main(int argc, char **argv)
     fclose(pf);
     signal(SIGTERM, on_signal);
     signal(SIGINT, on_signal);
+    signal(SIGUSR1, on_signal);
     size_t done = 0;
     while (!stop) {
         usleep(20000);
+        if (recover) {
+            recover = 0;
+            b.fail_percent = 0;
+            hook_set(r, &b);
+        }
         drain(r, out, &done);
     }
     drain(r, out, &done);

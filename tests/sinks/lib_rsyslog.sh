@@ -53,20 +53,29 @@ rsyslog_wait_for() {
     fail "no $count line(s) matching: $pattern"
 }
 
-# Pick a port, start, and check a probe over TCP arrives; a few attempts
-# in case another test took the port in between.
+# rsyslog_probe TAG: a record over TCP and one over UDP both arrive (the
+# inputs bound our port), within 3 s.
+rsyslog_probe() {
+    for tr in tcp udp; do
+        "$SINK_SEND" "$PLUGIN_DIR" syslog -r "$1_$tr" -q mode=remote transport=$tr \
+            host=127.0.0.1 port="$PORT" >/dev/null 2>&1 || return 1
+    done
+    for _ in $(seq 60); do
+        grep -q "$1_tcp" "$T/out.log" 2>/dev/null && grep -q "$1_udp" "$T/out.log" 2>/dev/null &&
+            return 0
+        sleep 0.05
+    done
+    return 1
+}
+
+# rsyslogd cannot bind port 0 and report it, so: pick a free port, start,
+# probe; if another test took the port in between, the probe fails and we
+# try again with a new port (bounded).
 rsyslog_start() {
     for attempt in 1 2 3 4 5; do
         PORT=$("$FREE_PORT")
         rsyslog_write_conf
-        if rsyslog_launch &&
-            "$SINK_SEND" "$PLUGIN_DIR" syslog -r "probe$attempt" -q mode=remote transport=tcp \
-                host=127.0.0.1 port="$PORT" >/dev/null 2>&1; then
-            for _ in $(seq 60); do
-                grep -q "probe$attempt" "$T/out.log" 2>/dev/null && return 0
-                sleep 0.05
-            done
-        fi
+        rsyslog_launch && rsyslog_probe "probe$attempt" && return 0
         rsyslog_stop
     done
     cat "$T/rsyslogd.out" >&2 || true

@@ -72,9 +72,9 @@ raw=$(grep 't6_long' "$T/raw.log")
 send -q -R -r t7_restart -n 2 -P 1500 mode=remote transport=tcp host=127.0.0.1 port="$PORT" > "$T/t7.out" 2>&1 &
 SENDER=$!
 wait_for 't7_restart' 1
+# rsyslog_stop returns once rsyslogd has exited: the connection is broken.
 rsyslog_stop
-sleep 0.3
-rsyslog_launch
+rsyslog_launch || fail "t7: rsyslogd did not restart on port $PORT"
 wait "$SENDER" || { cat "$T/t7.out" >&2; fail "t7: sender failed after rsyslog restart"; }
 wait_for 't7_restart' 2
 rsyslog_stop
@@ -82,8 +82,7 @@ out=$(send -r t7_down mode=local socket="$T/log.sock" 2>&1 || true)
 grep -q '^RETRY' <<<"$out" || fail "t7: socket gone should be RETRY: $out"
 
 if [ -n "${BENCH_N:-}" ]; then
-    rsyslog_launch
-    sleep 0.3
+    rsyslog_launch && rsyslog_probe bench_ready || fail "bench: rsyslogd did not restart"
     for tr in unix udp tcp; do
         case $tr in
             unix) args=(mode=local socket="$T/log.sock") ;;

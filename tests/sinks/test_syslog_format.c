@@ -249,6 +249,127 @@ static void test_no_values_no_numbers(void **state)
     assert_non_null(strstr(buf, " [vmon@32473][vmonAlert@32473 "));
 }
 
+/* Strict UTF-8 (RFC 3629): no overlongs, no surrogates, nothing above U+10FFFF. */
+static int strict_utf8(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p) {
+        unsigned char c = *p;
+        int n = c < 0x80                 ? 0
+                : c >= 0xc2 && c <= 0xdf ? 1
+                : c >= 0xe0 && c <= 0xef ? 2
+                : c >= 0xf0 && c <= 0xf4 ? 3
+                                         : -1;
+        if (n < 0)
+            return 0;
+        unsigned lo = 0x80, hi = 0xbf;
+        if (c == 0xe0)
+            lo = 0xa0;
+        else if (c == 0xed)
+            hi = 0x9f;
+        else if (c == 0xf0)
+            lo = 0x90;
+        else if (c == 0xf4)
+            hi = 0x8f;
+        p++;
+        for (int i = 0; i < n; i++, p++) {
+            if (*p < (i == 0 ? lo : 0x80) || *p > (i == 0 ? hi : 0xbf))
+                return 0;
+        }
+    }
+    return 1;
+}
+
+#define FFFD "\xef\xbf\xbd"
+
+static void test_invalid_utf8_label_replaced(void **state)
+{
+    (void)state;
+    sl_format_cfg c = cfg5424();
+    vmon_alert a = make_alert();
+    /* A stray byte, a cut 2-byte lead, an overlong, a surrogate, a cut
+     * 3-byte sequence, then valid text. */
+    vmon_label l[] = {{"alertname", "p95"},
+                      {"node", "a\xff"
+                               "b\xc3("
+                               "c\xc0\xaf"
+                               "d\xed\xa0\x80"
+                               "e\xe2\x82"
+                               "f\xc3\xa9"}};
+    a.labels = l;
+    a.n_labels = 2;
+    char buf[4096];
+    sl_format_record(&c, &a, T0, buf, sizeof buf);
+    assert_true(strict_utf8(buf));
+    /* One U+FFFD per maximal ill-formed subpart (Unicode 3.9, W3C practice). */
+    assert_non_null(strstr(buf, " node=\"a" FFFD "b" FFFD "(c" FFFD FFFD "d" FFFD FFFD FFFD "e" FFFD
+                                "f\xc3\xa9\""));
+}
+
+static void test_invalid_utf8_message_replaced(void **state)
+{
+    (void)state;
+    for (int f = SL_RFC3164; f <= SL_RFC5424; f++) {
+        sl_format_cfg c = cfg5424();
+        c.format = f;
+        vmon_alert a = make_alert();
+        a.message = "bad \xf5\x80 end";
+        char buf[4096];
+        sl_format_record(&c, &a, T0, buf, sizeof buf);
+        assert_true(strict_utf8(buf));
+        assert_non_null(strstr(buf, "bad " FFFD FFFD " end"));
+    }
+}
+
+static void test_long_label_left_out_whole(void **state)
+{
+    (void)state;
+    static char big[3601];
+    memset(big, 'v', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    vmon_label l[] = {{"alertname", "p95"}, {"big", big}, {"zone", "eu"}};
+    vmon_alert a = make_alert();
+    a.labels = l;
+    a.n_labels = 3;
+    sl_format_cfg c = cfg5424();
+    static char buf[65536];
+
+    c.max_record = 2048; /* too small for it: left out, the others stay */
+    size_t n = sl_format_record(&c, &a, T0, buf, sizeof buf);
+    assert_true(n <= 2048);
+    assert_null(strstr(buf, " big="));
+    assert_non_null(strstr(buf, " zone=\"eu\""));
+    assert_non_null(strstr(buf, "FIRING p95: search p95 above 200 ms"));
+
+    c.max_record = 8192; /* room for it: there whole, not cut */
+    n = sl_format_record(&c, &a, T0, buf, sizeof buf);
+    assert_true(n <= 8192);
+    const char *at = strstr(buf, " big=\"");
+    assert_non_null(at);
+    assert_int_equal(strspn(at + 6, "v"), 3600);
+    assert_int_equal(at[6 + 3600], '"');
+    assert_non_null(strstr(buf, " zone=\"eu\""));
+}
+
+static void test_long_message_uses_the_whole_record(void **state)
+{
+    (void)state;
+    static char msg[20001];
+    memset(msg, 'm', sizeof msg - 1);
+    msg[sizeof msg - 1] = '\0';
+    vmon_alert a = make_alert();
+    a.message = msg;
+    for (int f = SL_RFC3164; f <= SL_RFC5424; f++) {
+        sl_format_cfg c = cfg5424();
+        c.format = f;
+        c.max_record = 16384;
+        static char buf[65536];
+        size_t n = sl_format_record(&c, &a, T0, buf, sizeof buf);
+        assert_int_equal(n, 16384);
+        assert_int_equal(strlen(buf), n);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -261,6 +382,10 @@ int main(void)
         cmocka_unit_test(test_many_labels_keep_message),
         cmocka_unit_test(test_rfc3164_local_layout),
         cmocka_unit_test(test_no_values_no_numbers),
+        cmocka_unit_test(test_invalid_utf8_label_replaced),
+        cmocka_unit_test(test_invalid_utf8_message_replaced),
+        cmocka_unit_test(test_long_label_left_out_whole),
+        cmocka_unit_test(test_long_message_uses_the_whole_record),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

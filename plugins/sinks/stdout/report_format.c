@@ -48,7 +48,7 @@ static void format_labels(FILE *out, const vmon_label *l, uint32_t n, const char
 
 void format_report(FILE *out, const char *source, const vmon_sample *s, uint32_t n)
 {
-    char when[40];
+    char when[VMON_RFC3339_SIZE];
     vmon_format_rfc3339(n ? s[0].time_ms : 0, when, sizeof when);
     fprintf(out, "==== %s  %s ====\n", source, when);
     for (uint32_t i = 0; i < n; i++) {
@@ -66,7 +66,7 @@ void format_report(FILE *out, const char *source, const vmon_sample *s, uint32_t
 
 void format_alert_line(FILE *out, const vmon_alert *a)
 {
-    char when[40];
+    char when[VMON_RFC3339_SIZE];
     vmon_format_rfc3339(a->state == VMON_ALERT_RESOLVED ? a->ends_at_ms : a->starts_at_ms, when,
                         sizeof when);
     fprintf(out, "[%s] %s %s %s: %s ", a->state == VMON_ALERT_RESOLVED ? "RESOLVED" : "FIRING",

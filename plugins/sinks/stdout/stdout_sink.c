@@ -11,6 +11,7 @@
 #include <vmon/plugin.h>
 
 #include "alert_json.h"
+#include "io.h"
 #include "report_format.h"
 
 enum { FORMAT_HUMAN, FORMAT_JSON };
@@ -58,24 +59,11 @@ static void stdout_destroy(void *ctx)
     free(ctx);
 }
 
-/* Write a whole buffer; a short write to a terminal or pipe is retried. */
-static int write_all(int fd, const char *buf, size_t len)
-{
-    while (len) {
-        ssize_t n = write(fd, buf, len);
-        if (n < 0)
-            return -1;
-        buf += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
-
 /* open_memstream publishes buf and len only at fclose, hence the pointers. */
 static int flush_buffer(stdout_sink *s, FILE *mem, char **buf, size_t *len, vmon_delivery_result *r)
 {
     fclose(mem);
-    int rc = write_all(s->fd, *buf, *len);
+    int rc = vmon_write_all(s->fd, *buf, *len);
     free(*buf);
     if (rc < 0 && r) {
         snprintf(r->detail, sizeof r->detail, "write failed");

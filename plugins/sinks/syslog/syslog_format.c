@@ -5,6 +5,10 @@
  */
 #include "syslog_format.h"
 
+#include "severity.h"
+#include "time_format.h"
+#include "utf8.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -85,30 +89,35 @@ static int put_octal_escape(char *out, size_t cap, size_t *len, unsigned char c)
     return put_unit(out, cap, len, esc, 4);
 }
 
-/* The bytes of the UTF-8 sequence starting at s (1 for ASCII or a stray byte). */
-static size_t utf8_seq_len(const char *s)
+/* One character of text at s: a well-formed one as it is, an ill-formed
+ * subpart as U+FFFD (RFC 5424 6.3.3 and 6.4 want UTF-8). Sets *used to the
+ * input bytes it covers; returns 0 when it does not fit. */
+static int put_utf8_char(char *out, size_t cap, size_t *len, const char *s, size_t *used)
 {
-    unsigned char c = (unsigned char)s[0];
-    size_t n = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
-    for (size_t i = 1; i < n; i++)
-        if (((unsigned char)s[i] & 0xc0) != 0x80)
-            return 1;
-    return n;
+    *used = 1;
+    if ((unsigned char)*s < 0x80)
+        return put_unit(out, cap, len, s, 1);
+    /* A character is at most 4 bytes; the NUL ends a shorter string. */
+    if (vmon_utf8_next(s, strnlen(s, 4), used))
+        return put_unit(out, cap, len, s, *used);
+    return put_unit(out, cap, len, VMON_UTF8_REPLACEMENT, sizeof VMON_UTF8_REPLACEMENT - 1);
 }
 
 void sl_put_escaped(char *out, size_t cap, size_t *len, const char *s)
 {
     while (s && *s) {
         unsigned char c = (unsigned char)*s;
-        size_t n = is_ctl(c) ? 1 : utf8_seq_len(s);
-        int ok = is_ctl(c) ? put_octal_escape(out, cap, len, c) : put_unit(out, cap, len, s, n);
+        size_t n = 1;
+        int ok =
+            is_ctl(c) ? put_octal_escape(out, cap, len, c) : put_utf8_char(out, cap, len, s, &n);
         if (!ok)
             return;
         s += n;
     }
 }
 
-void sl_put_sd_value(char *out, size_t cap, size_t *len, const char *s)
+/* Returns 1 when all of `s` went out, 0 when it stopped at the capacity. */
+static int put_sd_value_units(char *out, size_t cap, size_t *len, const char *s)
 {
     while (s && *s) {
         unsigned char c = (unsigned char)*s;
@@ -120,13 +129,18 @@ void sl_put_sd_value(char *out, size_t cap, size_t *len, const char *s)
         } else if (is_ctl(c)) {
             ok = put_octal_escape(out, cap, len, c);
         } else {
-            n = utf8_seq_len(s);
-            ok = put_unit(out, cap, len, s, n);
+            ok = put_utf8_char(out, cap, len, s, &n);
         }
         if (!ok)
-            return;
+            return 0;
         s += n;
     }
+    return 1;
+}
+
+void sl_put_sd_value(char *out, size_t cap, size_t *len, const char *s)
+{
+    put_sd_value_units(out, cap, len, s);
 }
 
 static int printusascii(unsigned char c)
@@ -166,12 +180,8 @@ size_t sl_utf8_prefix(const char *s, size_t max)
 
 static void put_rfc3339(char *out, size_t cap, size_t *len, int64_t ms)
 {
-    time_t sec = (time_t)(ms / 1000);
-    struct tm tm;
-    gmtime_r(&sec, &tm);
-    char ts[80];
-    snprintf(ts, sizeof ts, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ms % 1000));
+    char ts[VMON_RFC3339_SIZE];
+    vmon_format_rfc3339(ms, ts, sizeof ts);
     put_str(out, cap, len, ts);
 }
 
@@ -195,16 +205,6 @@ static void put_pri(char *out, size_t cap, size_t *len, const sl_format_cfg *cfg
     char pri[16];
     snprintf(pri, sizeof pri, "<%d>", cfg->facility * 8 + sl_severity(a));
     put_str(out, cap, len, pri);
-}
-
-static const char *sev_name(uint32_t sev)
-{
-    return sev == VMON_SEV_CRITICAL ? "critical" : sev == VMON_SEV_WARNING ? "warning" : "info";
-}
-
-static const char *state_name(const vmon_alert *a)
-{
-    return a->state == VMON_ALERT_RESOLVED ? "resolved" : "firing";
 }
 
 static void put_number_param(char *buf, size_t cap, size_t *len, const char *name, double v)
@@ -253,7 +253,8 @@ static void put_meta_element(char *out, size_t cap, size_t *len, const sl_format
     put_str(out, cap, len, "[");
     sl_put_sd_name(out, cap, len, id);
     const char *names[] = {"state", "severity", "fingerprint", "key"};
-    const char *vals[] = {state_name(a), sev_name(a->severity), a->fingerprint, a->idempotency_key};
+    const char *vals[] = {vmon_state_name(a->state), vmon_severity_name(a->severity),
+                          a->fingerprint, a->idempotency_key};
     for (size_t i = 0; i < 4; i++) {
         if (!vals[i] || !*vals[i])
             continue;
@@ -265,24 +266,49 @@ static void put_meta_element(char *out, size_t cap, size_t *len, const sl_format
     put_str(out, cap, len, "]");
 }
 
-/* Labels element with as many whole params as fit in `budget` bytes. */
-static size_t labels_element(char *out, size_t cap, const sl_format_cfg *cfg, const vmon_alert *a,
-                             size_t budget)
+/* One label param, whole or not at all: a cut value would be wrong data. */
+static void put_label_param(char *out, size_t limit, size_t *len, const vmon_label *l)
 {
-    size_t len = 0, closing = 1;
-    char p[512];
-    out[0] = '\0';
-    put_str(out, cap, &len, "[");
-    sl_put_sd_name(out, cap, &len, cfg->sd_id);
-    if (len + closing > budget)
-        return 0;
-    for (uint32_t i = 0; i < a->n_labels; i++) {
-        size_t n = format_param(p, sizeof p, a->labels[i].name, a->labels[i].value);
-        if (len + n + closing <= budget)
-            put_unit(out, cap, &len, p, n);
+    size_t start = *len;
+    char name[SL_SD_NAME_MAX + 4];
+    size_t nlen = 0;
+    put_unit(name, sizeof name, &nlen, " ", 1);
+    sl_put_sd_name(name, sizeof name, &nlen, l->name);
+    put_unit(name, sizeof name, &nlen, "=\"", 2);
+    int whole = put_unit(out, limit, len, name, nlen) &&
+                put_sd_value_units(out, limit, len, l->value ? l->value : "") &&
+                put_unit(out, limit, len, "\"", 1);
+    if (!whole) {
+        *len = start;
+        out[start] = '\0';
     }
-    put_unit(out, cap, &len, "]", 1);
-    return len;
+}
+
+/* The labels element, appended to `out` with as many whole params as fit
+ * in `budget` bytes (its brackets included). Returns the bytes appended, 0
+ * when not even the empty element fits. */
+static size_t put_labels_element(char *out, size_t cap, size_t *len, const sl_format_cfg *cfg,
+                                 const vmon_alert *a, size_t budget)
+{
+    size_t start = *len, closing = 1;
+    /* `limit` counts the NUL; params stop one byte early so the closing
+     * bracket always fits. */
+    size_t limit = start + budget + 1 < cap ? start + budget + 1 : cap;
+    char head[SL_SD_NAME_MAX + 2];
+    size_t hlen = 0;
+    put_unit(head, sizeof head, &hlen, "[", 1);
+    sl_put_sd_name(head, sizeof head, &hlen, cfg->sd_id);
+    if (start + hlen + closing >= limit)
+        return 0;
+    put_unit(out, limit, len, head, hlen);
+    for (uint32_t i = 0; i < a->n_labels; i++)
+        put_label_param(out, limit - closing, len, &a->labels[i]);
+    if (!put_unit(out, limit, len, "]", 1)) {
+        *len = start;
+        out[start] = '\0';
+        return 0;
+    }
+    return *len - start;
 }
 
 /* STRUCTURED-DATA within `budget` bytes: the alert's own fields first (they
@@ -290,50 +316,41 @@ static size_t labels_element(char *out, size_t cap, const sl_format_cfg *cfg, co
 static void put_structured_data(char *out, size_t cap, size_t *len, const sl_format_cfg *cfg,
                                 const vmon_alert *a, size_t budget)
 {
-    char meta[1024], labels[4096];
+    char meta[1024];
     size_t mlen = 0;
     meta[0] = '\0';
     put_meta_element(meta, sizeof meta, &mlen, cfg, a);
     if (mlen > budget)
         mlen = 0;
-    size_t llen = labels_element(labels, sizeof labels, cfg, a, budget - mlen);
-    if (llen)
-        put_unit(out, cap, len, labels, llen);
+    size_t llen = put_labels_element(out, cap, len, cfg, a, budget - mlen);
     if (mlen)
         put_unit(out, cap, len, meta, mlen);
     if (!llen && !mlen)
         put_unit(out, cap, len, "-", 1);
 }
 
-/* "FIRING p95: <message> (value=250 threshold=200)" */
-static void build_text(char *text, size_t cap, const vmon_alert *a, int with_labels)
+/* MSG, escaped as it goes and cut at `limit` on a character boundary:
+ * "FIRING p95: <message> (value=250 threshold=200)", plus the labels for
+ * RFC 3164, which has no structured data to carry them. */
+static void put_text(char *out, size_t limit, size_t *len, const vmon_alert *a, int with_labels)
 {
-    size_t len = 0;
-    text[0] = '\0';
-    put_str(text, cap, &len, a->state == VMON_ALERT_RESOLVED ? "RESOLVED " : "FIRING ");
-    put_str(text, cap, &len, a->rule ? a->rule : "alert");
-    put_str(text, cap, &len, ": ");
-    put_str(text, cap, &len, a->message ? a->message : "");
+    sl_put_escaped(out, limit, len, a->state == VMON_ALERT_RESOLVED ? "RESOLVED " : "FIRING ");
+    sl_put_escaped(out, limit, len, a->rule ? a->rule : "alert");
+    sl_put_escaped(out, limit, len, ": ");
+    sl_put_escaped(out, limit, len, a->message ? a->message : "");
     char num[96] = "";
     if (!isnan(a->value) && !isnan(a->threshold))
         snprintf(num, sizeof num, " (value=%.6g threshold=%.6g)", a->value, a->threshold);
     else if (!isnan(a->value))
         snprintf(num, sizeof num, " (value=%.6g)", a->value);
-    put_str(text, cap, &len, num);
+    sl_put_escaped(out, limit, len, num);
     for (uint32_t i = 0; with_labels && i < a->n_labels; i++) {
-        put_str(text, cap, &len, i == 0 ? " [" : " ");
-        put_str(text, cap, &len, a->labels[i].name);
-        put_str(text, cap, &len, "=");
-        put_str(text, cap, &len, a->labels[i].value);
-        put_str(text, cap, &len, i + 1 == a->n_labels ? "]" : "");
+        sl_put_escaped(out, limit, len, i == 0 ? " [" : " ");
+        sl_put_escaped(out, limit, len, a->labels[i].name);
+        sl_put_escaped(out, limit, len, "=");
+        sl_put_escaped(out, limit, len, a->labels[i].value);
+        sl_put_escaped(out, limit, len, i + 1 == a->n_labels ? "]" : "");
     }
-}
-
-static void put_msg(char *out, size_t limit, size_t *len, const char *text)
-{
-    /* Escaping writes whole units only and stops at `limit`; the final cut
-     * falls on a UTF-8 boundary because units are whole characters. */
-    sl_put_escaped(out, limit, len, text);
 }
 
 static void header_5424(char *out, size_t cap, size_t *len, const sl_format_cfg *cfg,
@@ -388,7 +405,6 @@ size_t sl_format_record(const sl_format_cfg *cfg, const vmon_alert *a, int64_t n
 {
     size_t limit = cfg->max_record + 1 < cap ? cfg->max_record + 1 : cap;
     size_t len = 0;
-    char text[4096];
     if (!limit)
         return 0;
     buf[0] = '\0';
@@ -397,13 +413,11 @@ size_t sl_format_record(const sl_format_cfg *cfg, const vmon_alert *a, int64_t n
         size_t left = limit > len + 1 ? limit - len - 1 : 0;
         size_t reserve = left / 4 < SL_MSG_RESERVE_MAX ? left / 4 : SL_MSG_RESERVE_MAX;
         put_structured_data(buf, limit, &len, cfg, a, left - reserve);
-        build_text(text, sizeof text, a, 0);
+        put_str(buf, limit, &len, " ");
+        put_text(buf, limit, &len, a, 0);
     } else {
         header_3164(buf, limit, &len, cfg, a, now_ms);
-        build_text(text, sizeof text, a, 1);
+        put_text(buf, limit, &len, a, 1);
     }
-    if (cfg->format == SL_RFC5424)
-        put_str(buf, limit, &len, " ");
-    put_msg(buf, limit, &len, text);
     return len;
 }

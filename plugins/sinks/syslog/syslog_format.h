@@ -45,9 +45,11 @@ size_t sl_format_record(const sl_format_cfg *cfg, const vmon_alert *a, int64_t n
 /* Building blocks, exposed for tests. Each appends to `out` (capacity
  * `cap`, current length `*len`), never past cap - 1, and NUL-terminates. */
 
-/** Text with every byte < 0x20 and DEL written as `#ooo` (rsyslog's escape). */
+/** Text with every byte < 0x20 and DEL written as `#ooo` (rsyslog's escape) and every
+ *  ill-formed UTF-8 subpart as U+FFFD, so the output is always UTF-8. */
 void sl_put_escaped(char *out, size_t cap, size_t *len, const char *s);
-/** An SD-PARAM value: `"`, `\` and `]` backslash-escaped, control bytes as `#ooo`. */
+/** An SD-PARAM value: `"`, `\` and `]` backslash-escaped, control bytes as `#ooo`,
+ *  ill-formed UTF-8 as U+FFFD (RFC 5424 6.3.3). */
 void sl_put_sd_value(char *out, size_t cap, size_t *len, const char *s);
 /** An SD-NAME: printable US-ASCII except `= ]"` and space (others become `_`), <= 32 chars. */
 void sl_put_sd_name(char *out, size_t cap, size_t *len, const char *s);

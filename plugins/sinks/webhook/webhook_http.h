@@ -1,7 +1,8 @@
 /*
- * One HTTP POST with libcurl, classified into the sink outcomes. The handle
- * is reused across calls (keep-alive) and only used from the sink's
- * delivery thread.
+ * The webhook sink's view of common/http_client: one POST with the sink's
+ * fixed headers plus an Idempotency-Key, classified into the sink
+ * outcomes. The client is reused across calls (keep-alive) and only used
+ * from the sink's delivery thread.
  */
 #ifndef VMON_WEBHOOK_HTTP_H
 #define VMON_WEBHOOK_HTTP_H
@@ -9,6 +10,8 @@
 #include <curl/curl.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "http_client.h"
 
 #define WH_BODY_MAX 4096 /* response bytes kept; the rest is read and dropped */
 
@@ -23,10 +26,8 @@ typedef struct wh_http_cfg {
 } wh_http_cfg;
 
 typedef struct wh_http {
-    CURL *curl;
-    struct curl_slist *headers; /* fixed headers, token included: never logged */
-    char body[WH_BODY_MAX + 1];
-    size_t body_len;
+    vmon_http_client *client;
+    char *url; /* may carry a credential (Slack, Teams): never logged */
 } wh_http;
 
 typedef struct wh_response {
@@ -36,7 +37,10 @@ typedef struct wh_response {
     const char *body;       /* the kept start of the response body */
 } wh_response;
 
-/** Set up the handle. `headers` are "Name: value" lines (the token's included). */
+/**
+ * Set up the client. `headers` are "Name: value" lines (the token's
+ * included); they are copied into the client and the list is freed.
+ */
 int wh_http_init(wh_http *h, const wh_http_cfg *cfg, struct curl_slist *headers, char *err,
                  size_t errlen);
 

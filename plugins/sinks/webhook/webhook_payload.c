@@ -6,6 +6,7 @@
 #include "webhook_payload.h"
 
 #include "alert_json.h"
+#include "fnv.h"
 
 #include <json-c/json.h>
 #include <math.h>
@@ -37,15 +38,12 @@ void wh_idempotency_key(const vmon_alert *alerts, uint32_t n, char *out, size_t 
         snprintf(out, cap, "%s", alerts[0].idempotency_key);
         return;
     }
-    uint64_t h = 0xcbf29ce484222325ULL;
+    uint64_t h = VMON_FNV64_OFFSET;
     for (uint32_t i = 0; i < n; i++) {
         const char *k = alerts[i].idempotency_key ? alerts[i].idempotency_key : "";
-        for (const unsigned char *p = (const unsigned char *)k;; p++) {
-            h ^= *p; /* the NUL too, so ("ab","c") and ("a","bc") differ */
-            h *= 0x100000001b3ULL;
-            if (!*p)
-                break;
-        }
+        /* The NUL too, so ("ab","c") and ("a","bc") differ; keys already
+         * handed to receivers keep their values. */
+        h = vmon_fnv1a64(h, k, strlen(k) + 1);
     }
     snprintf(out, cap, "batch-%016llx", (unsigned long long)h);
 }
@@ -96,7 +94,7 @@ static json_object *am_annotations(const vmon_alert *a)
 
 static void add_time(json_object *o, const char *key, int64_t ms)
 {
-    char buf[48];
+    char buf[VMON_RFC3339_SIZE];
     vmon_format_rfc3339(ms, buf, sizeof buf);
     json_object_object_add(o, key, json_object_new_string(buf));
 }
