@@ -1,26 +1,17 @@
 #include "plan.h"
 
-#include <ctype.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "log.h"
 #include "schema.h"
+#include "labels.h"
+#include "severity.h"
 #include "strutil.h"
 
 #define LABEL_PREFIX      "label."
 #define ANNOTATION_PREFIX "annotation."
-
-static int valid_label_name(const char *s)
-{
-    if (!*s || !(isalpha((unsigned char)*s) || *s == '_'))
-        return 0;
-    for (; *s; s++)
-        if (!(isalnum((unsigned char)*s) || *s == '_'))
-            return 0;
-    return 1;
-}
 
 static int find_instance(const vmon_plan *plan, uint32_t kind, const char *name)
 {
@@ -94,7 +85,7 @@ static int parse_kv(const char *text, vmon_kv *out)
     char *value = vmon_strdup(eq + 1);
     out->value = vmon_strdup(vmon_trim(value));
     free(value);
-    return valid_label_name(out->name) ? 0 : -1;
+    return vmon_valid_label_name(out->name) ? 0 : -1;
 }
 
 static void push_kv(vmon_kv **arr, size_t *n, const char *name, const char *value)
@@ -120,7 +111,7 @@ static vmon_cfg_section strip_prefixed(const vmon_cfg_section *s, vmon_plan_rule
             continue;
         }
         const char *name = e->key + strlen(is_label ? LABEL_PREFIX : ANNOTATION_PREFIX);
-        if (!valid_label_name(name))
+        if (!vmon_valid_label_name(name))
             vmon_errors_add(errs, e->file, e->line, s->name, e->key,
                             "'%s' is not a valid label name ([a-zA-Z_][a-zA-Z0-9_]*)", name);
         else if (is_label)
@@ -293,7 +284,7 @@ static void check_section_name(const vmon_cfg_section *s, vmon_errors *errs)
     int is_daemon = strcmp(s->kind, "daemon") == 0;
     if (is_daemon && s->id[0])
         vmon_errors_add(errs, s->file, s->line, s->name, NULL, "write [daemon] without a name");
-    else if (!is_daemon && !valid_label_name(s->id))
+    else if (!is_daemon && !vmon_valid_label_name(s->id))
         vmon_errors_add(errs, s->file, s->line, s->name, NULL,
                         "section names are [%s:NAME] with NAME of letters, digits and _", s->kind);
 }
@@ -404,7 +395,7 @@ static void print_rule(const vmon_plan_rule *r, FILE *out)
     if (r->has_below)
         fprintf(out, "below = %g\n", r->below);
     fprintf(out, "severity = %s\nfor = %lld\nhysteresis = %g\nrepeat = %lldms\n",
-            vmon_severity_names[r->severity], (long long)r->for_count, r->hysteresis,
+            vmon_severity_name((uint32_t)r->severity), (long long)r->for_count, r->hysteresis,
             (long long)r->repeat_ms);
     if (r->absent_ms)
         fprintf(out, "absent = %lldms\n", (long long)r->absent_ms);

@@ -7,6 +7,7 @@
 
 #include "sample_batch.h"
 #include "schema.h"
+#include "severity.h"
 #include "strutil.h"
 
 struct vmon_series {
@@ -89,7 +90,7 @@ static char *render_message(const vmon_plan_rule *r, const vmon_series *se, cons
         else if (strcmp(name, "threshold") == 0)
             fprintf(f, "%.4g", se->threshold);
         else if (strcmp(name, "severity") == 0)
-            fputs(vmon_severity_names[r->severity], f);
+            fputs(vmon_severity_name((uint32_t)r->severity), f);
         else if (label)
             fputs(label, f);
         else

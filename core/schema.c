@@ -3,8 +3,8 @@
 #include <vmon/abi.h>
 
 #include "kinds.h"
+#include "severity.h"
 
-const char *const vmon_severity_names[] = {"info", "warning", "critical", NULL};
 static const char *const log_levels[] = {"error", "warning", "info", "debug", NULL};
 
 #define DAY_MS 86400000.0
@@ -91,7 +91,7 @@ const vmon_option vmon_schema_sink[] = {
     {.key = "min_severity",
      .type = VMON_OPT_ENUM,
      .default_value = "info",
-     .enum_values = vmon_severity_names,
+     .enum_values = vmon_severity_enum,
      .help = "alerts below this severity are not sent here"},
     {.key = "samples",
      .type = VMON_OPT_BOOL,
@@ -182,7 +182,7 @@ const vmon_option vmon_schema_rule[] = {
     {.key = "severity",
      .type = VMON_OPT_ENUM,
      .default_value = "warning",
-     .enum_values = vmon_severity_names,
+     .enum_values = vmon_severity_enum,
      .help = "info, warning or critical"},
     {.key = "for",
      .type = VMON_OPT_INT,
