@@ -258,7 +258,7 @@ static void include_files(parse_ctx *pc, int line, const char *pattern)
                         "includes nested more than %d deep; flatten them", MAX_INCLUDE_DEPTH);
         return;
     }
-    char *path = vmon_path_join(pc->dir, pattern);
+    char *path = vmon_path_concat(pc->dir, pattern);
     glob_t g;
     int rc = glob(path, GLOB_NOCHECK, NULL, &g);
     if (rc != 0)

@@ -456,3 +456,22 @@ void vmon_value_format_range(const vmon_option *opt, char *buf, size_t len)
         snprintf(buf, len, "%g..%g", opt->min, opt->max);
     }
 }
+
+static int holds_exclusive(const vmon_value *v)
+{
+    return v->set && v->text && (v->opt->flags & VMON_OPT_EXCLUSIVE);
+}
+
+const vmon_value *vmon_values_shared_exclusive(const vmon_values *a, const vmon_values *b,
+                                               const vmon_value **in_a)
+{
+    for (size_t i = 0; i < a->n; i++)
+        for (size_t j = 0; holds_exclusive(&a->v[i]) && j < b->n; j++)
+            if (holds_exclusive(&b->v[j]) && a->v[i].opt->type == b->v[j].opt->type &&
+                strcmp(a->v[i].text, b->v[j].text) == 0) {
+                if (in_a)
+                    *in_a = &a->v[i];
+                return &b->v[j];
+            }
+    return NULL;
+}

@@ -42,6 +42,14 @@ int vmon_value_parse(const vmon_option *opt, const char *text, const char *dir, 
 int vmon_values_from_section(const vmon_cfg_section *s, const vmon_option *const *tables,
                              size_t n_tables, vmon_values *out, vmon_errors *errs);
 
+/**
+ * Do `a` and `b` hold one exclusive resource (values flagged VMON_OPT_EXCLUSIVE, of one
+ * type, equal after ${ENV} and path resolution)? Returns b's value, and a's in *in_a
+ * (may be NULL); NULL when they share none.
+ */
+const vmon_value *vmon_values_shared_exclusive(const vmon_values *a, const vmon_values *b,
+                                               const vmon_value **in_a);
+
 /** Free what a parsed value owns. */
 void vmon_value_clear(vmon_value *v);
 const vmon_value *vmon_values_get(const vmon_values *vals, const char *key);

@@ -6,6 +6,7 @@
 
 #include "log.h"
 #include "schema.h"
+#include "escape.h"
 #include "labels.h"
 #include "severity.h"
 #include "strutil.h"
@@ -302,6 +303,35 @@ static void link_targets(vmon_plan *plan, const vmon_cfg *cfg, vmon_errors *errs
     }
 }
 
+/* Two sections holding one data folder or port would fight over it at run time. */
+static void check_exclusive(const vmon_plan *plan, const vmon_cfg *cfg, vmon_errors *errs)
+{
+    for (size_t j = 0; j < plan->n_instances; j++) {
+        const vmon_plan_instance *later = &plan->instances[j];
+        for (size_t i = 0; i < j; i++) {
+            const vmon_value *v = NULL;
+            const vmon_value *held =
+                vmon_values_shared_exclusive(&later->values, &plan->instances[i].values, &v);
+            if (!held)
+                continue;
+            const vmon_cfg_section *s =
+                vmon_cfg_find(cfg, vmon_kind_name(later->kind), later->name);
+            const vmon_cfg_entry *e = vmon_cfg_get(s, v->opt->key);
+            vmon_errors_add(errs,
+                            e   ? e->file
+                            : s ? s->file
+                                : NULL,
+                            e   ? e->line
+                            : s ? s->line
+                                : 0,
+                            later->section, v->opt->key,
+                            "'%s' is already held by [%s] (%s); give each section its own", v->text,
+                            plan->instances[i].section, held->opt->key);
+            break;
+        }
+    }
+}
+
 int vmon_plan_build(const vmon_cfg *cfg, const char *config_path, const char *plugin_dir,
                     vmon_plan *plan, vmon_errors *errs)
 {
@@ -325,6 +355,7 @@ int vmon_plan_build(const vmon_cfg *cfg, const char *config_path, const char *pl
             add_rule(plan, s, errs);
     }
     link_targets(plan, cfg, errs);
+    check_exclusive(plan, cfg, errs);
     for (size_t i = 0; i < cfg->n_sections; i++)
         if (strcmp(cfg->sections[i].kind, "pipeline") == 0)
             add_pipeline(plan, &cfg->sections[i], errs);
@@ -346,12 +377,23 @@ int vmon_plan_load(const char *path, const char *plugin_dir, vmon_plan *plan, vm
     return rc ? -1 : 0;
 }
 
+/* A value from the file or the environment, escaped so it cannot start a line of its own. */
+static void print_text(const char *text, FILE *out)
+{
+    size_t len = strlen(text), cap = len * VMON_ESCAPE_MAX_GROWTH + 1;
+    char *shown = vmon_calloc(cap, 1);
+    vmon_escape_controls(text, len, shown, cap);
+    fputs(shown, out);
+    free(shown);
+}
+
 static void print_values(const vmon_values *v, FILE *out)
 {
     for (size_t i = 0; i < v->n; i++) {
         const vmon_value *x = &v->v[i];
-        const char *shown = (x->opt->flags & VMON_OPT_SECRET) ? "********" : x->text;
-        fprintf(out, "%s = %s%s\n", x->opt->key, shown, x->from_user ? "" : "    ; default");
+        fprintf(out, "%s = ", x->opt->key);
+        print_text((x->opt->flags & VMON_OPT_SECRET) ? "********" : x->text, out);
+        fprintf(out, "%s\n", x->from_user ? "" : "    ; default");
     }
 }
 
@@ -365,8 +407,11 @@ static void print_computed(const vmon_option *opts, const vmon_values *v, FILE *
 
 static void print_kvs(const char *prefix, const vmon_kv *kv, size_t n, FILE *out)
 {
-    for (size_t i = 0; i < n; i++)
-        fprintf(out, "%s%s = %s\n", prefix, kv[i].name, kv[i].value);
+    for (size_t i = 0; i < n; i++) {
+        fprintf(out, "%s%s = ", prefix, kv[i].name);
+        print_text(kv[i].value, out);
+        fputc('\n', out);
+    }
 }
 
 static void print_refs(const vmon_plan *plan, const char *key, const int *idx, size_t n, int rules,
@@ -399,8 +444,11 @@ static void print_rule(const vmon_plan_rule *r, FILE *out)
             (long long)r->repeat_ms);
     if (r->absent_ms)
         fprintf(out, "absent = %lldms\n", (long long)r->absent_ms);
-    if (r->message)
-        fprintf(out, "message = %s\n", r->message);
+    if (r->message) {
+        fputs("message = ", out);
+        print_text(r->message, out);
+        fputc('\n', out);
+    }
     print_kvs("label.", r->labels, r->n_labels, out);
     print_kvs("annotation.", r->annotations, r->n_annotations, out);
 }

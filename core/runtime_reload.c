@@ -40,20 +40,10 @@ static int same_values(const vmon_values *a, const vmon_values *b)
     return 1;
 }
 
-static int is_exclusive(const vmon_value *v)
-{
-    return v->set && v->text && (v->opt->flags & VMON_OPT_EXCLUSIVE);
-}
-
 /* Do the two hold one exclusive resource (an exclusive value of one type, equal)? */
 static int share_exclusive(const vmon_values *a, const vmon_values *b)
 {
-    for (size_t i = 0; i < a->n; i++)
-        for (size_t j = 0; is_exclusive(&a->v[i]) && j < b->n; j++)
-            if (is_exclusive(&b->v[j]) && a->v[i].opt->type == b->v[j].opt->type &&
-                strcmp(a->v[i].text, b->v[j].text) == 0)
-                return 1;
-    return 0;
+    return vmon_values_shared_exclusive(a, b, NULL) != NULL;
 }
 
 /* Same section, plugin file and values, and (if it has one) a target that carries too. */

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static void *must(void *p)
 {
@@ -91,9 +92,54 @@ char *vmon_dirname(const char *path)
     return vmon_strndup(path, (size_t)(slash - path));
 }
 
-char *vmon_path_join(const char *dir, const char *rel)
+char *vmon_path_concat(const char *dir, const char *rel)
 {
     if (rel[0] == '/' || !dir || !dir[0])
         return vmon_strdup(rel);
     return vmon_asprintf("%s/%s", dir, rel);
+}
+
+/* Drop `.` segments, empty segments and `x/..` pairs of an absolute path, in place. */
+static void normalize_absolute(char *path)
+{
+    char *out = path;
+    for (const char *p = path; *p;) {
+        while (*p == '/')
+            p++;
+        const char *end = strchrnul(p, '/');
+        size_t len = (size_t)(end - p);
+        if (len == 0 || (len == 1 && p[0] == '.')) {
+            /* nothing to keep */
+        } else if (len == 2 && p[0] == '.' && p[1] == '.') {
+            while (out > path && *--out != '/')
+                ;
+        } else {
+            *out++ = '/';
+            memmove(out, p, len);
+            out += len;
+        }
+        p = end;
+    }
+    if (out == path)
+        *out++ = '/';
+    *out = 0;
+}
+
+char *vmon_path_join(const char *dir, const char *rel)
+{
+    char *joined;
+    if (rel[0] == '/')
+        joined = vmon_strdup(rel);
+    else if (dir && dir[0] == '/')
+        joined = vmon_asprintf("%s/%s", dir, rel);
+    else {
+        /* Relative to a relative folder: anchor at the working directory, so a path
+         * value means one file however it was written (reload compares them). */
+        char cwd[4096];
+        const char *base = getcwd(cwd, sizeof cwd) ? cwd : "/";
+        joined = dir && dir[0] ? vmon_asprintf("%s/%s/%s", base, dir, rel)
+                               : vmon_asprintf("%s/%s", base, rel);
+    }
+    normalize_absolute(joined);
+    return joined;
 }

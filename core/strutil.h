@@ -17,7 +17,10 @@ char *vmon_trim(char *s);
 size_t vmon_edit_distance(const char *a, const char *b);
 /** The directory part of a path, as a new string (`.` when none). */
 char *vmon_dirname(const char *path);
-/** `rel` resolved against `dir` unless absolute, as a new string. */
+/** `dir/rel` unless `rel` is absolute, as written (include patterns keep their shape). */
+char *vmon_path_concat(const char *dir, const char *rel);
+/** `rel` resolved against `dir` unless absolute, as a new absolute path with `.`, `..` and
+ *  doubled slashes removed (a relative `dir` is taken from the working directory). */
 char *vmon_path_join(const char *dir, const char *rel);
 
 #endif

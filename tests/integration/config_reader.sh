@@ -130,5 +130,43 @@ printf '[probe:c]\nplugin = counter\nstart = ${VMON_FORGE}\n' >"$WORK/forge.ini"
 err=$(VMON_FORGE=$'x\n/etc/vmon.ini:1: forged' timeout 10 "$VMOND" --plugin-dir "$WORK/plugins" -t -c "$WORK/forge.ini" 2>&1)
 check "an \${ENV} newline stays on the error's line" '! grep -q "^/etc/vmon.ini:1: forged" <<<"$err" && grep -q "^$WORK/forge.ini:3: \[probe:c\] start: .*x\\\\n/etc/vmon.ini:1: forged" <<<"$err"'
 
+
+# 9. Two sections holding one exclusive resource (the journal target's file), written two ways.
+cp "$FIXTURES"/target_journal.so "$WORK/plugins/"
+mkdir -p "$WORK/sub"
+cat >"$WORK/sub/excl.ini" <<INI
+[target:a]
+plugin = journal
+journal = $WORK/sub/j.log
+[target:b]
+plugin = journal
+journal = ./../sub//j.log
+[sink:s]
+plugin = record
+path = s.txt
+[pipeline:p]
+sinks = s
+INI
+check_config "$WORK/sub/excl.ini"
+check "one exclusive resource in two sections is an error at its line" \
+  '[ $rc -eq 2 ] && grep -q "excl.ini:6: \[target:b\] journal: .$WORK/sub/j.log. is already held by \[target:a\]" <<<"$err"'
+
+# 10. --print escapes values, so an ${ENV} value cannot forge a section in the printout.
+cat >"$WORK/print.ini" <<'INI'
+[rule:r]
+metric = x.y_total
+above = 1
+message = ${VMON_PRINT_EVIL}
+[sink:s]
+plugin = record
+path = s.txt
+[pipeline:p]
+sinks = s
+rules = r
+INI
+out=$(VMON_PRINT_EVIL=$'ok\n[sink:forged]' "$VMOND" --plugin-dir "$WORK/plugins" -t --print -c "$WORK/print.ini" 2>/dev/null)
+check "--print shows a control character escaped, not as a new line" \
+  'grep -qF "message = ok\n[sink:forged]" <<<"$out" && ! grep -q "^\[sink:forged\]" <<<"$out"'
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -2,8 +2,10 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "options.h"
+#include "strutil.h"
 #include "test_util.h"
 
 static int parse(uint32_t type, const char *text, vmon_value *v)
@@ -93,6 +95,28 @@ static void test_bool_enum_list_path(void **state)
     vmon_value_clear(&v);
     assert_int_equal(parse(VMON_OPT_PATH, "/var/x.db", &v), 0);
     assert_string_equal(v.text, "/var/x.db");
+    vmon_value_clear(&v);
+}
+
+/* A path value names one file however it is written: absolute, without `.`, `..` or `//`. */
+static void test_paths_are_absolute_and_normal(void **state)
+{
+    (void)state;
+    vmon_option opt = {.key = "k", .type = VMON_OPT_PATH};
+    char why[256], cwd[4096];
+    vmon_value v;
+    assert_int_equal(vmon_value_parse(&opt, "./a/../b//c.db", "/etc/vmon/", &v, why, sizeof why),
+                     0);
+    assert_string_equal(v.text, "/etc/vmon/b/c.db");
+    vmon_value_clear(&v);
+    assert_non_null(getcwd(cwd, sizeof cwd));
+    assert_int_equal(vmon_value_parse(&opt, "x.db", ".", &v, why, sizeof why), 0);
+    char *want = vmon_asprintf("%s/x.db", strcmp(cwd, "/") == 0 ? "" : cwd);
+    assert_string_equal(v.text, want);
+    free(want);
+    vmon_value_clear(&v);
+    assert_int_equal(vmon_value_parse(&opt, "/../../x", "/etc", &v, why, sizeof why), 0);
+    assert_string_equal(v.text, "/x");
     vmon_value_clear(&v);
 }
 
@@ -193,9 +217,13 @@ static void test_number_grammar(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_durations),      cmocka_unit_test(test_sizes),
-        cmocka_unit_test(test_percentages),    cmocka_unit_test(test_bool_enum_list_path),
-        cmocka_unit_test(test_ranges),         cmocka_unit_test(test_huge_measures_are_refused),
+        cmocka_unit_test(test_durations),
+        cmocka_unit_test(test_sizes),
+        cmocka_unit_test(test_percentages),
+        cmocka_unit_test(test_bool_enum_list_path),
+        cmocka_unit_test(test_ranges),
+        cmocka_unit_test(test_paths_are_absolute_and_normal),
+        cmocka_unit_test(test_huge_measures_are_refused),
         cmocka_unit_test(test_number_grammar),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
