@@ -10,19 +10,9 @@
 set -euo pipefail
 VMOND=$1
 PLUGINS=$2
-T=$(mktemp -d /tmp/vmon-reload-abandon-XXXXXX)
-PID=
-cleanup() {
-    if [ -n "$PID" ]; then kill -9 "$PID" 2>/dev/null || true; fi
-    rm -rf "$T"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; tail -30 "$T/vmond.log" >&2 || true; exit 1; }
-# poll SECONDS COMMAND...: true once COMMAND succeeds, false after SECONDS.
-poll() {
-    local until=$((SECONDS + $1)); shift
-    until "$@"; do [ "$SECONDS" -lt "$until" ] || return 1; sleep 0.02; done
-}
+NAME=reload-abandon
+# shellcheck source=lib_vmond.sh
+. "$(dirname "$0")/lib_vmond.sh"
 
 run() {
     local answer=$1

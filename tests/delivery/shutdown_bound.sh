@@ -5,14 +5,9 @@
 set -euo pipefail
 VMOND=$1
 PLUGINS=$2
-T=$(mktemp -d /tmp/vmon-shutdown-XXXXXX)
-PID=
-cleanup() {
-    if [ -n "$PID" ]; then kill -9 "$PID" 2>/dev/null || true; fi
-    rm -rf "$T"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; tail -30 "$T/vmond.log" >&2 || true; exit 1; }
+NAME=shutdown
+# shellcheck source=lib_vmond.sh
+. "$(dirname "$0")/lib_vmond.sh"
 
 TIMEOUT_MS=2000
 SINKS=(a b c)

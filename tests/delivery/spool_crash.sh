@@ -8,18 +8,9 @@ set -euo pipefail
 VMOND=$1
 PLUGINS=$2
 SPOOL_DUMP=$3
-T=$(mktemp -d /tmp/vmon-spool-crash-XXXXXX)
-PID=
-cleanup() {
-    if [ -n "$PID" ]; then kill -9 "$PID" 2>/dev/null || true; fi
-    rm -rf "$T"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; tail -30 "$T"/vmond*.log >&2 || true; exit 1; }
-poll() {
-    local until=$((SECONDS + $1)); shift
-    until "$@"; do [ "$SECONDS" -lt "$until" ] || return 1; sleep 0.02; done
-}
+NAME=spool-crash
+# shellcheck source=lib_vmond.sh
+. "$(dirname "$0")/lib_vmond.sh"
 RULES=(r1 r2 r3 r4)
 
 # config DELAY [PATH]: one spooled gate sink; every rule fires on the first reading.

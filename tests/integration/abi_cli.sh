@@ -8,10 +8,8 @@ VMOND=$1 ABI_FIXTURES=$2 PLUGINS=$3 SRC=$4
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/vmon-abi-XXXXXX")
 chmod 755 "$WORK"
 trap 'rm -rf "$WORK"' EXIT
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "ok - $1"; }
-bad() { fail=$((fail + 1)); echo "not ok - $1"; }
-check() { if eval "$2"; then ok "$1"; else bad "$1"; fi; }
+# shellcheck source=lib_check.sh
+. "$(dirname "$0")/lib_check.sh"
 
 mkdir "$WORK/plugins"
 cp "$PLUGINS"/*.so "$ABI_FIXTURES"/sink_x.so "$WORK/plugins/"
@@ -55,5 +53,4 @@ printf 'int f(unsigned kind)\n{\n    switch (kind) {\n    case VMON_KIND_PROBE:\
 out=$("$SRC/scripts/check_kinds.sh" "$WORK/tree" 2>&1); rc=$?
 check "check_kinds finds a switch, a case and a numbered loop" '[ $rc -eq 1 ] && grep -q "x.c:3:" <<<"$out" && grep -q "x.c:4:" <<<"$out" && grep -q "x.c:7:" <<<"$out"'
 
-echo "# $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+checks_done

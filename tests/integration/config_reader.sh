@@ -11,15 +11,8 @@ chmod 755 "$WORK"
 PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done; rm -rf "$WORK"; }
 trap cleanup EXIT
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "ok - $1"; }
-bad() { fail=$((fail + 1)); echo "not ok - $1"; }
-check() { if eval "$2"; then ok "$1"; else bad "$1"; fi; }
-wait_for() { # wait_for FILE PATTERN SECONDS
-  local end=$((SECONDS + $3))
-  while [ $SECONDS -le $end ]; do grep -q -- "$2" "$1" 2>/dev/null && return 0; sleep 0.05; done
-  return 1
-}
+# shellcheck source=lib_check.sh
+. "$(dirname "$0")/lib_check.sh"
 # check_config FILE: runs `vmond -t` with a bound (a blocked read is a failure, not a hang);
 # sets rc, err (stderr) and ms.
 check_config() {
@@ -168,5 +161,4 @@ out=$(VMON_PRINT_EVIL=$'ok\n[sink:forged]' "$VMOND" --plugin-dir "$WORK/plugins"
 check "--print shows a control character escaped, not as a new line" \
   'grep -qF "message = ok\n[sink:forged]" <<<"$out" && ! grep -q "^\[sink:forged\]" <<<"$out"'
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+checks_done

@@ -9,15 +9,8 @@ chmod 755 "$WORK"
 PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done; rm -rf "$WORK"; }
 trap cleanup EXIT
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "ok - $1"; }
-bad() { fail=$((fail + 1)); echo "not ok - $1"; }
-check() { if eval "$2"; then ok "$1"; else bad "$1"; fi; }
-wait_for() { # wait_for FILE PATTERN SECONDS
-  local end=$((SECONDS + $3))
-  while [ $SECONDS -le $end ]; do grep -q -- "$2" "$1" 2>/dev/null && return 0; sleep 0.05; done
-  return 1
-}
+# shellcheck source=lib_check.sh
+. "$(dirname "$0")/lib_check.sh"
 
 # Plugins are copied (the loader refuses symlinks) into one folder of our own.
 mkdir "$WORK/plugins"
@@ -163,5 +156,4 @@ INI
 out=$("$VMOND" --plugin-dir "$WORK/plugins" --test-alert rec -c "$WORK/ta.ini" 2>&1); rc=$?
 check "--test-alert delivers through one sink" '[ $rc -eq 0 ] && grep -q "delivered" <<<"$out" && grep -q "alert vmon_test_alert firing" "$WORK/ta.txt"'
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+checks_done

@@ -13,15 +13,8 @@ chmod 755 "$WORK"
 PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done; [ -n "${KEEP:-}" ] || rm -rf "$WORK"; }
 trap cleanup EXIT
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "ok - $1"; }
-bad() { fail=$((fail + 1)); echo "not ok - $1"; }
-check() { if eval "$2"; then ok "$1"; else bad "$1"; fi; }
-wait_for() { # wait_for FILE PATTERN SECONDS
-  local end=$((SECONDS + $3))
-  while [ $SECONDS -le $end ]; do grep -q -- "$2" "$1" 2>/dev/null && return 0; sleep 0.05; done
-  return 1
-}
+# shellcheck source=lib_check.sh
+. "$(dirname "$0")/lib_check.sh"
 count() { grep -c -- "$2" "$1" 2>/dev/null || true; }
 wait_count() { # wait_count FILE PATTERN N SECONDS: at least N matching lines
   local end=$((SECONDS + $4))
@@ -281,5 +274,4 @@ INI
   check "one engine wrote data_dir: one segment" '[ "$(ls "$WORK/data/default" | grep -c "^seg_.*\.vmon$")" -eq 1 ]'
 fi
 
-echo "$pass passed, $fail failed"
-[ $fail -eq 0 ]
+checks_done
