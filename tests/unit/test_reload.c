@@ -132,11 +132,63 @@ static void test_changed_probe_is_replaced(void **state)
     free(dir);
 }
 
+static int exists_in(const char *dir, const char *file)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", dir, file);
+    FILE *f = fopen(path, "r");
+    if (f)
+        fclose(f);
+    return f != NULL;
+}
+
+static int wait_exists(const char *dir, const char *file, int64_t ms)
+{
+    int64_t end = vmon_mono_ms() + ms;
+    while (!exists_in(dir, file) && vmon_mono_ms() < end)
+        test_sleep_ms(10);
+    return exists_in(dir, file);
+}
+
+#define ABANDON_CONFIG                                                                             \
+    "[daemon]\nshutdown_timeout = 20ms\n"                                                          \
+    "[probe:c]\nplugin = counter\ninterval = 10ms\n"                                               \
+    "[rule:any]\nmetric = fixture.count_total\nabove = 0\n"                                        \
+    "[sink:rec]\nplugin = record\npath = rec.txt\n"
+
+/*
+ * A sink removed on reload while its deliver call hangs is abandoned to its
+ * thread; when the call returns, the plugin raises an alert through the host.
+ * Its instance's hooks lead to its runtime slot: the slot must still be there
+ * (and lead nowhere) although the old runtime is gone. Under ASan this was a
+ * heap-use-after-free in slot_alert.
+ */
+static void test_abandoned_sink_raises_after_reload(void **state)
+{
+    (void)state;
+    char *dir = test_tempdir();
+    vmon_runtime *rt = start(dir, ABANDON_CONFIG "[sink:g]\nplugin = gate\ndelay = 400ms\n"
+                                                 "raise_late = yes\nentered = entered\n"
+                                                 "destroyed = destroyed\n"
+                                                 "[pipeline:p]\nprobes = c\nrules = any\n"
+                                                 "sinks = rec, g\n");
+    assert_true(wait_exists(dir, "entered", 5000));
+    rt = reload(rt, dir, ABANDON_CONFIG "[pipeline:p]\nprobes = c\nrules = any\nsinks = rec\n");
+    /* The abandoned call returns, raises, and its thread destroys the instance. */
+    assert_true(wait_exists(dir, "destroyed", 5000));
+    int before = count_in(dir, "rec.txt", "sample probe:c");
+    assert_true(wait_count(dir, "rec.txt", "sample probe:c", before + 3, 5000) >= before + 3);
+    vmon_runtime_stop(rt);
+    test_rm_tree(dir);
+    free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_unchanged_probe_and_sink_carry_over),
         cmocka_unit_test(test_changed_probe_is_replaced),
+        cmocka_unit_test(test_abandoned_sink_raises_after_reload),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
