@@ -20,6 +20,9 @@ typedef struct reload {
     unsigned char *kept;  /* per old instance: carried into fresh */
     unsigned char *late;  /* per fresh instance: made once the old holders are gone */
     unsigned char *yield; /* per old instance: gone before the late ones are made */
+    vmon_delivery_parked *
+        *parked; /* per old instance: a yielding sink's queue, for its successor */
+    size_t n_old;
     int any_late;
 } reload;
 
@@ -144,6 +147,11 @@ static void give_way(reload *r)
 {
     unsigned char *spare = inverse(r->yield, r->old->plan.n_instances);
     rt_stop_rules(r->old);
+    /* A yielding sink's queue waits for its replacement (or for itself, made again). */
+    for (size_t j = 0; j < r->old->plan.n_instances; j++)
+        if (r->yield[j] && rt_delivery(r->old, j) &&
+            rt_index_of_section(r->fresh, r->old->plan.instances[j].section) >= 0)
+            r->parked[j] = vmon_delivery_park(rt_delivery(r->old, j));
     rt_stop_probes(r->old, spare);
     rt_stop_deliveries(r->old, spare);
     rt_free_slots(r->old, spare);
@@ -165,6 +173,10 @@ static void restore_old(reload *r)
             rt_slot_free(old->slots[j]);
             old->slots[j] = NULL;
         }
+    for (size_t j = 0; j < old->plan.n_instances; j++) {
+        vmon_delivery_unpark(r->parked[j], rt_delivery(old, j));
+        r->parked[j] = NULL;
+    }
     char err[1024] = "";
     if (rt_start_probes(old, err, sizeof err) < 0 || rt_start_rules(old, err, sizeof err) < 0)
         vmon_log(VMON_LOGL_ERROR, "core", "%s", err);
@@ -329,6 +341,12 @@ static void hand_over_queues(reload *r)
         if (to)
             vmon_delivery_hand_over(from, to);
     }
+    for (size_t j = 0; j < r->old->plan.n_instances; j++) {
+        long i =
+            r->parked[j] ? rt_index_of_section(r->fresh, r->old->plan.instances[j].section) : -1;
+        vmon_delivery_unpark(r->parked[j], i >= 0 ? rt_delivery(r->fresh, (size_t)i) : NULL);
+        r->parked[j] = NULL;
+    }
 }
 
 static void adopt(reload *r)
@@ -364,6 +382,9 @@ static void log_summary(const reload *r)
 
 static void free_marks(reload *r)
 {
+    for (size_t j = 0; r->parked && j < r->n_old; j++)
+        vmon_delivery_unpark(r->parked[j], NULL);
+    free(r->parked);
     free(r->carry);
     free(r->kept);
     free(r->late);
@@ -388,6 +409,8 @@ vmon_runtime *vmon_runtime_reload(vmon_runtime *old, vmon_plan *plan, char *err,
     r.late = vmon_calloc(n + 1, 1);
     r.kept = vmon_calloc(m + 1, 1);
     r.yield = vmon_calloc(m + 1, 1);
+    r.parked = vmon_calloc(m + 1, sizeof *r.parked);
+    r.n_old = m;
     match(&r);
     find_conflicts(&r);
     if (bring_up(&r, 0, err, errlen) < 0)

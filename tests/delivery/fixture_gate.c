@@ -8,7 +8,9 @@
  * abandoned delivery thread has finished with its instance. With `raise_late`,
  * each call raises a plugin alert through the host once its delay is over (as
  * a sink that reports its own trouble would, possibly long after a reload
- * abandoned it).
+ * abandoned it). `lock` names a resource only one instance holds at a time
+ * (flagged exclusive): a changed gate with the same lock is replaced on reload
+ * only once the old one is gone.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +39,10 @@ static const vmon_option options[] = {
      .help = "ok, retry, fail or gone"},
     {.key = "entered", .type = VMON_OPT_PATH, .help = "created as each call starts"},
     {.key = "destroyed", .type = VMON_OPT_PATH, .help = "created when the instance is destroyed"},
+    {.key = "lock",
+     .type = VMON_OPT_STRING,
+     .flags = VMON_OPT_EXCLUSIVE,
+     .help = "a resource only one gate may hold (as a listening port)"},
     {.key = "raise_late",
      .type = VMON_OPT_BOOL,
      .default_value = "no",

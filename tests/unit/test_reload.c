@@ -183,12 +183,49 @@ static void test_abandoned_sink_raises_after_reload(void **state)
     free(dir);
 }
 
+#define EXCLUSIVE_CONFIG                                                                           \
+    "[daemon]\nshutdown_timeout = 50ms\n"                                                          \
+    "[probe:c]\nplugin = counter\ninterval = 10ms\n"                                               \
+    "[rule:r1]\nmetric = fixture.count_total\nabove = 0\n"                                         \
+    "[rule:r2]\nmetric = fixture.count_total\nabove = 1\n"                                         \
+    "[rule:r3]\nmetric = fixture.count_total\nabove = 2\n"                                         \
+    "[rule:r4]\nmetric = fixture.count_total\nabove = 3\n"                                         \
+    "[sink:rec]\nplugin = record\npath = rec.txt\n"                                                \
+    "[sink:g]\nplugin = gate\nlock = L\npath = g.txt\nentered = entered\ndelay = %s\n"             \
+    "[pipeline:p]\nprobes = c\nrules = r1, r2, r3, r4\nsinks = rec, g\n"
+
+/*
+ * A changed sink holding an exclusive resource is stopped before its
+ * replacement is made; what it had queued (its call hung) goes to the
+ * replacement as a hand-over would, not lost with the old one.
+ */
+static void test_exclusive_sink_replaced_keeps_queue(void **state)
+{
+    (void)state;
+    char *dir = test_tempdir();
+    char text[2048];
+    snprintf(text, sizeof text, EXCLUSIVE_CONFIG, "2s");
+    vmon_runtime *rt = start(dir, text);
+    assert_true(wait_exists(dir, "entered", 5000));
+    /* All four fired (rec has them): g's call holds r1, its queue the rest. */
+    assert_true(wait_count(dir, "rec.txt", "alert r4", 1, 5000) >= 1);
+    snprintf(text, sizeof text, EXCLUSIVE_CONFIG, "0ms");
+    rt = reload(rt, dir, text);
+    const char *rules[] = {"alert r1 ", "alert r2 ", "alert r3 ", "alert r4 "};
+    for (size_t k = 0; k < 4; k++)
+        assert_true(wait_count(dir, "g.txt", rules[k], 1, 5000) >= 1);
+    vmon_runtime_stop(rt);
+    test_rm_tree(dir);
+    free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_unchanged_probe_and_sink_carry_over),
         cmocka_unit_test(test_changed_probe_is_replaced),
         cmocka_unit_test(test_abandoned_sink_raises_after_reload),
+        cmocka_unit_test(test_exclusive_sink_replaced_keeps_queue),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
