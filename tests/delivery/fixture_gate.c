@@ -10,7 +10,7 @@
  * a sink that reports its own trouble would, possibly long after a reload
  * abandoned it). `lock` names a resource only one instance holds at a time
  * (flagged exclusive): a changed gate with the same lock is replaced on reload
- * only once the old one is gone.
+ * only once the old one is gone. With `refuse`, create fails.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,6 +43,10 @@ static const vmon_option options[] = {
      .type = VMON_OPT_STRING,
      .flags = VMON_OPT_EXCLUSIVE,
      .help = "a resource only one gate may hold (as a listening port)"},
+    {.key = "refuse",
+     .type = VMON_OPT_BOOL,
+     .default_value = "no",
+     .help = "create fails (a replacement that cannot start)"},
     {.key = "raise_late",
      .type = VMON_OPT_BOOL,
      .default_value = "no",
@@ -59,8 +63,10 @@ static void copy_option(const vmon_host *host, vmon_instance *inst, const char *
 static int gate_create(const vmon_host *host, vmon_instance *inst, void **ctx, char *err,
                        size_t errlen)
 {
-    (void)err;
-    (void)errlen;
+    if (host->cfg_bool(inst, "refuse")) {
+        snprintf(err, errlen, "gate told to refuse");
+        return VMON_ERROR;
+    }
     gate *g = calloc(1, sizeof *g);
     copy_option(host, inst, "path", g->path, sizeof g->path);
     copy_option(host, inst, "entered", g->entered, sizeof g->entered);

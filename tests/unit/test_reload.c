@@ -219,6 +219,30 @@ static void test_exclusive_sink_replaced_keeps_queue(void **state)
     free(dir);
 }
 
+/* The replacement fails: the old sink is made again and gets its own queue back. */
+static void test_exclusive_sink_failed_replacement_keeps_queue(void **state)
+{
+    (void)state;
+    char *dir = test_tempdir();
+    char text[2048];
+    snprintf(text, sizeof text, EXCLUSIVE_CONFIG, "300ms");
+    vmon_runtime *rt = start(dir, text);
+    assert_true(wait_exists(dir, "entered", 5000));
+    assert_true(wait_count(dir, "rec.txt", "alert r4", 1, 5000) >= 1);
+    snprintf(text, sizeof text, EXCLUSIVE_CONFIG, "0ms\nrefuse = yes");
+    vmon_plan plan = load(dir, text);
+    char err[1024] = "";
+    vmon_runtime *same = vmon_runtime_reload(rt, &plan, err, sizeof err);
+    assert_ptr_equal(same, rt);
+    assert_non_null(strstr(err, "gate told to refuse"));
+    const char *rules[] = {"alert r1 ", "alert r2 ", "alert r3 ", "alert r4 "};
+    for (size_t k = 0; k < 4; k++)
+        assert_true(wait_count(dir, "g.txt", rules[k], 1, 5000) >= 1);
+    vmon_runtime_stop(rt);
+    test_rm_tree(dir);
+    free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -226,6 +250,7 @@ int main(void)
         cmocka_unit_test(test_changed_probe_is_replaced),
         cmocka_unit_test(test_abandoned_sink_raises_after_reload),
         cmocka_unit_test(test_exclusive_sink_replaced_keeps_queue),
+        cmocka_unit_test(test_exclusive_sink_failed_replacement_keeps_queue),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
