@@ -254,6 +254,27 @@ static void adopt_rules(reload *r)
 }
 
 /*
+ * To each sink that heard old instance `j` (once), through delivery_of: a sink
+ * that gave way for an exclusive resource is gone from the old runtime already.
+ */
+static void resolve_plugin_alert(reload *r, long j, vmon_alert_event *ev)
+{
+    vmon_runtime *old = r->old;
+    unsigned char *seen = vmon_calloc(old->plan.n_instances + 1, 1);
+    for (size_t p = 0; p < old->plan.n_pipelines; p++)
+        for (size_t s = 0; rt_in_pipeline(old, j, p) && s < old->pipelines[p].plan->n_sinks; s++) {
+            int si = old->pipelines[p].plan->sinks[s];
+            vmon_delivery *d = seen[si] ? NULL : delivery_of(r, old->plan.instances[si].section);
+            seen[si] = 1;
+            if (d)
+                vmon_delivery_push_alert(d, vmon_alert_event_copy(&ev->a));
+        }
+    free(seen);
+    old->stats.alerts++;
+    vmon_alert_event_free(ev);
+}
+
+/*
  * Plugin alerts of carried instances stay active; those of replaced or
  * removed instances are resolved (a replacement raises them again if the
  * trouble persists, and nothing else would ever resolve them).
@@ -271,11 +292,11 @@ static void adopt_plugin_alerts(reload *r)
             continue;
         }
         const vmon_alert *f = &a->fired->a;
-        rt_fan_out_alert(old, j,
-                         vmon_alert_event_new(f->rule, f->component, (int)f->severity,
-                                              VMON_ALERT_RESOLVED, f->labels, f->n_labels,
-                                              f->annotations, f->n_annotations, f->message,
-                                              f->value, f->threshold, f->starts_at_ms, now, 0));
+        resolve_plugin_alert(r, j,
+                             vmon_alert_event_new(f->rule, f->component, (int)f->severity,
+                                                  VMON_ALERT_RESOLVED, f->labels, f->n_labels,
+                                                  f->annotations, f->n_annotations, f->message,
+                                                  f->value, f->threshold, f->starts_at_ms, now, 0));
         free(a->fingerprint);
         free(a->section);
         vmon_alert_event_free(a->fired);

@@ -243,6 +243,33 @@ static void test_exclusive_sink_failed_replacement_keeps_queue(void **state)
     free(dir);
 }
 
+#define PLUGIN_ALERT_CONFIG                                                                        \
+    "[daemon]\nshutdown_timeout = 50ms\n"                                                          \
+    "[probe:f]\nplugin = counter\ninterval = 10ms\nfail = %s\n"                                    \
+    "[sink:g]\nplugin = gate\nlock = L\npath = g.txt\ndelay = %s\n"                                \
+    "[pipeline:p]\nprobes = f\nsinks = g\n"
+
+/*
+ * A replaced probe's plugin alert is resolved on reload; when the sink that
+ * heard it is itself replaced through the exclusive path (gone before the
+ * reload adopts), the resolution goes to its replacement, not nowhere.
+ */
+static void test_plugin_alert_resolved_to_exclusive_replacement(void **state)
+{
+    (void)state;
+    char *dir = test_tempdir();
+    char text[2048];
+    snprintf(text, sizeof text, PLUGIN_ALERT_CONFIG, "true", "0ms");
+    vmon_runtime *rt = start(dir, text);
+    assert_int_equal(wait_count(dir, "g.txt", "alert probe_failed ", 1, 5000), 1);
+    snprintf(text, sizeof text, PLUGIN_ALERT_CONFIG, "false", "1ms");
+    rt = reload(rt, dir, text);
+    assert_int_equal(wait_count(dir, "g.txt", "alert probe_failed ", 2, 5000), 2);
+    vmon_runtime_stop(rt);
+    test_rm_tree(dir);
+    free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -251,6 +278,7 @@ int main(void)
         cmocka_unit_test(test_abandoned_sink_raises_after_reload),
         cmocka_unit_test(test_exclusive_sink_replaced_keeps_queue),
         cmocka_unit_test(test_exclusive_sink_failed_replacement_keeps_queue),
+        cmocka_unit_test(test_plugin_alert_resolved_to_exclusive_replacement),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
