@@ -82,6 +82,16 @@ void vmon_delivery_set_events(vmon_delivery *d, vmon_sink_event_fn fn, void *arg
  * Into a spooled `to`, alerts are appended (a spool keeps its own order).
  */
 void vmon_delivery_hand_over(vmon_delivery *from, vmon_delivery *to);
+/**
+ * Hand-over in two steps, for a replacement made only after `from` is gone (it wants an
+ * exclusive resource `from` holds): park takes what vmon_delivery_hand_over would move (a
+ * spool's rows stay in its file, for a replacement on the same spool or the next start) and
+ * leaves `from` delivering nothing more; unpark gives it to `to`, or drops it (logged) when
+ * `to` is NULL. Unpark frees what park returned.
+ */
+typedef struct vmon_delivery_parked vmon_delivery_parked;
+vmon_delivery_parked *vmon_delivery_park(vmon_delivery *from);
+void vmon_delivery_unpark(vmon_delivery_parked *p, vmon_delivery *to);
 const char *vmon_delivery_name(const vmon_delivery *d);
 
 #endif

@@ -4,9 +4,11 @@
  */
 #include "delivery_internal.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "log.h"
+#include "strutil.h"
 
 /* What `from` gives away: its queue in order, and what `resend` tracks. */
 typedef struct handed {
@@ -68,7 +70,8 @@ static void take_spool_rows(vmon_delivery *from, handed *h)
 
 static int same_spool(const vmon_delivery *from, const vmon_delivery *to)
 {
-    return from->spool_path && to->spool_path && strcmp(from->spool_path, to->spool_path) == 0 &&
+    return to && from->spool_path && to->spool_path &&
+           strcmp(from->spool_path, to->spool_path) == 0 &&
            strcmp(from->sink->section, to->sink->section) == 0;
 }
 
@@ -89,7 +92,7 @@ static void take_queue(vmon_delivery *from, vmon_delivery *to, handed *h)
     from->n_firing = 0;
     pthread_cond_broadcast(&from->idle);
     pthread_mutex_unlock(&from->lock);
-    if (from->spool && !same_spool(from, to)) {
+    if (from->spool && to && !same_spool(from, to)) {
         pthread_mutex_lock(&from->spool_lock);
         take_spool_rows(from, h);
         delivery_spool_sync(from);
@@ -121,6 +124,18 @@ static void give_queue(vmon_delivery *to, handed *h)
     pthread_cond_signal(to->spool ? &to->commit_wake : &to->wake);
 }
 
+static void give(vmon_delivery *to, handed *h)
+{
+    pthread_mutex_lock(&to->lock);
+    give_queue(to, h);
+    delivery_resend_adopt(to, h->firing, h->n_firing);
+    pthread_cond_signal(&to->wake);
+    pthread_mutex_unlock(&to->lock);
+    if (h->n)
+        vmon_log(VMON_LOGL_INFO, to->sink->log_source,
+                 "took over %zu queued alert(s) from the sink it replaces", h->n);
+}
+
 void vmon_delivery_hand_over(vmon_delivery *from, vmon_delivery *to)
 {
     handed h = {0};
@@ -131,12 +146,38 @@ void vmon_delivery_hand_over(vmon_delivery *from, vmon_delivery *to)
         delivery_spool_sync(to);
         pthread_mutex_unlock(&to->spool_lock);
     }
-    pthread_mutex_lock(&to->lock);
-    give_queue(to, &h);
-    delivery_resend_adopt(to, h.firing, h.n_firing);
-    pthread_cond_signal(&to->wake);
-    pthread_mutex_unlock(&to->lock);
-    if (h.n)
-        vmon_log(VMON_LOGL_INFO, to->sink->log_source,
-                 "took over %zu queued alert(s) from the sink it replaces", h.n);
+    give(to, &h);
+}
+
+struct vmon_delivery_parked {
+    handed h;
+    char *section;
+};
+
+vmon_delivery_parked *vmon_delivery_park(vmon_delivery *from)
+{
+    vmon_delivery_parked *p = vmon_calloc(1, sizeof *p);
+    take_queue(from, NULL, &p->h);
+    p->section = vmon_strdup(from->sink->section);
+    return p;
+}
+
+void vmon_delivery_unpark(vmon_delivery_parked *p, vmon_delivery *to)
+{
+    if (!p)
+        return;
+    if (to) {
+        give(to, &p->h);
+    } else {
+        if (p->h.n)
+            vmon_log(VMON_LOGL_WARNING, "core",
+                     "[%s] %zu queued alert(s) had no sink to go to after the reload: lost",
+                     p->section, p->h.n);
+        delivery_free_chain(p->h.head);
+        for (size_t i = 0; i < p->h.n_firing; i++)
+            vmon_alert_event_free(p->h.firing[i].ev);
+        free(p->h.firing);
+    }
+    free(p->section);
+    free(p);
 }

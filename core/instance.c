@@ -84,6 +84,8 @@ void vmon_instance_destroy(vmon_instance *inst)
     vmon_instance_stop(inst);
     if (inst->created)
         inst->plugin->desc.destroy(inst->ctx);
+    if (inst->hooks.release)
+        inst->hooks.release(inst->hooks.arg);
     vmon_values_free(&inst->own_values);
     free(inst->name);
     free(inst->section);

@@ -16,6 +16,8 @@ typedef struct vmon_instance_hooks {
     void (*emit)(void *arg, vmon_instance *inst, const vmon_sample *s);
     /** A plugin-made alert; `resolve` is 0 to raise, 1 to resolve. */
     void (*alert)(void *arg, vmon_instance *inst, const vmon_alert_spec *spec, int resolve);
+    /** The instance is destroyed: no call of its plugin can reach the hooks again (may be NULL). */
+    void (*release)(void *arg);
     void *arg;
 } vmon_instance_hooks;
 

@@ -47,9 +47,12 @@ struct rt_slot {
     vmon_instance *inst;
     vmon_delivery *delivery; /* sinks */
     probe_runner *probe;     /* probes, once started */
-    pthread_mutex_t lock;    /* guards rt and index */
-    vmon_runtime *rt;
-    size_t index; /* in rt's plan */
+    pthread_mutex_t lock;    /* guards rt, index, released and orphaned */
+    vmon_runtime *rt;        /* NULL once orphaned: samples and alerts go nowhere */
+    size_t index;            /* in rt's plan */
+    int abandoned;           /* the sink's delivery thread owns the instance */
+    int released;            /* the instance is destroyed */
+    int orphaned; /* freed with the abandoned instance: its thread may still call the hooks */
 };
 
 typedef struct work_item {

@@ -20,6 +20,9 @@ typedef struct reload {
     unsigned char *kept;  /* per old instance: carried into fresh */
     unsigned char *late;  /* per fresh instance: made once the old holders are gone */
     unsigned char *yield; /* per old instance: gone before the late ones are made */
+    vmon_delivery_parked *
+        *parked; /* per old instance: a yielding sink's queue, for its successor */
+    size_t n_old;
     int any_late;
 } reload;
 
@@ -134,6 +137,11 @@ static void give_way(reload *r)
 {
     unsigned char *spare = inverse(r->yield, r->old->plan.n_instances);
     rt_stop_rules(r->old);
+    /* A yielding sink's queue waits for its replacement (or for itself, made again). */
+    for (size_t j = 0; j < r->old->plan.n_instances; j++)
+        if (r->yield[j] && rt_delivery(r->old, j) &&
+            rt_index_of_section(r->fresh, r->old->plan.instances[j].section) >= 0)
+            r->parked[j] = vmon_delivery_park(rt_delivery(r->old, j));
     rt_stop_probes(r->old, spare);
     rt_stop_deliveries(r->old, spare);
     rt_free_slots(r->old, spare);
@@ -155,6 +163,10 @@ static void restore_old(reload *r)
             rt_slot_free(old->slots[j]);
             old->slots[j] = NULL;
         }
+    for (size_t j = 0; j < old->plan.n_instances; j++) {
+        vmon_delivery_unpark(r->parked[j], rt_delivery(old, j));
+        r->parked[j] = NULL;
+    }
     char err[1024] = "";
     if (rt_start_probes(old, err, sizeof err) < 0 || rt_start_rules(old, err, sizeof err) < 0)
         vmon_log(VMON_LOGL_ERROR, "core", "%s", err);
@@ -232,6 +244,27 @@ static void adopt_rules(reload *r)
 }
 
 /*
+ * To each sink that heard old instance `j` (once), through delivery_of: a sink
+ * that gave way for an exclusive resource is gone from the old runtime already.
+ */
+static void resolve_plugin_alert(reload *r, long j, vmon_alert_event *ev)
+{
+    vmon_runtime *old = r->old;
+    unsigned char *seen = vmon_calloc(old->plan.n_instances + 1, 1);
+    for (size_t p = 0; p < old->plan.n_pipelines; p++)
+        for (size_t s = 0; rt_in_pipeline(old, j, p) && s < old->pipelines[p].plan->n_sinks; s++) {
+            int si = old->pipelines[p].plan->sinks[s];
+            vmon_delivery *d = seen[si] ? NULL : delivery_of(r, old->plan.instances[si].section);
+            seen[si] = 1;
+            if (d)
+                vmon_delivery_push_alert(d, vmon_alert_event_copy(&ev->a));
+        }
+    free(seen);
+    old->stats.alerts++;
+    vmon_alert_event_free(ev);
+}
+
+/*
  * Plugin alerts of carried instances stay active; those of replaced or
  * removed instances are resolved (a replacement raises them again if the
  * trouble persists, and nothing else would ever resolve them).
@@ -249,11 +282,11 @@ static void adopt_plugin_alerts(reload *r)
             continue;
         }
         const vmon_alert *f = &a->fired->a;
-        rt_fan_out_alert(old, j,
-                         vmon_alert_event_new(f->rule, f->component, (int)f->severity,
-                                              VMON_ALERT_RESOLVED, f->labels, f->n_labels,
-                                              f->annotations, f->n_annotations, f->message,
-                                              f->value, f->threshold, f->starts_at_ms, now, 0));
+        resolve_plugin_alert(r, j,
+                             vmon_alert_event_new(f->rule, f->component, (int)f->severity,
+                                                  VMON_ALERT_RESOLVED, f->labels, f->n_labels,
+                                                  f->annotations, f->n_annotations, f->message,
+                                                  f->value, f->threshold, f->starts_at_ms, now, 0));
         free(a->fingerprint);
         free(a->section);
         vmon_alert_event_free(a->fired);
@@ -319,6 +352,12 @@ static void hand_over_queues(reload *r)
         if (to)
             vmon_delivery_hand_over(from, to);
     }
+    for (size_t j = 0; j < r->old->plan.n_instances; j++) {
+        long i =
+            r->parked[j] ? rt_index_of_section(r->fresh, r->old->plan.instances[j].section) : -1;
+        vmon_delivery_unpark(r->parked[j], i >= 0 ? rt_delivery(r->fresh, (size_t)i) : NULL);
+        r->parked[j] = NULL;
+    }
 }
 
 static void adopt(reload *r)
@@ -354,6 +393,9 @@ static void log_summary(const reload *r)
 
 static void free_marks(reload *r)
 {
+    for (size_t j = 0; r->parked && j < r->n_old; j++)
+        vmon_delivery_unpark(r->parked[j], NULL);
+    free(r->parked);
     free(r->carry);
     free(r->kept);
     free(r->late);
@@ -378,6 +420,8 @@ vmon_runtime *vmon_runtime_reload(vmon_runtime *old, vmon_plan *plan, char *err,
     r.late = vmon_calloc(n + 1, 1);
     r.kept = vmon_calloc(m + 1, 1);
     r.yield = vmon_calloc(m + 1, 1);
+    r.parked = vmon_calloc(m + 1, sizeof *r.parked);
+    r.n_old = m;
     match(&r);
     find_conflicts(&r);
     if (bring_up(&r, 0, err, errlen) < 0)
