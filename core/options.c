@@ -120,6 +120,7 @@ typedef struct measure {
     const char *what;     /* `duration`, in "cannot be negative" */
     double max;           /* in base units */
     const char *too_large;
+    const char *smallest; /* the base unit, `1ms`: a positive value that rounds to 0 is an error */
     int (*unit)(const char *rest, double *mult); /* base units per unit, or -1 */
 } measure;
 
@@ -159,12 +160,15 @@ static int size_unit(const char *rest, double *mult)
 }
 
 /* 100 years of milliseconds: far beyond any interval, far below INT64_MAX ms or ns. */
-static const measure duration_measure = {
-    "a duration like 250ms, 5s, 2m, 1h", "duration", 36500 * 8.64e7,
-    "too long; durations go up to 36500d (100 years)", duration_unit};
+static const measure duration_measure = {"a duration like 250ms, 5s, 2m, 1h",
+                                         "duration",
+                                         36500 * 8.64e7,
+                                         "too long; durations go up to 36500d (100 years)",
+                                         "1ms",
+                                         duration_unit};
 /* Below 2^63 bytes, so the value fits an int64 once rounded. */
-static const measure size_measure = {"a size like 512, 64k, 16M, 2G", "size", 0x1p63 - 1024,
-                                     "too large; sizes go up to 8 EiB", size_unit};
+static const measure size_measure = {"a size like 512, 64k, 16M, 2G",   "size",   0x1p63 - 1024,
+                                     "too large; sizes go up to 8 EiB", "1 byte", size_unit};
 
 static int parse_bool(const char *s, int64_t *out)
 {
@@ -220,6 +224,15 @@ static int parse_enum(const vmon_option *opt, const char *text, vmon_value *out,
 }
 
 /* Durations (ms) and sizes (bytes): a number with a unit, kept as both d and i. */
+/* Does a number's text before its exponent have a digit other than 0 (`1e-400`: yes)? */
+static int written_nonzero(const char *text)
+{
+    for (const char *p = text; *p && *p != 'e' && *p != 'E'; p++)
+        if (*p >= '1' && *p <= '9')
+            return 1;
+    return 0;
+}
+
 static int parse_measure(const vmon_option *opt, const char *text, const measure *m,
                          vmon_value *out, char *why, size_t whylen)
 {
@@ -241,6 +254,12 @@ static int parse_measure(const vmon_option *opt, const char *text, const measure
     double d = v * mult;
     if (!(d <= m->max)) {
         snprintf(why, whylen, "'%s' is %s", text, m->too_large);
+        return -1;
+    }
+    if (d < 0.5 && (d > 0 || written_nonzero(text))) {
+        /* It would round to 0, which means "none" or "never" for most keys. */
+        snprintf(why, whylen, "'%s' is below %s; write 0 for none, or at least %s", text,
+                 m->smallest, m->smallest);
         return -1;
     }
     out->d = d;

@@ -99,6 +99,29 @@ static void test_bool_enum_list_path(void **state)
 }
 
 /* A path value names one file however it is written: absolute, without `.`, `..` or `//`. */
+/* A positive duration or size that would round to 0 ("never", "none") is refused. */
+static void test_tiny_measures_are_refused(void **state)
+{
+    (void)state;
+    vmon_value v;
+    const char *tiny[][2] = {{"1e-400s", "duration"},
+                             {"0.0001ms", "duration"},
+                             {"0.4ms", "duration"},
+                             {"0.1", "size"},
+                             {"1e-9k", "size"}};
+    for (size_t i = 0; i < sizeof tiny / sizeof tiny[0]; i++) {
+        uint32_t type = strcmp(tiny[i][1], "size") == 0 ? VMON_OPT_SIZE : VMON_OPT_DURATION;
+        assert_int_equal(parse(type, tiny[i][0], &v), -1);
+        vmon_value_clear(&v);
+    }
+    assert_int_equal(parse(VMON_OPT_DURATION, "0.5ms", &v), 0);
+    assert_int_equal(v.i, 1);
+    vmon_value_clear(&v);
+    assert_int_equal(parse(VMON_OPT_DURATION, "0s", &v), 0);
+    assert_int_equal(v.i, 0);
+    vmon_value_clear(&v);
+}
+
 static void test_paths_are_absolute_and_normal(void **state)
 {
     (void)state;
@@ -201,10 +224,11 @@ static void test_number_grammar(void **state)
         for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
             expect_refused(numeric[t], bad[i], "expected");
     expect_refused(VMON_OPT_DOUBLE, "0x10", "expected a decimal number like 12, -0.5 or 1e3");
-    /* Underflow reads as 0 (the nearest value), stated in the README. */
+    /* Underflow reads as 0 (the nearest value), stated in the README; a duration or size
+     * written as a positive number that would round to 0 is refused (test_tiny_...). */
     vmon_value v;
-    assert_int_equal(parse(VMON_OPT_DURATION, "1e-400s", &v), 0);
-    assert_int_equal(v.i, 0);
+    assert_int_equal(parse(VMON_OPT_DOUBLE, "1e-400", &v), 0);
+    assert_true(v.d == 0);
     vmon_value_clear(&v);
     assert_int_equal(parse(VMON_OPT_DURATION, "1e3ms", &v), 0);
     assert_int_equal(v.i, 1000);
@@ -223,6 +247,7 @@ int main(void)
         cmocka_unit_test(test_bool_enum_list_path),
         cmocka_unit_test(test_ranges),
         cmocka_unit_test(test_paths_are_absolute_and_normal),
+        cmocka_unit_test(test_tiny_measures_are_refused),
         cmocka_unit_test(test_huge_measures_are_refused),
         cmocka_unit_test(test_number_grammar),
     };
