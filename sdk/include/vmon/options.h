@@ -43,7 +43,7 @@ typedef enum vmon_opt_type {
     VMON_OPT_PERCENT = 7,  /**< `10%` or `0.1`; read as a fraction in [0, 1] */
     VMON_OPT_ENUM = 8,     /**< one of `enum_values`; read as the index */
     VMON_OPT_LIST = 9,     /**< comma-separated words, whitespace trimmed */
-    VMON_OPT_PATH = 10,    /**< a file path; relative paths resolve against the config's folder */
+    VMON_OPT_PATH = 10,    /**< a file path, relative to the config's folder; read as absolute */
 } vmon_opt_type;
 
 /** Option flags. */
@@ -52,8 +52,10 @@ typedef enum vmon_opt_type {
 #define VMON_OPT_RANGE    0x4u /**< `min`/`max` apply (numbers, durations in ms, sizes) */
 /**
  * The value names a resource one instance holds exclusively (a data folder, a
- * listening port): on reload an instance whose such value is taken over by a
- * changed instance is stopped before the new one starts.
+ * listening port). Two sections with the same such value are a config error;
+ * on reload a changed instance that wants a value an old instance holds is
+ * created only after the old one is stopped and destroyed (and if it then
+ * fails, the old one is created again).
  */
 #define VMON_OPT_EXCLUSIVE 0x8u
 /**
