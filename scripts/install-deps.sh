@@ -14,9 +14,11 @@ test_pkgs=(
 )
 # The clang tree and libFuzzer (-fsanitize=fuzzer needs clang's runtime
 # archives, which Debian ships apart from clang), llvm-symbolizer for
-# readable sanitizer stacks, and the lint script's two tools.
+# readable sanitizer stacks, and the lint script's two tools. clang-tidy parses
+# the FAISS target, whose headers include omp.h: clang's own comes with LLVM's
+# libomp headers (the build itself uses GCC's libgomp).
 clang_pkgs=(
-  clang libclang-rt-14-dev llvm-14 clang-format clang-tidy
+  clang libclang-rt-14-dev llvm-14 clang-format clang-tidy libomp-14-dev
 )
 bench_pkgs=(
   collectd-core
