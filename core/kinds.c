@@ -26,8 +26,18 @@ static int copy_prefix(const void *raw, uint32_t raw_size, size_t core_size, voi
     }
 PREFIX_COPIER(copy_target_ops, vmon_target_ops)
 PREFIX_COPIER(copy_probe_ops, vmon_probe_ops)
-PREFIX_COPIER(copy_tuner_ops, vmon_tuner_ops)
-PREFIX_COPIER(copy_router_ops, vmon_router_ops)
+
+/*
+ * The tuner and router operations of ABI 0.1-0.3 were provisional and have no
+ * counterpart in 0.4: copy nothing, so missing_*_op names what to rebuild.
+ */
+#define REDESIGNED_IN_04_COPIER(fn, type)                                                          \
+    static int fn(const void *raw, uint32_t raw_size, uint16_t minor, void *out)                   \
+    {                                                                                              \
+        return minor < 4 ? 0 : copy_prefix(raw, raw_size, sizeof(type), out);                      \
+    }
+REDESIGNED_IN_04_COPIER(copy_tuner_ops, vmon_tuner_ops)
+REDESIGNED_IN_04_COPIER(copy_router_ops, vmon_router_ops)
 
 /* The sink ops of ABI 0.1/0.2: max_batch sat in the word that is now the kind. */
 typedef struct sink_ops_v02 {
@@ -91,16 +101,19 @@ static const char *missing_probe_op(const void *ops, uint16_t minor)
 
 static const char *missing_tuner_op(const void *ops, uint16_t minor)
 {
-    (void)minor;
-    const vmon_tuner_ops *o = ops;
-    return !o->initial ? "initial" : !o->adjust ? "adjust" : NULL;
+    if (minor < 4)
+        return "decide (ABI 0.4 replaced the provisional initial/adjust: rebuild against the "
+               "current SDK)";
+    return ((const vmon_tuner_ops *)ops)->decide ? NULL : "decide";
 }
 
 static const char *missing_router_op(const void *ops, uint16_t minor)
 {
-    (void)minor;
+    if (minor < 4)
+        return "set_weights (ABI 0.4 replaced the provisional set_share: rebuild against the "
+               "current SDK)";
     const vmon_router_ops *o = ops;
-    return !o->pick ? "pick" : !o->set_share ? "set_share" : NULL;
+    return !o->pick ? "pick" : !o->set_weights ? "set_weights" : NULL;
 }
 
 static const char *missing_sink_op(const void *ops, uint16_t minor)
@@ -118,7 +131,7 @@ static const vmon_kind_info kinds[] = {
      sizeof(vmon_probe_ops), copy_probe_ops, missing_probe_op, vmon_schema_probe, "system"},
     {VMON_KIND_TUNER, "tuner", "called from the tuning thread of its pipeline",
      sizeof(vmon_tuner_ops), copy_tuner_ops, missing_tuner_op, vmon_schema_tuner, "..."},
-    {VMON_KIND_ROUTER, "router", "pick is called from traffic threads, set_share from tuning",
+    {VMON_KIND_ROUTER, "router", "pick is called from traffic threads, set_weights from tuning",
      sizeof(vmon_router_ops), copy_router_ops, missing_router_op, vmon_schema_router, "..."},
     {VMON_KIND_SINK, "sink", "deliver runs on the instance's own delivery thread",
      sizeof(vmon_sink_ops), copy_sink_ops, missing_sink_op, vmon_schema_sink, "stdout"},

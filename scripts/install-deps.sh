@@ -6,11 +6,11 @@ set -euo pipefail
 build_pkgs=(
   build-essential cmake pkg-config git
   libinih-dev libjson-c-dev libcurl4-openssl-dev libsqlite3-dev
-  libmicrohttpd-dev libcmocka-dev
+  libmicrohttpd-dev libcmocka-dev libxxhash-dev
   libfaiss-dev libopenblas-dev
 )
 test_pkgs=(
-  valgrind rsyslog prometheus-alertmanager curl jq
+  valgrind rsyslog prometheus-alertmanager prometheus curl jq
 )
 # The clang tree and libFuzzer (-fsanitize=fuzzer needs clang's runtime
 # archives, which Debian ships apart from clang), llvm-symbolizer for

@@ -33,6 +33,7 @@
 #include <vmon/tuner.h>
 #include <vmon/router.h>
 #include <vmon/sink.h>
+#include <vmon/event.h>
 
 #ifdef __cplusplus
 extern "C" {

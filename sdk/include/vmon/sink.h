@@ -10,7 +10,7 @@
 #ifndef VMON_SINK_H
 #define VMON_SINK_H
 
-#include <vmon/alert.h>
+#include <vmon/event.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -53,6 +53,14 @@ typedef struct vmon_sink_ops {
      * time. The core batches up to min(this, the section's `batch_max`).
      */
     uint32_t max_batch;
+
+    /* ---- appended in ABI 0.4 ---- */
+
+    /**
+     * Optional. Deliver `n` events (n >= 1; see vmon/event.h). NULL: the sink
+     * receives no events. Same thread, batching and outcome rules as deliver.
+     */
+    int (*on_events)(void *ctx, const vmon_event *events, uint32_t n, vmon_delivery_result *result);
 } vmon_sink_ops;
 
 #ifdef __cplusplus

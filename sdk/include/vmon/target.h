@@ -100,6 +100,8 @@ typedef struct vmon_segment_info {
     uint64_t deleted_rows;
     uint64_t memory_bytes;                /**< vectors + index */
     char index_type[VMON_INDEX_TYPE_LEN]; /**< `FLAT` while brute force */
+    /* ---- appended in ABI 0.4 ---- */
+    int64_t node_id; /**< the query node serving it; -1 when unknown or loaded nowhere */
 } vmon_segment_info;
 
 /** Index build state of one collection, filled by index_state. */
