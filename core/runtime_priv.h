@@ -59,8 +59,9 @@ typedef struct work_item {
     struct work_item *next;
     vmon_sample_batch *batch; /* a reading, or NULL for an alert */
     long source;              /* instance index; -1 for vmond itself */
-    vmon_alert_event *alert;  /* a plugin alert (raise or resolve) */
+    vmon_alert_event *alert;  /* a plugin alert (raise or resolve), or an event */
     int resolve;
+    long pipeline; /* an event (alert->event set): for this pipeline's sinks */
 } work_item;
 
 typedef struct active_alert {
@@ -152,6 +153,10 @@ vmon_alert_event *rt_event_from_spec(const vmon_instance *inst, const vmon_alert
 void rt_process_plugin_alert(vmon_runtime *rt, long source, vmon_alert_event *ev, int resolve);
 void rt_fan_out_alert(vmon_runtime *rt, long source, vmon_alert_event *ev);
 void rt_free_active(vmon_runtime *rt);
+
+/* runtime_events.c */
+/** On the rules thread: an event's entry goes to its pipeline's sinks that take events. */
+void rt_fan_out_event(vmon_runtime *rt, size_t pipeline, vmon_alert_event *ev);
 
 /* runtime_pipeline.c */
 void rt_compute_membership(vmon_runtime *rt);

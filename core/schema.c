@@ -39,6 +39,10 @@ const vmon_option vmon_schema_daemon[] = {
      .min = 0,
      .max = 600000,
      .help = "on stop or reload, how long in-flight deliveries may finish"},
+    {.key = "state_dir",
+     .type = VMON_OPT_PATH,
+     .help = "folder (existing, writable) where vmond keeps what must survive a restart: the "
+             "event sequence number; unset: events are numbered from 1 at each start"},
     {0}};
 
 const vmon_option vmon_schema_target[] = {{.key = "plugin",
