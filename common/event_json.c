@@ -111,7 +111,9 @@ int vmon_event_from_json(const char *text_in, vmon_event *out, json_object **hol
     out->struct_size = sizeof *out;
     out->type = (uint32_t)get_int(o, "typeId");
     out->type_name = get_string(o, "type");
-    out->sequence = (uint64_t)get_int(o, "sequence");
+    json_object *seq;
+    out->sequence =
+        json_object_object_get_ex(o, "sequence", &seq) && seq ? json_object_get_uint64(seq) : 0;
     if (vmon_severity_from_name(get_string(o, "severity"), &out->severity) < 0)
         out->severity = VMON_SEV_INFO;
     out->time_ms = get_int(o, "timeMs");
