@@ -13,6 +13,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 #include <vmon/router.h>
+#include <vmon/target.h>
 
 /** One arm's search parameters, as vmon_search_request carries them. */
 typedef struct vmon_arm_params {
