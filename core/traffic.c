@@ -54,9 +54,10 @@ struct vmon_traffic {
     _Alignas(64) atomic_int stopping;
     _Atomic(const vmon_traffic_recorder *) recorder;
     atomic_uint_fast64_t rows_inserted;
-    pthread_mutex_t lock; /* waiters and the end time only, never per request */
+    atomic_uint workers_left; /* the inserter stops with the last worker */
+    pthread_mutex_t lock;     /* waiters and the end time only, never per request */
     pthread_cond_t ended_cond;
-    uint32_t running;
+    uint32_t running; /* workers and the inserter */
     int64_t ended_ns;
 };
 
@@ -147,7 +148,7 @@ static void one_request(vmon_traffic *t, worker *wk, uint64_t n)
                  t->name, err);
 }
 
-static void worker_ended(vmon_traffic *t)
+static void thread_ended(vmon_traffic *t)
 {
     pthread_mutex_lock(&t->lock);
     if (--t->running == 0) {
@@ -179,7 +180,8 @@ static void *worker_main(void *arg)
                 next = now;
         }
     }
-    worker_ended(t);
+    atomic_fetch_sub(&t->workers_left, 1);
+    thread_ended(t);
     return NULL;
 }
 
@@ -210,10 +212,11 @@ static void *inserter_main(void *arg)
         else if (n && !warned++)
             vmon_log(VMON_LOGL_WARNING, "core", "[traffic:%s] insert failed: %s (logged once)",
                      t->name, err);
-        if (vmon_traffic_ended(t))
+        if (atomic_load(&t->workers_left) == 0)
             break;
     }
     free(rows);
+    thread_ended(t);
     return NULL;
 }
 
@@ -319,7 +322,9 @@ static int start_threads(vmon_traffic *t, char *err, size_t errlen)
     t->workers = vmon_calloc(t->cfg.workers, sizeof *t->workers);
     t->start_ns = vmon_monotonic_ns();
     t->end_ns = t->cfg.duration_ms ? t->start_ns + t->cfg.duration_ms * 1000000LL : 0;
-    t->running = t->cfg.workers;
+    /* Counted before any thread runs, so the count cannot reach 0 while threads start. */
+    t->running = t->cfg.workers + (t->cfg.insert_rate > 0 ? 1 : 0);
+    atomic_store(&t->workers_left, t->cfg.workers);
     for (uint32_t i = 0; i < t->cfg.workers; i++) {
         worker *wk = &t->workers[i];
         wk->t = t;
@@ -334,15 +339,21 @@ static int start_threads(vmon_traffic *t, char *err, size_t errlen)
                      strerror(rc));
             atomic_store(&t->stopping, 1);
             pthread_mutex_lock(&t->lock);
-            t->running -= t->cfg.workers - i;
+            t->running -= t->cfg.workers - i + (t->cfg.insert_rate > 0 ? 1 : 0);
             pthread_mutex_unlock(&t->lock);
             for (uint32_t j = 0; j < i; j++)
                 pthread_join(t->workers[j].thread, NULL);
             return -1;
         }
     }
-    if (t->cfg.insert_rate > 0)
+    if (t->cfg.insert_rate > 0) {
         t->has_inserter = pthread_create(&t->inserter, NULL, inserter_main, t) == 0;
+        if (!t->has_inserter) {
+            vmon_log(VMON_LOGL_ERROR, "core", "[traffic:%s] cannot start the inserter: no inserts",
+                     t->name);
+            thread_ended(t);
+        }
+    }
     return 0;
 }
 
