@@ -6,6 +6,8 @@
  *                     [--clusters 100] [--spread 0.5] [--seed 42]
  *                     [--insert 20000] [--no-hnsw] [--no-ivf] [--plugin-dir DIR]
  *                     [--base FILE.fvecs [--query-file FILE.fvecs] [--gt FILE.ivecs]]
+ *   vmon-bench traffic [--rows 50000] [--dim 128] [--queries 1000] [--k 10] [--threads 1]
+ *                      [--requests 5000] [--rounds 5] [--plugin-dir DIR]
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,7 +23,11 @@ static void usage(FILE *f)
           "                         [--plugin-dir DIR]\n"
           "                         [--base F.fvecs [--query-file F.fvecs] [--gt F.ivecs]]\n"
           "  --base loads the ANN benchmark files instead of generated data; --rows 0 loads\n"
-          "  every base row (needed for --gt, whose ids are base row numbers).\n",
+          "  every base row (needed for --gt, whose ids are base row numbers).\n"
+          "       vmon-bench traffic [--rows N] [--dim D] [--queries N] [--k K] [--threads T]\n"
+          "                          [--requests N] [--rounds R] [--plugin-dir DIR]\n"
+          "  the traffic driver's cost per query against calling search directly, and the\n"
+          "  mallocs per request in vmon's code (must be 0).\n",
           f);
 }
 
@@ -75,6 +81,10 @@ static int parse(int argc, char **argv, bench_opts *o)
             o->query_file = v;
         else if (!strcmp(a, "--gt"))
             o->gt_file = v;
+        else if (!strcmp(a, "--requests"))
+            o->traffic_requests = strtoull(v, NULL, 10);
+        else if (!strcmp(a, "--rounds"))
+            o->rounds = (uint32_t)strtoul(v, NULL, 10);
         else {
             fprintf(stderr, "vmon-bench: unknown option %s\n", a);
             return -1;
@@ -105,12 +115,19 @@ int main(int argc, char **argv)
                     .spread = 0.5,
                     .seed = 42,
                     .insert_rows = 20000,
+                    .traffic_requests = 5000,
+                    .rounds = 5,
                     .plugin_dir = VMON_BENCH_PLUGIN_DIR};
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
         usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;
     }
-    if (strcmp(argv[1], "engine") != 0) {
+    int traffic = strcmp(argv[1], "traffic") == 0;
+    if (traffic) { /* small enough to build in seconds; one thread for steady figures */
+        o.rows = 50000;
+        o.threads = 1;
+    }
+    if (strcmp(argv[1], "engine") != 0 && !traffic) {
         fprintf(stderr, "vmon-bench: unknown benchmark '%s'\n", argv[1]);
         usage(stderr);
         return 2;
@@ -119,5 +136,9 @@ int main(int argc, char **argv)
         usage(stderr);
         return 2;
     }
-    return bench_engine(&o) == 0 ? 0 : 1;
+    if (traffic && o.traffic_requests == 0) {
+        fprintf(stderr, "vmon-bench: --requests must be positive\n");
+        return 2;
+    }
+    return (traffic ? bench_traffic(&o) : bench_engine(&o)) == 0 ? 0 : 1;
 }

@@ -420,7 +420,8 @@ void vmon_traffic_stats_get(vmon_traffic *t, vmon_traffic_stats *out)
     out->ended = t->running == 0;
     int64_t until = out->ended ? t->ended_ns : vmon_monotonic_ns();
     pthread_mutex_unlock(&t->lock);
-    out->elapsed_ms = (until - t->start_ns) / 1000000;
+    out->elapsed_ns = until - t->start_ns;
+    out->elapsed_ms = out->elapsed_ns / 1000000;
 }
 
 void vmon_traffic_stop(vmon_traffic *t)

@@ -67,6 +67,7 @@ typedef struct vmon_traffic_stats {
     uint64_t rows_inserted; /**< by the inserter */
     uint64_t per_arm[VMON_ROUTER_MAX_ARMS];
     int64_t elapsed_ms; /**< since start, or start to end once ended */
+    int64_t elapsed_ns; /**< the same in ns */
     bool ended;         /**< count or duration reached (or stopped) */
 } vmon_traffic_stats;
 
