@@ -116,7 +116,8 @@ static uint32_t pick_arm(const vmon_traffic *t, const char *id, size_t len)
     return arm < VMON_ROUTER_MAX_ARMS ? arm : 0;
 }
 
-static void one_request(vmon_traffic *t, worker *wk, uint64_t n)
+/* Returns when the search ended (monotonic ns), so the caller needs no clock read of its own. */
+static int64_t one_request(vmon_traffic *t, worker *wk, uint64_t n)
 {
     char idbuf[VMON_TRAFFIC_ID_MAX];
     size_t idlen;
@@ -146,6 +147,7 @@ static void one_request(vmon_traffic *t, worker *wk, uint64_t n)
     if (rc != VMON_OK && atomic_fetch_add_explicit(&wk->errors, 1, memory_order_relaxed) == 0)
         vmon_log(VMON_LOGL_WARNING, "core", "[traffic:%s] search failed: %s (counted; logged once)",
                  t->name, err);
+    return t1;
 }
 
 static void thread_ended(vmon_traffic *t)
@@ -172,10 +174,9 @@ static void *worker_main(void *arg)
         uint64_t n = atomic_fetch_add_explicit(&t->next_request, 1, memory_order_relaxed);
         if (t->cfg.count && n >= t->cfg.count)
             break;
-        one_request(t, wk, n);
+        int64_t now = one_request(t, wk, n);
         if (t->period_ns) {
             next += t->period_ns;
-            int64_t now = vmon_monotonic_ns();
             if (now - next > MAX_LAG_NS)
                 next = now;
         }
