@@ -46,6 +46,7 @@ std::vector<double> LatencyWindow::percentiles(const std::vector<double> &qs) co
     auto merged = std::make_unique<vmon_loghist>(); // 18 KiB: not on the stack
     vmon_latency_window_merged(window_, static_cast<uint64_t>(monotonic_ns()), merged.get());
     std::vector<double> out;
+    out.reserve(qs.size());
     for (double q : qs)
         out.push_back(vmon_loghist_count(merged.get())
                           ? static_cast<double>(vmon_loghist_quantile_ns(merged.get(), q)) / 1e6
