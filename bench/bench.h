@@ -36,6 +36,12 @@ int bench_traffic(const bench_opts *o);
 /** `vmon-bench engine`: the embedded target's figures. */
 int bench_engine(const bench_opts *o);
 
+/** `vmon-bench hist`: record, read and allocations of the monitor's hot path. */
+int bench_hist_main(int argc, char **argv);
+
+/** Allocations made so far by the code linked into vmon-bench (bench/alloc_count.c). */
+unsigned long bench_allocations(void);
+
 /** Monotonic time in seconds. */
 double bench_now(void);
 

@@ -3,13 +3,14 @@
  *
  *  1. Against a target whose search returns at once: the driver's own cost
  *     per request (request id, router-free arm pick, arm table read, the
- *     call, recorder, counters), in ns.
+ *     call, the monitor's record, counters), in ns.
  *  2. Against the embedded target: the driver (1 worker, no pacing) and a
  *     plain loop calling the target's search on the same queries, in
  *     interleaved rounds; medians and their ratio.
- *  3. Mallocs in vmon's code while traffic runs (this binary is linked with
- *     --wrap for the allocation functions; the plugins are not, so only the
- *     core's and the bench's own calls are counted): must be 0 per request.
+ *  3. Mallocs in vmon's code while traffic runs (bench/alloc_count.c: the
+ *     binary is linked with --wrap for the allocation functions; the plugins
+ *     are not, so only the core's and the bench's own calls are counted):
+ *     must be 0 per request.
  */
 #include <inttypes.h>
 #include <math.h>
@@ -23,43 +24,7 @@
 #include "bench.h"
 #include "standalone.h"
 #include "traffic.h"
-
-/* ---- allocation counting (see CMakeLists.txt: -Wl,--wrap=...) ---- */
-
-static atomic_ulong allocations;
-
-void *__real_malloc(size_t n);
-void *__real_calloc(size_t n, size_t size);
-void *__real_realloc(void *p, size_t n);
-char *__real_strdup(const char *s);
-void *__wrap_malloc(size_t n);
-void *__wrap_calloc(size_t n, size_t size);
-void *__wrap_realloc(void *p, size_t n);
-char *__wrap_strdup(const char *s);
-
-void *__wrap_malloc(size_t n)
-{
-    atomic_fetch_add_explicit(&allocations, 1, memory_order_relaxed);
-    return __real_malloc(n);
-}
-
-void *__wrap_calloc(size_t n, size_t size)
-{
-    atomic_fetch_add_explicit(&allocations, 1, memory_order_relaxed);
-    return __real_calloc(n, size);
-}
-
-void *__wrap_realloc(void *p, size_t n)
-{
-    atomic_fetch_add_explicit(&allocations, 1, memory_order_relaxed);
-    return __real_realloc(p, n);
-}
-
-char *__wrap_strdup(const char *s)
-{
-    atomic_fetch_add_explicit(&allocations, 1, memory_order_relaxed);
-    return __real_strdup(s);
-}
+#include "traffic_monitor.h"
 
 /* ---- a target that answers at once ---- */
 
@@ -91,22 +56,27 @@ static int null_sample(void *ctx, const char *collection, uint32_t n, uint64_t s
 
 /* ---- the runs ---- */
 
-typedef struct recorder_sink {
-    _Alignas(64) atomic_ulong calls;
-} recorder_sink;
-
-static void count_record(void *arg, uint32_t arm, uint32_t worker, uint64_t now_ns,
-                         uint64_t latency_ns, bool ok)
-{
-    (void)arm, (void)worker, (void)now_ns, (void)latency_ns, (void)ok;
-    atomic_fetch_add_explicit(&((recorder_sink *)arg)->calls, 1, memory_order_relaxed);
-}
-
 typedef struct driver_run {
     double ns_per_query;
     unsigned long allocations; /* between start and end */
+    unsigned long setup;       /* by the start itself: shows the counter counts */
     uint64_t queries;
 } driver_run;
+
+/* The monitor the tuning loop would record into: one writer per worker (here one). */
+static vmon_monitor *new_monitor(vmon_traffic_monitor *tm)
+{
+    vmon_monitor_config mc;
+    vmon_monitor_config_default(&mc);
+    char err[256];
+    vmon_monitor *m = vmon_monitor_new(&mc, err, sizeof err);
+    if (!m || vmon_traffic_monitor_init(tm, m, "bench", 1, err, sizeof err) < 0) {
+        fprintf(stderr, "vmon-bench: monitor: %s\n", err);
+        vmon_monitor_free(m);
+        return NULL;
+    }
+    return m;
+}
 
 static int run_driver(const vmon_traffic_wiring *w, uint32_t k, uint64_t requests, uint32_t pool,
                       driver_run *out)
@@ -118,21 +88,27 @@ static int run_driver(const vmon_traffic_wiring *w, uint32_t k, uint64_t request
                             .top_k = k,
                             .query_pool = pool,
                             .seed = 7};
-    recorder_sink rs = {0};
-    vmon_traffic_recorder rec = {count_record, &rs};
+    vmon_traffic_monitor tm;
+    vmon_monitor *m = new_monitor(&tm);
+    if (!m)
+        return -1;
     char err[512];
+    unsigned long s0 = bench_allocations();
     vmon_traffic *t = vmon_traffic_start(&cfg, w, err, sizeof err);
+    out->setup = bench_allocations() - s0;
     if (!t) {
         fprintf(stderr, "vmon-bench: traffic: %s\n", err);
+        vmon_monitor_free(m);
         return -1;
     }
-    vmon_traffic_set_recorder(t, &rec);
-    unsigned long a0 = atomic_load(&allocations);
+    vmon_traffic_set_recorder(t, &tm.recorder);
+    unsigned long a0 = bench_allocations();
     vmon_traffic_wait(t, 600000);
-    unsigned long a1 = atomic_load(&allocations);
+    unsigned long a1 = bench_allocations();
     vmon_traffic_stats st;
     vmon_traffic_stats_get(t, &st);
     vmon_traffic_stop(t);
+    vmon_monitor_free(m);
     out->queries = st.queries;
     out->allocations = a1 - a0;
     out->ns_per_query = st.queries ? (double)st.elapsed_ns / (double)st.queries : NAN;
@@ -183,7 +159,7 @@ static int null_part(const bench_opts *o, int rounds)
     vmon_arm_table_publish(&arms, &p, 1);
     vmon_traffic_wiring w = {.target = &ops, .target_ctx = &dim, .arms = &arms};
     double ns[64];
-    unsigned long allocs = 0;
+    unsigned long allocs = 0, setup = 0;
     uint64_t requests = o->traffic_requests * 20, total = 0;
     for (int r = 0; r < rounds; r++) {
         driver_run d;
@@ -191,14 +167,15 @@ static int null_part(const bench_opts *o, int rounds)
             return -1;
         ns[r] = d.ns_per_query;
         allocs += d.allocations;
+        setup = d.setup;
         total += d.queries;
     }
     printf("[traffic] no-op target: driver cost %.0f ns per request (median of %d runs of "
            "%" PRIu64 ")\n",
            median(ns, rounds), rounds, requests);
     printf("[traffic] mallocs in vmon's code while traffic ran: %lu over %" PRIu64
-           " requests = %.4f per request\n",
-           allocs, total, (double)allocs / (double)total);
+           " requests = %.4f per request (starting one run allocated %lu times)\n",
+           allocs, total, (double)allocs / (double)total, setup);
     vmon_arm_table_destroy(&arms);
     return allocs == 0 ? 0 : -1;
 }

@@ -8,6 +8,7 @@
  *                     [--base FILE.fvecs [--query-file FILE.fvecs] [--gt FILE.ivecs]]
  *   vmon-bench traffic [--rows 50000] [--dim 128] [--queries 1000] [--k 10] [--threads 1]
  *                      [--requests 5000] [--rounds 5] [--plugin-dir DIR]
+ *   vmon-bench hist [--runs 7] [--records 20000000] [--reads 201] [--qps 1000]
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,7 +28,8 @@ static void usage(FILE *f)
           "       vmon-bench traffic [--rows N] [--dim D] [--queries N] [--k K] [--threads T]\n"
           "                          [--requests N] [--rounds R] [--plugin-dir DIR]\n"
           "  the traffic driver's cost per query against calling search directly, and the\n"
-          "  mallocs per request in vmon's code (must be 0).\n",
+          "  mallocs per request in vmon's code (must be 0).\n"
+          "       vmon-bench hist [--runs N] [--records N] [--reads N] [--qps N]\n",
           f);
 }
 
@@ -122,6 +124,8 @@ int main(int argc, char **argv)
         usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;
     }
+    if (!strcmp(argv[1], "hist"))
+        return bench_hist_main(argc, argv);
     int traffic = strcmp(argv[1], "traffic") == 0;
     if (traffic) { /* small enough to build in seconds; one thread for steady figures */
         o.rows = 50000;
