@@ -69,7 +69,7 @@ typedef struct vmon_judge_config {
     double mixture_tau;           /**< mSPRT mixing scale on the log ratio (0.1 = a 10% effect) */
     double recall_floor;          /**< recall@k lower bound B must hold; 0: none */
     uint64_t step_min_samples;    /**< B requests a ramp step needs before it can pass (500) */
-    uint64_t max_samples;         /**< B requests after which an undecided B is kept (50000) */
+    uint64_t max_samples;         /**< B requests after which an undecided B is kept (20000) */
     uint32_t classic_min_samples; /**< classic: requests per arm before deciding (10) */
     double classic_improvement;   /**< classic: B's mean this much lower promotes (0.05) */
 } vmon_judge_config;
