@@ -284,7 +284,7 @@ static void test_concurrent_picks_see_whole_settings(void **state)
     pthread_t t[2];
     for (int i = 0; i < 2; i++)
         assert_int_equal(pthread_create(&t[i], NULL, pick_loop, &p[i]), 0);
-    for (uint32_t k = 1; k < 100; k++) {
+    for (uint32_t k = 1; k < 40; k++) {
         set_weights(&r, cycle[k % N_SETS], 6);
         atomic_store(&settings_done, k + 1);
     }
