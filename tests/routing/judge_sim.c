@@ -107,6 +107,9 @@ static vmon_judge_verdict run_one(const vmon_judge_config *cfg, const sim_scenar
             uint64_t r = next_u64(rng);
             double ns = latency_from_bits(r);
             if ((r & 0xffff) < b_below) {
+                /* Bits 16..31 also fed the latency's fraction: a fresh draw picks the tail. */
+                if (sc->b_tail_share > 0 && (next_u64(rng) >> 11) * 0x1.0p-53 < sc->b_tail_share)
+                    ns *= sc->b_tail_factor;
                 vmon_loghist_record(hb, (uint64_t)(ns * sc->b_scale));
                 step_b++;
             } else {

@@ -17,6 +17,8 @@ typedef struct sim_scenario {
     double b_recall_halfwidth;
     uint32_t n_steps;       /**< ramp shares 10%, 25%, 50% (1: the seed's fixed 10%) */
     uint32_t look_requests; /**< requests (both arms) between two looks */
+    double b_tail_share;    /**< this share of B's requests is also ... */
+    double b_tail_factor;   /**< ... this many times slower (a tail-only regression) */
 } sim_scenario;
 
 typedef struct sim_outcome {

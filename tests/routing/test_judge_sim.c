@@ -114,6 +114,32 @@ static void test_faster_b_below_the_recall_floor_never_promoted(void **state)
     assert_int_equal(unsure.verdicts[VMON_VERDICT_PROMOTE], 0);
 }
 
+/*
+ * 2% of B's requests 3x slower, the rest as A: the median barely moves, the
+ * tail does. Never promoted; mostly stopped as "not 2% faster" (keep) before
+ * the p99 guard has the samples to call it a regression (rollback).
+ */
+static void test_tail_only_regression_never_promoted(void **state)
+{
+    (void)state;
+    vmon_judge_config cfg;
+    vmon_judge_config_default(&cfg, VMON_JUDGE_SEQUENTIAL);
+    cfg.recall_floor = 0.95;
+    sim_scenario sc = {.b_scale = 1.0,
+                       .b_recall = 0.97,
+                       .b_recall_halfwidth = 0.005,
+                       .n_steps = 3,
+                       .look_requests = 1000,
+                       .b_tail_share = 0.02,
+                       .b_tail_factor = 3.0};
+    sim_outcome o;
+    sim_run(&cfg, &sc, experiments(), 909, &o);
+    report("B: 2% of requests 3x slower", &o);
+    if (full_run())
+        assert_true(rate(&o, VMON_VERDICT_PROMOTE) <= 0.01);
+    assert_int_equal(o.verdicts[VMON_VERDICT_CONTINUE], 0);
+}
+
 /* The seed's rule on the seed's fixed 10% split: for the record, beside the default. */
 static void test_classic_promotes_on_noise(void **state)
 {
@@ -136,6 +162,7 @@ int main(void)
         cmocka_unit_test(test_b_10_percent_slower_promoted_at_most_1_percent),
         cmocka_unit_test(test_b_10_percent_faster_promoted_at_least_80_percent),
         cmocka_unit_test(test_faster_b_below_the_recall_floor_never_promoted),
+        cmocka_unit_test(test_tail_only_regression_never_promoted),
         cmocka_unit_test(test_classic_promotes_on_noise),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
