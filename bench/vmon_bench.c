@@ -9,6 +9,7 @@
  *   vmon-bench traffic [--rows 50000] [--dim 128] [--queries 1000] [--k 10] [--threads 1]
  *                      [--requests 5000] [--rounds 5] [--plugin-dir DIR]
  *   vmon-bench hist [--runs 7] [--records 20000000] [--reads 201] [--qps 1000]
+ *   vmon-bench router [--runs 7] [--picks 20000000] [--plugin-dir DIR]
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,7 +30,8 @@ static void usage(FILE *f)
           "                          [--requests N] [--rounds R] [--plugin-dir DIR]\n"
           "  the traffic driver's cost per query against calling search directly, and the\n"
           "  mallocs per request in vmon's code (must be 0).\n"
-          "       vmon-bench hist [--runs N] [--records N] [--reads N] [--qps N]\n",
+          "       vmon-bench hist [--runs N] [--records N] [--reads N] [--qps N]\n"
+          "       vmon-bench router [--runs N] [--picks N] [--plugin-dir DIR]\n",
           f);
 }
 
@@ -104,6 +106,36 @@ static int parse(int argc, char **argv, bench_opts *o)
     return 0;
 }
 
+/* `vmon-bench router`: its own few options. */
+static int router_main(int argc, char **argv, const char *plugin_dir)
+{
+    int runs = 7;
+    uint64_t picks = 20000000;
+    for (int i = 2; i < argc; i++) {
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!v) {
+            fprintf(stderr, "vmon-bench: %s needs a value\n", argv[i]);
+            return 2;
+        }
+        if (!strcmp(argv[i], "--runs"))
+            runs = atoi(v);
+        else if (!strcmp(argv[i], "--picks"))
+            picks = strtoull(v, NULL, 10);
+        else if (!strcmp(argv[i], "--plugin-dir"))
+            plugin_dir = v;
+        else {
+            fprintf(stderr, "vmon-bench: unknown option %s\n", argv[i]);
+            return 2;
+        }
+        i++;
+    }
+    if (runs < 1 || picks < 1) {
+        fprintf(stderr, "vmon-bench: need positive --runs and --picks\n");
+        return 2;
+    }
+    return bench_router(plugin_dir, runs, picks) == 0 ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
     bench_opts o = {.rows = 200000,
@@ -126,6 +158,8 @@ int main(int argc, char **argv)
     }
     if (!strcmp(argv[1], "hist"))
         return bench_hist_main(argc, argv);
+    if (!strcmp(argv[1], "router"))
+        return router_main(argc, argv, o.plugin_dir);
     int traffic = strcmp(argv[1], "traffic") == 0;
     if (traffic) { /* small enough to build in seconds; one thread for steady figures */
         o.rows = 50000;
