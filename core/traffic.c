@@ -27,19 +27,33 @@
 /* The inserter sends a batch this often. */
 #define INSERT_TICK_NS 100000000LL
 
+/* Workers sit in an array, each starting on a cache line of its own. */
 typedef struct worker {
-    vmon_traffic *t;
-    pthread_t thread;
-    uint32_t index;
-    int64_t *ids;
-    float *distances;
-    /* Written by this worker only, read by stats: relaxed atomics, own cache line. */
+    /* Written by this worker only, read by stats: relaxed atomics. */
     _Alignas(64) atomic_uint_fast64_t queries;
     atomic_uint_fast64_t errors;
     atomic_uint_fast64_t per_arm[VMON_ROUTER_MAX_ARMS];
+    vmon_traffic *t;
+    pthread_t thread;
+    int64_t *ids;
+    float *distances;
+    uint32_t index;
 } worker;
 
+/* Every request takes a number here: a cache line that nothing else shares. */
+typedef struct request_counter {
+    _Alignas(64) atomic_uint_fast64_t next;
+} request_counter;
+
 struct vmon_traffic {
+    request_counter *requests;
+    pthread_mutex_t lock; /* waiters and the end time only, never per request */
+    uint32_t running;     /* workers and the inserter */
+    int64_t ended_ns;
+    pthread_cond_t ended_cond;
+    /* Read by every request, written at start (and `stopping` once). */
+    atomic_int stopping;
+    _Atomic(const vmon_traffic_recorder *) recorder;
     vmon_traffic_cfg cfg;
     char *name, *collection;
     vmon_traffic_wiring w;
@@ -50,15 +64,8 @@ struct vmon_traffic {
     int has_inserter;
     int64_t period_ns; /* per worker; 0: no pacing */
     int64_t start_ns, end_ns;
-    _Alignas(64) atomic_uint_fast64_t next_request;
-    _Alignas(64) atomic_int stopping;
-    _Atomic(const vmon_traffic_recorder *) recorder;
     atomic_uint_fast64_t rows_inserted;
     atomic_uint workers_left; /* the inserter stops with the last worker */
-    pthread_mutex_t lock;     /* waiters and the end time only, never per request */
-    pthread_cond_t ended_cond;
-    uint32_t running; /* workers and the inserter */
-    int64_t ended_ns;
 };
 
 static int stopping(vmon_traffic *t)
@@ -171,7 +178,7 @@ static void *worker_main(void *arg)
             break;
         if (stopping(t) || (t->end_ns && vmon_monotonic_ns() >= t->end_ns))
             break;
-        uint64_t n = atomic_fetch_add_explicit(&t->next_request, 1, memory_order_relaxed);
+        uint64_t n = atomic_fetch_add_explicit(&t->requests->next, 1, memory_order_relaxed);
         if (t->cfg.count && n >= t->cfg.count)
             break;
         int64_t now = one_request(t, wk, n);
@@ -295,7 +302,10 @@ static vmon_traffic *traffic_new(const vmon_traffic_cfg *cfg, const vmon_traffic
     t->period_ns = rate > 0 ? (int64_t)(1e9 * t->cfg.workers / rate) : 0;
     pthread_mutex_init(&t->lock, NULL);
     vmon_cond_init_monotonic(&t->ended_cond);
-    atomic_init(&t->next_request, 0);
+    t->requests = aligned_alloc(sizeof *t->requests, sizeof *t->requests);
+    if (!t->requests)
+        abort(); /* as vmon_calloc: the core cannot go on without memory */
+    atomic_init(&t->requests->next, 0);
     atomic_init(&t->stopping, 0);
     atomic_init(&t->recorder, NULL);
     atomic_init(&t->rows_inserted, 0);
@@ -309,6 +319,7 @@ static void traffic_free(vmon_traffic *t)
         free(t->workers[i].distances);
     }
     free(t->workers);
+    free(t->requests);
     vmon_query_pool_free(&t->pool);
     vmon_id_list_free(&t->ids);
     pthread_cond_destroy(&t->ended_cond);
@@ -320,7 +331,11 @@ static void traffic_free(vmon_traffic *t)
 
 static int start_threads(vmon_traffic *t, char *err, size_t errlen)
 {
-    t->workers = vmon_calloc(t->cfg.workers, sizeof *t->workers);
+    /* calloc aligns to 16 bytes only; workers are cache-line aligned. */
+    t->workers = aligned_alloc(_Alignof(worker), t->cfg.workers * sizeof *t->workers);
+    if (!t->workers)
+        abort(); /* as vmon_calloc: the core cannot go on without memory */
+    memset(t->workers, 0, t->cfg.workers * sizeof *t->workers);
     t->start_ns = vmon_monotonic_ns();
     t->end_ns = t->cfg.duration_ms ? t->start_ns + t->cfg.duration_ms * 1000000LL : 0;
     /* Counted before any thread runs, so the count cannot reach 0 while threads start. */
@@ -330,6 +345,10 @@ static int start_threads(vmon_traffic *t, char *err, size_t errlen)
         worker *wk = &t->workers[i];
         wk->t = t;
         wk->index = i;
+        atomic_init(&wk->queries, 0);
+        atomic_init(&wk->errors, 0);
+        for (uint32_t a = 0; a < VMON_ROUTER_MAX_ARMS; a++)
+            atomic_init(&wk->per_arm[a], 0);
         wk->ids = vmon_calloc(t->cfg.top_k, sizeof *wk->ids);
         wk->distances = vmon_calloc(t->cfg.top_k, sizeof *wk->distances);
     }
