@@ -188,6 +188,26 @@ static void test_spooled_events_survive_restart(void **state)
     free(dir);
 }
 
+/* An event that keeps failing is dead-lettered as an event (kind = event), like an alert. */
+static void test_failing_event_is_dead_lettered(void **state)
+{
+    (void)state;
+    char *dir = test_tempdir();
+    vmon_runtime *rt = start(dir, "[sink:rec]\nplugin = record\npath = rec.txt\nfail_first = 1000\n"
+                                  "retry_base = 10ms\nretry_limit = 1\ndead_letter = dl.jsonl\n"
+                                  "[pipeline:p]\nsinks = rec\n");
+    uint64_t seq = publish(rt, VMON_EVENT_INFEASIBLE, "nothing fits");
+    char key[64];
+    snprintf(key, sizeof key, "\"idempotencyKey\":\"p-infeasible-%" PRIu64 "\"", seq);
+    assert_int_equal(wait_count(dir, "dl.jsonl", key, 1, 10000), 1);
+    vmon_runtime_stop(rt);
+    assert_int_equal(count_in(dir, "dl.jsonl", "\"kind\":\"event\""), 1);
+    assert_int_equal(count_in(dir, "dl.jsonl", "\"reason\":\"retry limit reached"), 1);
+    assert_int_equal(count_in(dir, "rec.txt", "event "), 0);
+    test_rm_tree(dir);
+    free(dir);
+}
+
 static void test_unknown_pipeline_or_type_is_refused(void **state)
 {
     (void)state;
@@ -209,6 +229,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_type_in_order_across_reload),
         cmocka_unit_test(test_spooled_events_survive_restart),
+        cmocka_unit_test(test_failing_event_is_dead_lettered),
         cmocka_unit_test(test_unknown_pipeline_or_type_is_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
