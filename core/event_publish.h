@@ -32,8 +32,10 @@ typedef struct vmon_event_spec {
 
 /**
  * Publish an event of [pipeline:NAME] `pipeline`. Thread-safe, never blocks
- * on a sink. Returns the sequence number given to it, or 0 (logged) when the
- * pipeline is unknown or the type is out of range.
+ * on a sink (it only writes the sequence file when state_dir is set). Call it
+ * while `rt` runs: a tuning thread of `rt` is stopped before `rt` is
+ * replaced or freed. Returns the sequence number given to it, or 0 (logged)
+ * when the pipeline is unknown or the type is out of range.
  */
 uint64_t vmon_runtime_publish_event(vmon_runtime *rt, const char *pipeline,
                                     const vmon_event_spec *spec);

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "escape.h"
 #include "plan.h"
 #include "schema.h"
 #include "strutil.h"
@@ -61,6 +62,18 @@ void vmon_plan_add_traffic(vmon_plan *plan, const vmon_cfg_section *s, vmon_erro
     plan->traffic[plan->n_traffic++] = t;
 }
 
+/* A value from the file or the environment, escaped so it cannot start a line of its own. */
+static void print_key(FILE *out, const char *key, const char *text)
+{
+    if (!text)
+        return;
+    size_t len = strlen(text), cap = len * VMON_ESCAPE_MAX_GROWTH + 1;
+    char *shown = vmon_calloc(cap, 1);
+    vmon_escape_controls(text, len, shown, cap);
+    fprintf(out, "%s = %s\n", key, shown);
+    free(shown);
+}
+
 void vmon_plan_print_traffic(const vmon_plan_traffic *t, FILE *out)
 {
     fprintf(out, "\n[traffic:%s]\nrate = %g\nworkers = %lld\ncount = %lld\nduration = %lldms\n",
@@ -69,12 +82,9 @@ void vmon_plan_print_traffic(const vmon_plan_traffic *t, FILE *out)
     fprintf(out, "max_qps = %g\ntop_k = %lld\nquery_pool = %lld\nseed = %lld\ninsert_rate = %g\n",
             t->max_qps, (long long)t->top_k, (long long)t->query_pool, (long long)t->seed,
             t->insert_rate);
-    if (t->collection)
-        fprintf(out, "collection = %s\n", t->collection);
-    if (t->queries)
-        fprintf(out, "queries = %s\n", t->queries);
-    if (t->request_ids)
-        fprintf(out, "request_ids = %s\n", t->request_ids);
+    print_key(out, "collection", t->collection);
+    print_key(out, "queries", t->queries);
+    print_key(out, "request_ids", t->request_ids);
 }
 
 void vmon_plan_free_traffic(vmon_plan *plan)
