@@ -42,6 +42,14 @@ static char *plugin_dir(const char *dir)
     return p;
 }
 
+/* The folder plugin_dir made (already filled). */
+static char *plugin_dir_again(const char *dir)
+{
+    char *p = malloc(1024);
+    snprintf(p, 1024, "%s/plugins", dir);
+    return p;
+}
+
 #define TARGET                                                                                     \
     "[target:local]\nplugin = embedded\ndim = 16\nrows = 3000\nsegment_rows = 1000\n"              \
     "index_min_rows = 500\nnlist = 16\nthreads = 1\n"                                              \
@@ -242,6 +250,49 @@ static void test_workers_see_the_arm_table_switch(void **state)
     free(dir);
 }
 
+/* A reload stops the old runtime's traffic and starts the new one's (from request 0). */
+static void test_reload_restarts_traffic(void **state)
+{
+    (void)state;
+    char *dir = test_tempdir();
+    vmon_runtime *rt = start(dir, "rate = 200\nworkers = 2\n", NULL);
+    vmon_traffic *before = vmon_runtime_traffic(rt, "p");
+    vmon_traffic_stats st;
+    int64_t end = vmon_mono_ms() + 10000;
+    do {
+        test_sleep_ms(10);
+        vmon_traffic_stats_get(before, &st);
+    } while (st.queries < 20 && vmon_mono_ms() < end);
+    assert_true(st.queries >= 20);
+    char text[4096], *plugins = plugin_dir_again(dir);
+    snprintf(text, sizeof text,
+             TARGET "[traffic:t]\nrate = 300\nworkers = 2\n[pipeline:p]\ntarget = local\n"
+                    "sinks = rec\ntraffic = t\n");
+    char *path = test_write_file(dir, "vmon.ini", text);
+    vmon_plan plan;
+    vmon_errors errs = {0};
+    assert_int_equal(vmon_plan_load(path, plugins, &plan, &errs), 0);
+    vmon_errors_free(&errs);
+    char err[1024] = "";
+    vmon_runtime *fresh = vmon_runtime_reload(rt, &plan, err, sizeof err);
+    if (!fresh || fresh == rt)
+        fail_msg("reload: %s", err);
+    vmon_traffic *after = vmon_runtime_traffic(fresh, "p");
+    assert_non_null(after);
+    end = vmon_mono_ms() + 10000;
+    do {
+        test_sleep_ms(10);
+        vmon_traffic_stats_get(after, &st);
+    } while (st.queries < 20 && vmon_mono_ms() < end);
+    assert_true(st.queries >= 20);
+    assert_int_equal(st.errors, 0);
+    vmon_runtime_stop(fresh);
+    free(path);
+    free(plugins);
+    test_rm_tree(dir);
+    free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -251,6 +302,7 @@ int main(void)
         cmocka_unit_test(test_inserts_grow_the_collection),
         cmocka_unit_test(test_request_ids_from_a_file_reach_the_router),
         cmocka_unit_test(test_workers_see_the_arm_table_switch),
+        cmocka_unit_test(test_reload_restarts_traffic),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
