@@ -220,14 +220,21 @@ static int engine_part(const bench_opts *o, int rounds)
     double direct[64], driver[64], ratio[64];
     uint64_t requests = o->traffic_requests;
     run_direct(&w, q, o->nq, o->dim, o->k, requests / 4); /* warm caches */
+    printf("[traffic] per round (direct us, traffic us, ratio):");
     for (int r = 0; r < rounds; r++) {
         driver_run d;
-        direct[r] = run_direct(&w, q, o->nq, o->dim, o->k, requests);
+        /* Which goes first alternates, so neither always runs on the other's warm caches. */
+        if (r % 2)
+            direct[r] = run_direct(&w, q, o->nq, o->dim, o->k, requests);
         if (run_driver(&w, o->k, requests, o->nq, &d) < 0)
             return -1;
+        if (r % 2 == 0)
+            direct[r] = run_direct(&w, q, o->nq, o->dim, o->k, requests);
         driver[r] = d.ns_per_query;
         ratio[r] = driver[r] / direct[r];
+        printf(" (%.1f, %.1f, %.3f)", direct[r] / 1e3, driver[r] / 1e3, ratio[r]);
     }
+    printf("\n");
     double md = median(direct, rounds), mt = median(driver, rounds), mr = median(ratio, rounds);
     printf("[traffic] embedded %" PRIu64 " x %u, nprobe default, k %u: direct search %.1f us, "
            "through traffic %.1f us per query (medians of %d interleaved rounds of %" PRIu64 ")\n",
