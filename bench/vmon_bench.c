@@ -111,7 +111,7 @@ static int router_main(int argc, char **argv, const char *plugin_dir)
 {
     int runs = 7;
     uint64_t picks = 20000000;
-    for (int i = 2; i < argc; i++) {
+    for (int i = 2; i < argc; i += 2) {
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!v) {
             fprintf(stderr, "vmon-bench: %s needs a value\n", argv[i]);
@@ -127,7 +127,6 @@ static int router_main(int argc, char **argv, const char *plugin_dir)
             fprintf(stderr, "vmon-bench: unknown option %s\n", argv[i]);
             return 2;
         }
-        i++;
     }
     if (runs < 1 || picks < 1) {
         fprintf(stderr, "vmon-bench: need positive --runs and --picks\n");
