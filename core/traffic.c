@@ -174,7 +174,9 @@ static void *worker_main(void *arg)
     /* Staggered so the workers' requests interleave evenly. */
     int64_t next = t->start_ns + (t->period_ns * wk->index) / (int64_t)t->cfg.workers;
     for (;;) {
-        if (t->period_ns && !sleep_until(t, next))
+        /* A slow rate's next request may be due after the end: wake at the end then. */
+        int64_t wake = t->end_ns && t->end_ns < next ? t->end_ns : next;
+        if (t->period_ns && !sleep_until(t, wake))
             break;
         if (stopping(t) || (t->end_ns && vmon_monotonic_ns() >= t->end_ns))
             break;

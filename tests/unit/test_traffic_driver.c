@@ -171,6 +171,29 @@ static void test_inserts_and_stop(void **state)
     vmon_traffic_stop(t); /* stops without count or duration */
 }
 
+/* A duration ends the stream on time even when the next paced request is due much later. */
+static void test_duration_ends_before_a_slow_request(void **state)
+{
+    (void)state;
+    fake f = {0};
+    vmon_traffic_wiring w = {&target, &f, NULL, NULL, NULL};
+    vmon_traffic_cfg cfg = base_cfg();
+    cfg.workers = 1;
+    cfg.rate = 0.2; /* one request every 5 s */
+    cfg.duration_ms = 200;
+    char err[512] = "";
+    vmon_traffic *t = vmon_traffic_start(&cfg, &w, err, sizeof err);
+    assert_non_null(t);
+    /* Far short of the 5 s the second request is due at, far beyond the 200 ms duration. */
+    assert_int_equal(vmon_traffic_wait(t, 2500), 0);
+    vmon_traffic_stats st;
+    vmon_traffic_stats_get(t, &st);
+    assert_true(st.ended);
+    assert_int_equal(st.queries, 1);
+    assert_true(st.elapsed_ms >= 200 && st.elapsed_ms < 2500);
+    vmon_traffic_stop(t);
+}
+
 static void expect_refused(vmon_traffic_cfg cfg, const char *needle)
 {
     fake f = {0};
@@ -216,6 +239,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ids_arms_recorder_and_count),
         cmocka_unit_test(test_inserts_and_stop),
+        cmocka_unit_test(test_duration_ends_before_a_slow_request),
         cmocka_unit_test(test_bad_inputs_are_named),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
