@@ -227,6 +227,15 @@ static int resolve_traffic(const vmon_plan *plan, const vmon_cfg_section *s, con
     else if (target < 0 && !vmon_cfg_get(s, "target"))
         vmon_errors_add(errs, e->file, e->line, s->name, "traffic",
                         "traffic needs the pipeline's target; set target = NAME");
+    /* Each pipeline runs a stream of its own: sharing a section would multiply its max_qps. */
+    for (size_t p = 0; idx >= 0 && p < plan->n_pipelines; p++)
+        if (plan->pipelines[p].traffic == idx) {
+            vmon_errors_add(errs, e->file, e->line, s->name, "traffic",
+                            "[traffic:%s] already drives [pipeline:%s]; give each pipeline a "
+                            "[traffic:NAME] section of its own",
+                            x->text, plan->pipelines[p].name);
+            break;
+        }
     return idx;
 }
 

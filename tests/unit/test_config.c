@@ -217,6 +217,20 @@ static void test_rule_sections(void **state)
     unload(l);
 }
 
+/* Each pipeline starts its own stream: one [traffic:] for two would send twice its max_qps. */
+static void test_traffic_drives_one_pipeline(void **state)
+{
+    (void)state;
+    loaded *l = load("[target:local]\nplugin = journal\njournal = j.log\n"
+                     "[sink:rec]\nplugin = record\npath = out.txt\n"
+                     "[traffic:t]\nrate = 10\n"
+                     "[pipeline:a]\ntarget = local\nsinks = rec\ntraffic = t\n"
+                     "[pipeline:b]\ntarget = local\nsinks = rec\ntraffic = t\n");
+    assert_int_equal(l->rc, -1);
+    expect_error(l, 16, "[pipeline:b] traffic: [traffic:t] already drives [pipeline:a]");
+    unload(l);
+}
+
 /* The INI layer alone (no plugins): one file read with its includes. */
 typedef struct read_cfg {
     vmon_cfg cfg;
@@ -558,6 +572,7 @@ int main(void)
         cmocka_unit_test(test_include_relative_to_including_file),
         cmocka_unit_test(test_print_masks_secrets),
         cmocka_unit_test(test_rule_sections),
+        cmocka_unit_test(test_traffic_drives_one_pipeline),
         cmocka_unit_test(test_include_inside_section_keeps_section),
         cmocka_unit_test(test_included_file_starts_outside_sections),
         cmocka_unit_test(test_include_cycle_names_the_chain),
