@@ -132,6 +132,8 @@ static void deliver_batch(vmon_delivery *d)
     int rc = VMON_ERROR;
     if (disabled)
         snprintf(res.detail, sizeof res.detail, "sink is disabled");
+    else if (b.is_events && !d->ops->on_events) /* spooled or handed over by an events sink */
+        snprintf(res.detail, sizeof res.detail, "the sink takes no events (no on_events)");
     else if (b.is_events)
         rc = d->ops->on_events(d->sink->ctx, b.events, b.n, &res);
     else

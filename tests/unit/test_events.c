@@ -188,6 +188,32 @@ static void test_spooled_events_survive_restart(void **state)
     free(dir);
 }
 
+/*
+ * Spooled events whose sink comes back as a plugin without on_events (the same section
+ * and spool after a restart, or a replacement on reload) go to the dead letters: they
+ * cannot be delivered there, and a call through the missing operation would crash.
+ */
+static void test_spooled_events_to_a_sink_without_events(void **state)
+{
+    (void)state;
+    char *dir = test_tempdir();
+    vmon_runtime *rt =
+        start(dir, "[sink:rec]\nplugin = record\npath = rec.txt\nspool = spool.db\n"
+                   "retry_base = 10s\nfail_first = 1000000\n"
+                   "[pipeline:p]\nsinks = rec\n[daemon]\nshutdown_timeout = 100ms\n");
+    publish(rt, VMON_EVENT_PROMOTION, "spooled one");
+    publish(rt, VMON_EVENT_ROLLBACK, "spooled two");
+    vmon_runtime_stop(rt);
+    rt = start(dir, "[sink:rec]\nplugin = noevents\npath = rec.txt\nspool = spool.db\n"
+                    "dead_letter = dl.jsonl\n[pipeline:p]\nsinks = rec\n");
+    assert_int_equal(wait_count(dir, "dl.jsonl", "\"kind\":\"event\"", 2, 10000), 2);
+    vmon_runtime_stop(rt);
+    assert_int_equal(count_in(dir, "dl.jsonl", "the sink takes no events"), 2);
+    assert_int_equal(count_in(dir, "rec.txt", "event "), 0);
+    test_rm_tree(dir);
+    free(dir);
+}
+
 /* An event that keeps failing is dead-lettered as an event (kind = event), like an alert. */
 static void test_failing_event_is_dead_lettered(void **state)
 {
@@ -229,6 +255,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_type_in_order_across_reload),
         cmocka_unit_test(test_spooled_events_survive_restart),
+        cmocka_unit_test(test_spooled_events_to_a_sink_without_events),
         cmocka_unit_test(test_failing_event_is_dead_lettered),
         cmocka_unit_test(test_unknown_pipeline_or_type_is_refused),
     };
