@@ -142,6 +142,7 @@ static int64_t one_request(vmon_traffic *t, worker *wk, uint64_t n)
                                .ef = p.ef,
                                .queries = t->pool.vectors + (size_t)(n % t->pool.n) * t->pool.dim};
     char err[256];
+    err[0] = '\0'; /* a target may fail without a reason: one byte, not a memset per request */
     int64_t t0 = vmon_monotonic_ns();
     int rc = t->w.target->search(t->w.target_ctx, t->collection, &req, wk->ids, wk->distances, err,
                                  sizeof err);
@@ -153,7 +154,7 @@ static int64_t one_request(vmon_traffic *t, worker *wk, uint64_t n)
     atomic_fetch_add_explicit(&wk->per_arm[arm], 1, memory_order_relaxed);
     if (rc != VMON_OK && atomic_fetch_add_explicit(&wk->errors, 1, memory_order_relaxed) == 0)
         vmon_log(VMON_LOGL_WARNING, "core", "[traffic:%s] search failed: %s (counted; logged once)",
-                 t->name, err);
+                 t->name, err[0] ? err : "the target gave no reason");
     return t1;
 }
 
@@ -203,7 +204,7 @@ static void *inserter_main(void *arg)
     uint32_t max_batch = (uint32_t)(per_tick + 1.0);
     float *rows = vmon_calloc((size_t)max_batch * t->pool.dim, sizeof *rows);
     uint64_t cursor = 0;
-    char err[256];
+    char err[256] = "";
     int warned = 0;
     for (int64_t next = t->start_ns + INSERT_TICK_NS; sleep_until(t, next);
          next += INSERT_TICK_NS) {
@@ -221,7 +222,7 @@ static void *inserter_main(void *arg)
             atomic_fetch_add_explicit(&t->rows_inserted, n, memory_order_relaxed);
         else if (n && !warned++)
             vmon_log(VMON_LOGL_WARNING, "core", "[traffic:%s] insert failed: %s (logged once)",
-                     t->name, err);
+                     t->name, err[0] ? err : "the target gave no reason");
         if (atomic_load(&t->workers_left) == 0)
             break;
     }

@@ -194,6 +194,50 @@ static void test_duration_ends_before_a_slow_request(void **state)
     vmon_traffic_stop(t);
 }
 
+/* A target that fails without a reason (err untouched): the driver's log must not read garbage. */
+static int silent_search(void *ctx, const char *collection, const vmon_search_request *req,
+                         int64_t *ids, float *distances, char *err, size_t errlen)
+{
+    (void)ctx, (void)collection, (void)req, (void)ids, (void)distances, (void)err, (void)errlen;
+    return VMON_ERROR;
+}
+
+static int silent_insert(void *ctx, const char *collection, const float *v, uint64_t n,
+                         uint32_t dim, const int64_t *ids, int64_t *out_ids, char *err,
+                         size_t errlen)
+{
+    fake *f = ctx;
+    (void)collection, (void)v, (void)n, (void)dim, (void)ids, (void)out_ids, (void)err,
+        (void)errlen;
+    atomic_fetch_add(&f->rows, 1); /* counts calls here */
+    return VMON_ERROR;
+}
+
+/* Under valgrind (scripts/test.sh) this fails if the failure's log line reads uninitialised err. */
+static void test_failure_without_reason(void **state)
+{
+    (void)state;
+    vmon_target_ops silent = target;
+    silent.search = silent_search;
+    silent.insert = silent_insert;
+    fake f = {0};
+    vmon_traffic_wiring w = {&silent, &f, NULL, NULL, NULL};
+    vmon_traffic_cfg cfg = base_cfg();
+    cfg.count = 20;
+    cfg.insert_rate = 1000;
+    char err[512] = "";
+    vmon_traffic *t = vmon_traffic_start(&cfg, &w, err, sizeof err);
+    assert_non_null(t);
+    assert_int_equal(vmon_traffic_wait(t, 10000), 0);
+    assert_true(atomic_load(&f.rows) >= 1); /* the inserter's first tick failed too */
+    vmon_traffic_stats st;
+    vmon_traffic_stats_get(t, &st);
+    assert_int_equal(st.queries, 20);
+    assert_int_equal(st.errors, 20);
+    assert_int_equal(st.rows_inserted, 0);
+    vmon_traffic_stop(t);
+}
+
 static void expect_refused(vmon_traffic_cfg cfg, const char *needle)
 {
     fake f = {0};
@@ -240,6 +284,7 @@ int main(void)
         cmocka_unit_test(test_ids_arms_recorder_and_count),
         cmocka_unit_test(test_inserts_and_stop),
         cmocka_unit_test(test_duration_ends_before_a_slow_request),
+        cmocka_unit_test(test_failure_without_reason),
         cmocka_unit_test(test_bad_inputs_are_named),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
