@@ -73,11 +73,21 @@ static int stopping(vmon_traffic *t)
     return atomic_load_explicit(&t->stopping, memory_order_relaxed);
 }
 
-/* Sleep until `until_ns` (monotonic) in slices; 0 when woken by a stop. */
-static int sleep_until(vmon_traffic *t, int64_t until_ns)
+/* Every request number is taken: a worker waiting for its next one has nothing left to send. */
+static int count_taken(vmon_traffic *t)
+{
+    return t->cfg.count &&
+           atomic_load_explicit(&t->requests->next, memory_order_relaxed) >= t->cfg.count;
+}
+
+/*
+ * Sleep until `until_ns` (monotonic) in slices; 0 when woken by a stop, or
+ * (`worker`) once the count is taken: a paced worker must not wait a period for nothing.
+ */
+static int sleep_until(vmon_traffic *t, int64_t until_ns, int worker)
 {
     for (;;) {
-        if (stopping(t))
+        if (stopping(t) || (worker && count_taken(t)))
             return 0;
         int64_t now = vmon_monotonic_ns();
         if (now >= until_ns)
@@ -177,7 +187,7 @@ static void *worker_main(void *arg)
     for (;;) {
         /* A slow rate's next request may be due after the end: wake at the end then. */
         int64_t wake = t->end_ns && t->end_ns < next ? t->end_ns : next;
-        if (t->period_ns && !sleep_until(t, wake))
+        if (t->period_ns && !sleep_until(t, wake, 1))
             break;
         if (stopping(t) || (t->end_ns && vmon_monotonic_ns() >= t->end_ns))
             break;
@@ -206,7 +216,7 @@ static void *inserter_main(void *arg)
     uint64_t cursor = 0;
     char err[256] = "";
     int warned = 0;
-    for (int64_t next = t->start_ns + INSERT_TICK_NS; sleep_until(t, next);
+    for (int64_t next = t->start_ns + INSERT_TICK_NS; sleep_until(t, next, 0);
          next += INSERT_TICK_NS) {
         if (t->end_ns && vmon_monotonic_ns() >= t->end_ns)
             break;

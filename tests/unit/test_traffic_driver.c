@@ -194,6 +194,27 @@ static void test_duration_ends_before_a_slow_request(void **state)
     vmon_traffic_stop(t);
 }
 
+/* Once the count is taken, workers still waiting for their next paced request end too. */
+static void test_count_ends_the_waiting_workers(void **state)
+{
+    (void)state;
+    fake f = {0};
+    vmon_traffic_wiring w = {&target, &f, NULL, NULL, NULL};
+    vmon_traffic_cfg cfg = base_cfg();
+    cfg.workers = 3;
+    cfg.rate = 1.5; /* each worker every 2 s, staggered by 0.67 s */
+    cfg.count = 2;  /* taken by 0.67 s; worker 0 is next due at 2 s */
+    char err[512] = "";
+    vmon_traffic *t = vmon_traffic_start(&cfg, &w, err, sizeof err);
+    assert_non_null(t);
+    assert_int_equal(vmon_traffic_wait(t, 10000), 0);
+    vmon_traffic_stats st;
+    vmon_traffic_stats_get(t, &st);
+    assert_int_equal(st.queries, 2);
+    assert_true(st.elapsed_ms < 1600);
+    vmon_traffic_stop(t);
+}
+
 /* A target that fails without a reason (err untouched): the driver's log must not read garbage. */
 static int silent_search(void *ctx, const char *collection, const vmon_search_request *req,
                          int64_t *ids, float *distances, char *err, size_t errlen)
@@ -285,6 +306,7 @@ int main(void)
         cmocka_unit_test(test_inserts_and_stop),
         cmocka_unit_test(test_duration_ends_before_a_slow_request),
         cmocka_unit_test(test_failure_without_reason),
+        cmocka_unit_test(test_count_ends_the_waiting_workers),
         cmocka_unit_test(test_bad_inputs_are_named),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
