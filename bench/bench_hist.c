@@ -116,13 +116,13 @@ typedef struct rec_ctx {
 } rec_ctx;
 
 /* ns per record of `records` records; the clock moves 1 us per request (1M qps). */
-static double time_records(rec_kind kind, const rec_ctx *c, uint64_t records, uint64_t *now)
+static double time_records(rec_kind what, const rec_ctx *c, uint64_t records, uint64_t *now)
 {
     double t0 = cpu_now();
     for (uint64_t i = 0; i < records; i++) {
         uint64_t v = values[i & (N_VALUES - 1)];
         *now += 1000;
-        switch (kind) {
+        switch (what) {
         case REC_LOGHIST:
             vmon_loghist_record(c->h, v);
             break;
