@@ -418,15 +418,19 @@ static uint64_t collect(const vmon_latency_window *w, uint64_t now_ns, vmon_logh
     reader *r = w->reader;
     size_t n_held = (size_t)w->n_writers * w->n_ring;
     pthread_mutex_lock(&r->mu);
-    for (int attempt = 0; attempt < 4; attempt++) {
+    bool consistent = false;
+    for (int attempt = 0; attempt < 4 && !consistent; attempt++) {
         if (r->gen != gen || attempt > 0)
             clear_sum(r, gen, n_held);
         if (!reconcile(w, gen, oldest, newest))
             continue;
         trim_groups(&r->sum);
-        if (add_live(w, out, errors))
-            break;
+        consistent = add_live(w, out, errors);
     }
+    /* Every attempt raced a recycling writer: the running sum may be half updated, so the next
+     * read rebuilds it instead of building on it. */
+    if (!consistent)
+        r->gen = UNSET;
     pthread_mutex_unlock(&r->mu);
     return start;
 }
