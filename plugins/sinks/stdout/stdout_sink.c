@@ -11,6 +11,7 @@
 #include <vmon/plugin.h>
 
 #include "alert_json.h"
+#include "component_format.h"
 #include "io.h"
 #include "report_format.h"
 
@@ -21,6 +22,7 @@ typedef struct stdout_sink {
     vmon_instance *inst;
     int format;
     int fd;
+    int tty; /* progress bars only on a terminal */
 } stdout_sink;
 
 static const char *const formats[] = {"human", "json", NULL};
@@ -50,6 +52,7 @@ static int stdout_create(const vmon_host *host, vmon_instance *inst, void **ctx,
     s->inst = inst;
     s->format = (int)host->cfg_int(inst, "format");
     s->fd = host->cfg_int(inst, "stream") == 1 ? STDERR_FILENO : STDOUT_FILENO;
+    s->tty = isatty(s->fd);
     *ctx = s;
     return VMON_OK;
 }
@@ -98,6 +101,8 @@ static int stdout_samples(void *ctx, const char *source, const vmon_sample *smp,
     FILE *mem = open_memstream(&buf, &len);
     if (s->format == FORMAT_JSON)
         json_samples(mem, source, smp, n);
+    else if (component_report_wanted(smp, n))
+        component_report(mem, source, smp, n, s->tty);
     else
         format_report(mem, source, smp, n);
     return flush_buffer(s, mem, &buf, &len, NULL);
