@@ -40,6 +40,11 @@ void component_emit_coll(const component_probe *p, const char *name, double valu
     component_emit(p, name, value, &l, 1);
 }
 
+int component_is_scratch(const char *collection)
+{
+    return strncmp(collection, COMPONENT_SCRATCH_PREFIX, strlen(COMPONENT_SCRATCH_PREFIX)) == 0;
+}
+
 typedef struct walk {
     component_probe *p;
     component_coll_fn fn;
@@ -53,6 +58,8 @@ typedef struct walk {
 static int walk_one(void *arg, const char *name)
 {
     walk *w = arg;
+    if (component_is_scratch(name))
+        return 0;
     if (w->seen++ >= w->p->max_collections)
         return 1;
     w->rc = w->fn(w->p, name, w->arg, w->err, w->errlen);
@@ -81,9 +88,27 @@ typedef struct forward {
     void *arg;
 } forward;
 
+/* A sample of a collection the probe does not watch (or its own scratch one) stays out. */
+static int watched(const component_probe *p, const vmon_sample *s)
+{
+    const char *coll = component_label(s, "collection");
+    if (!coll)
+        return 1;
+    if (component_is_scratch(coll))
+        return 0;
+    if (!p->n_collections)
+        return 1;
+    for (uint32_t i = 0; i < p->n_collections; i++)
+        if (strcmp(p->collections[i], coll) == 0)
+            return 1;
+    return 0;
+}
+
 static int forward_one(void *arg, const vmon_sample *s)
 {
     forward *f = arg;
+    if (!watched(f->p, s))
+        return VMON_OK;
     if (!f->filter || f->filter(f->arg, s))
         component_emit(f->p, s->name, s->value, s->labels, s->n_labels);
     return VMON_OK;

@@ -47,13 +47,17 @@ void component_emit(const component_probe *p, const char *name, double value,
 void component_emit_coll(const component_probe *p, const char *name, double value,
                          const char *collection);
 
+/** Collections named so are the probes' own (datanode's insert test), never watched. */
+#define COMPONENT_SCRATCH_PREFIX "vmon_scratch_"
+int component_is_scratch(const char *collection);
+
 typedef int (*component_coll_fn)(component_probe *p, const char *collection, void *arg, char *err,
                                  size_t errlen);
 
 /**
- * Call `fn` for every watched collection. A failure of `fn` stops the walk
- * and is returned (err names the collection); a configured collection the
- * target does not have is VMON_EINVAL.
+ * Call `fn` for every watched collection (scratch collections left out). A failure of `fn` stops
+ * the walk and is returned (err names the collection); a configured collection the target does not
+ * have is VMON_EINVAL.
  */
 int component_each_collection(component_probe *p, component_coll_fn fn, void *arg, char *err,
                               size_t errlen);
@@ -62,8 +66,9 @@ int component_each_collection(component_probe *p, component_coll_fn fn, void *ar
 typedef int (*component_filter_fn)(void *arg, const vmon_sample *s);
 
 /**
- * Ask the target for its `component` figures and emit those `filter` keeps
- * (all when NULL), after calling `seen` (may be NULL) on every one.
+ * Ask the target for its `component` figures and emit those of watched
+ * collections (and those of no collection) that `filter` keeps (all when
+ * NULL); `filter` sees only those.
  * VMON_ENOTSUP from the target is not an error: it has no such figures.
  */
 int component_forward(const component_probe *p, const char *component, component_filter_fn filter,

@@ -63,7 +63,8 @@ static int datanode_create(const vmon_host *host, vmon_instance *inst, void **ct
     p->insert_rows = (uint32_t)host->cfg_int(inst, "insert_rows");
     p->insert_dim = (uint32_t)host->cfg_int(inst, "insert_dim");
     /* Collection names allow [A-Za-z0-9_]; a section name may hold other characters. */
-    snprintf(p->scratch, sizeof p->scratch, "vmon_scratch_%s", host->instance_name(inst));
+    snprintf(p->scratch, sizeof p->scratch, COMPONENT_SCRATCH_PREFIX "%s",
+             host->instance_name(inst));
     for (char *q = p->scratch; *q; q++)
         if (!(*q == '_' || (*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z') ||
               (*q >= '0' && *q <= '9')))
@@ -75,21 +76,6 @@ static int datanode_create(const vmon_host *host, vmon_instance *inst, void **ct
 static void datanode_destroy(void *ctx)
 {
     free(ctx);
-}
-
-/* Only the watched collections; the probe's own scratch collection stays out. */
-static int datanode_filter(void *arg, const vmon_sample *s)
-{
-    datanode_probe *p = arg;
-    const char *coll = component_label(s, "collection");
-    if (coll && strcmp(coll, p->scratch) == 0)
-        return 0;
-    if (!coll || !p->c.n_collections)
-        return 1;
-    for (uint32_t i = 0; i < p->c.n_collections; i++)
-        if (strcmp(p->c.collections[i], coll) == 0)
-            return 1;
-    return 0;
 }
 
 static int insert_and_flush(datanode_probe *p, const float *rows, double *insert_s, double *flush_s,
@@ -150,7 +136,7 @@ static int datanode_collect(void *ctx, char *err, size_t errlen)
 {
     datanode_probe *p = ctx;
     err[0] = 0;
-    int rc = component_forward(&p->c, "datanode", datanode_filter, p, err, errlen);
+    int rc = component_forward(&p->c, "datanode", NULL, NULL, err, errlen);
     if (rc == VMON_OK && p->insert_test)
         rc = insert_throughput(p, err, errlen);
     return rc;

@@ -49,18 +49,6 @@ static void indexnode_destroy(void *ctx)
     free(p);
 }
 
-static int watched(void *arg, const vmon_sample *s)
-{
-    const component_probe *c = arg;
-    const char *coll = component_label(s, "collection");
-    if (!coll || !c->n_collections)
-        return 1;
-    for (uint32_t i = 0; i < c->n_collections; i++)
-        if (strcmp(c->collections[i], coll) == 0)
-            return 1;
-    return 0;
-}
-
 /* Seconds since the build was first seen; 0 (and the clock reset) once none runs. */
 static double elapsed(indexnode_probe *p, const char *coll, int building, double now)
 {
@@ -96,7 +84,7 @@ static int indexnode_collect(void *ctx, char *err, size_t errlen)
 {
     indexnode_probe *p = ctx;
     err[0] = 0;
-    int rc = component_forward(&p->c, "indexnode", watched, &p->c, err, errlen);
+    int rc = component_forward(&p->c, "indexnode", NULL, NULL, err, errlen);
     if (rc == VMON_OK)
         rc = component_each_collection(&p->c, one_collection, NULL, err, errlen);
     return rc;
