@@ -5,7 +5,7 @@
 # fire and resolve as an index build starts and finishes.
 # Usage: components_embedded.sh VMOND SOURCE_DIR
 set -u
-VMOND=$1 SRC=$2
+VMOND=$(realpath "$1") SRC=$(realpath "$2")
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/vmon-probes-XXXXXX")
 PID=
 cleanup() { [ -n "$PID" ] && kill -9 "$PID" 2>/dev/null; rm -rf "$WORK"; }
@@ -138,8 +138,8 @@ check "indexnode: type, metric and parameters of the index" \
 cat >"$WORK/rules.ini" <<INI
 [target:db]
 plugin = embedded
-dim = 64
-rows = 40000
+dim = 32
+rows = 10000
 index = HNSW
 threads = 1
 [probe:ix]
