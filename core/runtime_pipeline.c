@@ -40,6 +40,7 @@ void rt_init_pipelines(vmon_runtime *rt)
         rt_pipeline *rp = &rt->pipelines[p];
         rp->plan = &rt->plan.pipelines[p];
         rp->rules = vmon_calloc(rp->plan->n_rules + 1, sizeof *rp->rules);
+        rp->readings = vmon_calloc(rp->plan->n_probes + 1, sizeof *rp->readings);
         for (size_t r = 0; r < rp->plan->n_rules; r++)
             vmon_rule_init(&rp->rules[r], &rt->plan.rules[rp->plan->rules[r]], now);
     }
@@ -51,6 +52,7 @@ void rt_free_pipelines(vmon_runtime *rt)
         for (size_t r = 0; r < rt->pipelines[p].plan->n_rules; r++)
             vmon_rule_free(&rt->pipelines[p].rules[r]);
         free(rt->pipelines[p].rules);
+        free(rt->pipelines[p].readings);
     }
     free(rt->pipelines);
     rt->pipelines = NULL;

@@ -72,6 +72,7 @@ typedef struct active_alert {
 typedef struct rt_pipeline {
     const vmon_plan_pipeline *plan;
     vmon_rule_state *rules;
+    uint32_t *readings; /* per probe of the pipeline: readings seen (rule_coverage.c) */
 } rt_pipeline;
 
 struct vmon_runtime {
@@ -152,6 +153,14 @@ vmon_alert_event *rt_event_from_spec(const vmon_instance *inst, const vmon_alert
 void rt_process_plugin_alert(vmon_runtime *rt, long source, vmon_alert_event *ev, int resolve);
 void rt_fan_out_alert(vmon_runtime *rt, long source, vmon_alert_event *ev);
 void rt_free_active(vmon_runtime *rt);
+
+/* rule_coverage.c */
+/**
+ * A reading from `source` went through pipeline p's rules: once every probe
+ * of the pipeline has delivered enough readings, warn (once per rule) about
+ * each rule whose metric never appeared.
+ */
+void rt_coverage_reading(vmon_runtime *rt, long source, size_t p);
 
 /* runtime_pipeline.c */
 void rt_compute_membership(vmon_runtime *rt);

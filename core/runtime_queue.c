@@ -91,6 +91,7 @@ static void process_batch(vmon_runtime *rt, long source, vmon_sample_batch *b)
             for (size_t i = 0; i < b->n; i++)
                 if (vmon_rule_matches(rp->rules[r].rule, &b->samples[i]))
                     vmon_rule_observe(&rp->rules[r], &b->samples[i], now, on_rule_notify, &nc);
+        rt_coverage_reading(rt, source, p);
     }
     free(seen);
 }
