@@ -300,7 +300,8 @@ int vmon_rule_same_condition(const vmon_plan_rule *a, const vmon_plan_rule *b)
            a->has_above == b->has_above && a->has_below == b->has_below &&
            (!a->has_above || a->above == b->above) && (!a->has_below || a->below == b->below) &&
            a->for_count == b->for_count && a->hysteresis == b->hysteresis &&
-           a->absent_ms == b->absent_ms && a->severity == b->severity;
+           a->absent_ms == b->absent_ms && a->severity == b->severity &&
+           a->inhibits_target == b->inhibits_target;
 }
 
 void vmon_rule_adopt(vmon_rule_state *to, vmon_rule_state *from)

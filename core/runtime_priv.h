@@ -69,6 +69,20 @@ typedef struct active_alert {
     vmon_alert_event *fired; /* the firing notification, to resolve it if nobody else will */
 } active_alert;
 
+/* An alert held back while its target is unreachable (runtime_inhibit.c). */
+typedef struct held_alert {
+    int target;
+    long source;   /* the instance it came from */
+    long pipeline; /* a rule's notification for this pipeline; -1: a plugin alert */
+    vmon_alert_event *ev;
+} held_alert;
+
+/* A firing series of an `inhibits_target` rule: its target counts as down. */
+typedef struct down_mark {
+    int target;
+    char *fingerprint;
+} down_mark;
+
 typedef struct rt_pipeline {
     const vmon_plan_pipeline *plan;
     vmon_rule_state *rules;
@@ -91,6 +105,10 @@ struct vmon_runtime {
     /* rules-thread only (or with the rules thread stopped) */
     active_alert *active;
     size_t n_active;
+    held_alert *held;
+    size_t n_held;
+    down_mark *down;
+    size_t n_down;
     int64_t next_self_ms;
     vmon_selfstats stats;
 };
@@ -153,6 +171,22 @@ vmon_alert_event *rt_event_from_spec(const vmon_instance *inst, const vmon_alert
 void rt_process_plugin_alert(vmon_runtime *rt, long source, vmon_alert_event *ev, int resolve);
 void rt_fan_out_alert(vmon_runtime *rt, long source, vmon_alert_event *ev);
 void rt_free_active(vmon_runtime *rt);
+
+/* runtime_inhibit.c */
+/**
+ * A notification of an `inhibits_target` rule from `source`: a firing marks
+ * the source's target down, the last resolution marks it up again and
+ * releases what was held for it (still-firing alerts are delivered then).
+ */
+void rt_inhibit_mark(vmon_runtime *rt, long source, const vmon_alert_event *ev);
+/**
+ * Hold `ev` back when the target of `source` is down: returns 1 and takes
+ * the event (a firing is kept, replacing an earlier one of the same alert; a
+ * resolution of a held firing drops both, so neither is ever sent). Returns
+ * 0 when the caller delivers it as usual.
+ */
+int rt_inhibit_hold(vmon_runtime *rt, long source, long pipeline, vmon_alert_event *ev);
+void rt_free_inhibit(vmon_runtime *rt);
 
 /* rule_coverage.c */
 /**
