@@ -1,9 +1,9 @@
 /*
  * Rules whose metric never appears. A rule on a name no probe emits (a
  * typo, or a figure this target or Milvus version does not expose) would
- * otherwise never fire and never say why. Once every probe of a pipeline that
- * has sent readings has sent COVERAGE_READINGS of them (or all of its
- * --once/--cycles readings), each of the pipeline's rules that has not matched one sample
+ * otherwise never fire and never say why. Once every probe of a pipeline has
+ * delivered COVERAGE_READINGS readings (or all of its --once/--cycles
+ * readings), each of the pipeline's rules that has not matched one sample
  * gets one warning naming the rule, the metric, the probes and the target
  * with its plugin version. Rules with `absent` are left out (they alert on a
  * missing metric themselves), and so are rules on vmond's own figures.
@@ -23,16 +23,16 @@ static uint32_t readings_needed(const vmon_runtime *rt)
                                                             : COVERAGE_READINGS;
 }
 
-/* A probe that has sent nothing yet (it fails, or has nothing to report) does not hold it up. */
+/* Empty readings count (a probe with nothing to report still read); a probe that keeps
+ * failing with nothing to say holds the check up: its probe_failed alert says why. */
 static int enough_readings(const vmon_runtime *rt, const rt_pipeline *rp)
 {
-    uint32_t need = readings_needed(rt), most = 0;
-    for (size_t i = 0; i < rp->plan->n_probes; i++) {
-        if (rp->readings[i] && rp->readings[i] < need)
+    if (!rp->plan->n_probes)
+        return 0;
+    for (size_t i = 0; i < rp->plan->n_probes; i++)
+        if (rp->readings[i] < readings_needed(rt))
             return 0;
-        most = rp->readings[i] > most ? rp->readings[i] : most;
-    }
-    return most >= need;
+    return 1;
 }
 
 /* `probes proxy, querynode; target db: milvus 0.2.0` */

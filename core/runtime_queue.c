@@ -23,10 +23,6 @@ void rt_enqueue(vmon_runtime *rt, work_item *w)
 
 void rt_publish_batch(vmon_runtime *rt, long source, vmon_sample_batch *b)
 {
-    if (b->n == 0) {
-        vmon_batch_unref(b);
-        return;
-    }
     work_item *w = vmon_calloc(1, sizeof *w);
     w->batch = b;
     w->source = source;
@@ -80,6 +76,12 @@ static void on_rule_notify(void *arg, vmon_alert_event *ev)
 
 static void process_batch(vmon_runtime *rt, long source, vmon_sample_batch *b)
 {
+    if (b->n == 0) { /* a reading with nothing in it: only counted */
+        for (size_t p = 0; p < rt->plan.n_pipelines; p++)
+            if (rt_in_pipeline(rt, source, p))
+                rt_coverage_reading(rt, source, p);
+        return;
+    }
     int64_t now = vmon_now_ms();
     unsigned char *seen = vmon_calloc(rt->plan.n_instances, 1);
     rt->stats.samples += b->n;

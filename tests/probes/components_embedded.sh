@@ -42,6 +42,8 @@ check "proxy latency and connection figures reported" \
   'grep -Eq "proxy.client_search_latency_p95_ms +[0-9.]+ ms  \{collection=\"docs\"\}" "$WORK/report.txt" &&
    grep -q "proxy.connect_latency_avg_ms" "$WORK/report.txt" && grep -q "datanode.flush_duration_ms" "$WORK/report.txt"'
 check "no alert fires on a healthy engine" '! grep -q "^\[FIRING\]" "$WORK/report.txt"'
+check "every shipped rule's metric appears (no never-appeared warning)" '! grep -q "never appeared" "$WORK/once.err"'
+check "the opt-in insert test as shipped measures throughput" 'grep -Eq "datanode.insert_throughput_rows_per_second +[0-9.e+]+" "$WORK/report.txt"'
 
 # 2. Every probe in JSON over a few cycles, with the opt-in measurements on.
 cat >"$WORK/all.ini" <<INI

@@ -19,7 +19,8 @@
 #include "component.h"
 #include "series.h"
 
-/* A forecast further out than this says "not soon"; rules compare below it. */
+/* A forecast further out than this (or one without enough history yet) says
+ * "not soon"; rules compare below it. */
 #define FORECAST_CAP_S (7.0 * 86400)
 
 typedef struct node_figures {
@@ -208,8 +209,7 @@ static void emit_node(querynode_probe *p, node_figures *n, double now)
     component_emit(&p->c, "querynode.memory_used_percent", 100.0 * n->used / cap, &l, 1);
     snprintf(key, sizeof key, "m/%s", n->id);
     double slope = series_trend(&p->trends, key, n->used, now, p->window_s);
-    if (isnan(slope))
-        return;
+    /* Too little history yet reads as "not within the cap", so a rule sees the metric. */
     double left = slope > 0 ? fmax(0, cap - n->used) / slope : FORECAST_CAP_S;
     component_emit(&p->c, "querynode.memory_full_in_seconds", fmin(left, FORECAST_CAP_S), &l, 1);
 }
