@@ -166,6 +166,11 @@ static int proxy_filter(void *arg, const vmon_sample *s)
     size_t n = strlen(s->name);
     if (n > 7 && strcmp(s->name + n - 7, "_bucket") == 0)
         return 0;
+    /* The probe's own rates (own searches counted out) replace a target's. */
+    if (strcmp(s->name, "proxy.search_requests_per_second") == 0 ||
+        strcmp(s->name, "proxy.search_failures_per_second") == 0 ||
+        strcmp(s->name, "proxy.insert_failures_per_second") == 0)
+        return 0;
     const char *coll = component_label(s, "collection");
     if (!coll)
         return 1;

@@ -26,7 +26,7 @@
 typedef struct node_figures {
     char id[32];
     uint64_t segments, rows;
-    double used, capacity, queries;
+    double used, node_used, capacity, queries;
 } node_figures;
 
 typedef struct querynode_probe {
@@ -98,7 +98,7 @@ static node_figures *node(querynode_probe *p, const char *id)
         p->cap_nodes = cap;
     }
     node_figures *n = &p->nodes[p->n_nodes++];
-    *n = (node_figures){.used = NAN, .capacity = NAN, .queries = NAN};
+    *n = (node_figures){.used = NAN, .node_used = NAN, .capacity = NAN, .queries = NAN};
     snprintf(n->id, sizeof n->id, "%s", id);
     return n;
 }
@@ -163,6 +163,9 @@ static int querynode_filter(void *arg, const vmon_sample *s)
     node_figures *n = NULL;
     if (strcmp(s->name, "querynode.memory_used_bytes") == 0 && (n = node(p, node_of(p, s))))
         n->used = s->value;
+    else if (strcmp(s->name, "querynode.node_memory_used_bytes") == 0 &&
+             (n = node(p, node_of(p, s))))
+        n->node_used = s->value;
     else if ((strcmp(s->name, "querynode.memory_limit_bytes") == 0 ||
               strcmp(s->name, "querynode.memory_capacity_bytes") == 0) &&
              (n = node(p, node_of(p, s))))
@@ -186,6 +189,9 @@ static int proxy_queries(void *arg, const vmon_sample *s)
 
 static void emit_node(querynode_probe *p, node_figures *n, double now)
 {
+    /* The node's whole memory, where the target has it, is what its capacity bounds. */
+    if (!isnan(n->node_used))
+        n->used = n->node_used;
     vmon_label l = {"node_id", n->id};
     char key[64];
     component_emit(&p->c, "querynode.node_segments", (double)n->segments, &l, 1);
