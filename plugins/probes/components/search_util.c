@@ -32,7 +32,7 @@ int search_queries(const vmon_target_handle *t, const char *coll, uint32_t n, ui
         return VMON_ENOMEM;
     }
     int rc = VMON_ENOTSUP;
-    if (VMON_HAS_FIELD(vmon_target_ops, t->ops, sample_queries) && t->ops->sample_queries)
+    if (VMON_HAS_FIELD(vmon_target_ops, t->ops, sample_queries))
         rc = t->ops->sample_queries(t->ctx, coll, n, seed, dim, q, err, errlen);
     if (rc == VMON_ENOTSUP) {
         search_random_vectors(q, (size_t)n * dim, seed);
@@ -93,6 +93,10 @@ int search_recall(const vmon_target_handle *t, const char *coll, const vmon_coll
                   const search_params *prod, const search_params *full, uint32_t n, uint64_t seed,
                   double *ratio, char *err, size_t errlen)
 {
+    if (!n || !prod->top_k || prod->top_k != full->top_k) {
+        snprintf(err, errlen, "recall needs queries and one top_k for both settings");
+        return VMON_EINVAL;
+    }
     float *q = NULL;
     int rc = search_queries(t, coll, n, st->dim, seed, &q, err, errlen);
     size_t k = (size_t)n * prod->top_k;
