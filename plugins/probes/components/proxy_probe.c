@@ -187,8 +187,9 @@ static int proxy_filter(void *arg, const vmon_sample *s)
                strcmp(s->name, "proxy.insert_failures_total") == 0) {
         snprintf(key, sizeof key, "%s/%s", s->name, coll);
         double rate = series_rate(&p->rates, key, s->value, now);
-        const char *name = s->name[6] == 's' ? "proxy.search_failures_per_second"
-                                             : "proxy.insert_failures_per_second";
+        const char *name = strcmp(s->name, "proxy.search_failures_total") == 0
+                               ? "proxy.search_failures_per_second"
+                               : "proxy.insert_failures_per_second";
         component_emit_coll(&p->c, name, rate, coll);
     }
     return 1;
