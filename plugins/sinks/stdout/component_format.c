@@ -175,6 +175,24 @@ static int node_cell(table *t, const vmon_sample *s, int col, const char *unit)
     return 1;
 }
 
+/* The probe caps its forecast at 7 days: "not soon", not a number of seconds. */
+static int forecast_cell(table *t, const vmon_sample *s)
+{
+    const char *node = label(s, "node_id");
+    size_t r = node ? find_row(t, 0, node) : (size_t)-1;
+    if (r == (size_t)-1)
+        return 0;
+    char v[64];
+    if (s->value >= 7 * 86400)
+        snprintf(v, sizeof v, "> 7 days");
+    else if (s->value >= 3600)
+        snprintf(v, sizeof v, "%.1f h", s->value / 3600);
+    else
+        format_sample_value("_seconds", s->value, v, sizeof v);
+    set_cell(t, r, 4, v);
+    return 1;
+}
+
 static int index_info(table *t, const vmon_sample *s)
 {
     size_t r = find_row(t, 0, label(s, "collection") ? label(s, "collection") : "-");
@@ -182,12 +200,11 @@ static int index_info(table *t, const vmon_sample *s)
         return 0;
     const char *type = label(s, "index_type");
     char params[CELL] = "-";
-    if (type && strncmp(type, "IVF", 3) == 0)
-        snprintf(params, sizeof params, "nlist=%s", label(s, "nlist") ? label(s, "nlist") : "?");
-    else if (type && strcmp(type, "HNSW") == 0)
-        snprintf(params, sizeof params, "M=%s efConstruction=%s",
-                 label(s, "m") ? label(s, "m") : "?",
-                 label(s, "ef_construction") ? label(s, "ef_construction") : "?");
+    if (type && strncmp(type, "IVF", 3) == 0 && label(s, "nlist"))
+        snprintf(params, sizeof params, "nlist=%s", label(s, "nlist"));
+    else if (type && strcmp(type, "HNSW") == 0 && label(s, "m") && label(s, "ef_construction"))
+        snprintf(params, sizeof params, "M=%s efConstruction=%s", label(s, "m"),
+                 label(s, "ef_construction"));
     set_cell(t, r, 1, type);
     set_cell(t, r, 2, label(s, "metric"));
     set_cell(t, r, 3, params);
@@ -247,7 +264,7 @@ static int place(report_tables *rt, const vmon_sample *s, int tty)
     if (strcmp(n, "querynode.memory_used_percent") == 0)
         return node_cell(&rt->mem, s, 3, n);
     if (strcmp(n, "querynode.memory_full_in_seconds") == 0)
-        return node_cell(&rt->mem, s, 4, n);
+        return forecast_cell(&rt->mem, s);
     if (strncmp(n, "indexnode.", 10) == 0)
         return build_cell(&rt->build, s, tty);
     return 0;
