@@ -140,6 +140,7 @@ static void fill_rule(vmon_plan_rule *r, const vmon_values *v, const vmon_cfg_se
         r->absent_ms = x->i;
     if ((x = vmon_values_get(v, "message")))
         r->message = vmon_strdup(x->text);
+    r->inhibits_target = (int)vmon_values_get(v, "inhibits_target")->i;
     if ((x = vmon_values_get(v, "match")))
         for (uint32_t i = 0; i < x->n_items; i++) {
             vmon_kv kv = {0};
@@ -474,6 +475,7 @@ static void print_rule(const vmon_plan_rule *r, FILE *out)
             (long long)r->repeat_ms);
     if (r->absent_ms)
         fprintf(out, "absent = %lldms\n", (long long)r->absent_ms);
+    fprintf(out, "inhibits_target = %s\n", r->inhibits_target ? "true" : "false");
     if (r->message) {
         fputs("message = ", out);
         print_text(r->message, out);

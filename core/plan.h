@@ -37,7 +37,8 @@ typedef struct vmon_plan_rule {
     int severity;
     int64_t for_count;
     int64_t repeat_ms, absent_ms;
-    char *message; /* NULL: the default text */
+    char *message;       /* NULL: the default text */
+    int inhibits_target; /* while firing, the target's other alerts are held (runtime_inhibit.c) */
     vmon_kv *labels, *annotations;
     size_t n_labels, n_annotations;
 } vmon_plan_rule;

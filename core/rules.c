@@ -212,6 +212,7 @@ void vmon_rule_observe(vmon_rule_state *rs, const vmon_sample *s, int64_t now_ms
                        vmon_notify_fn notify, void *arg)
 {
     const vmon_plan_rule *r = rs->rule;
+    rs->seen = 1;
     drop_placeholder(rs, now_ms, notify, arg);
     vmon_series *se = find_series(rs, s->labels, s->n_labels);
     se->last_seen_ms = now_ms;
@@ -299,7 +300,8 @@ int vmon_rule_same_condition(const vmon_plan_rule *a, const vmon_plan_rule *b)
            a->has_above == b->has_above && a->has_below == b->has_below &&
            (!a->has_above || a->above == b->above) && (!a->has_below || a->below == b->below) &&
            a->for_count == b->for_count && a->hysteresis == b->hysteresis &&
-           a->absent_ms == b->absent_ms && a->severity == b->severity;
+           a->absent_ms == b->absent_ms && a->severity == b->severity &&
+           a->inhibits_target == b->inhibits_target;
 }
 
 void vmon_rule_adopt(vmon_rule_state *to, vmon_rule_state *from)
@@ -309,6 +311,8 @@ void vmon_rule_adopt(vmon_rule_state *to, vmon_rule_state *from)
     to->n_series = from->n_series;
     to->cap_series = from->cap_series;
     to->started_ms = from->started_ms;
+    to->seen = from->seen;
+    to->never_warned = from->never_warned;
     from->series = NULL;
     from->n_series = from->cap_series = 0;
 }

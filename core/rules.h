@@ -19,6 +19,8 @@ typedef struct vmon_rule_state {
     vmon_series *series;
     size_t n_series, cap_series;
     int64_t started_ms; /* for `absent` before any sample arrived */
+    int seen;           /* a matching sample arrived at least once */
+    int never_warned;   /* the "metric never appeared" warning was given (rule_coverage.c) */
 } vmon_rule_state;
 
 void vmon_rule_init(vmon_rule_state *rs, const vmon_plan_rule *rule, int64_t now_ms);

@@ -172,6 +172,7 @@ void rt_free(vmon_runtime *rt)
     rt_free_pipelines(rt);
     rt_free_queue(rt);
     rt_free_active(rt);
+    rt_free_inhibit(rt);
     free(rt->slots);
     free(rt->member);
     pthread_cond_destroy(&rt->wake);

@@ -76,14 +76,16 @@ void rt_process_plugin_alert(vmon_runtime *rt, long source, vmon_alert_event *ev
     active_alert *a = find_active(rt, ev->a.fingerprint);
     if (!resolve && !a) {
         remember(rt, source, ev);
-        rt_fan_out_alert(rt, source, ev);
+        if (!rt_inhibit_hold(rt, source, -1, ev))
+            rt_fan_out_alert(rt, source, ev);
         return;
     }
     if (resolve && a) {
         vmon_alert_event *r = resolution_of(&a->fired->a, &ev->a, ev->a.ends_at_ms);
         forget(rt, a);
         vmon_alert_event_free(ev);
-        rt_fan_out_alert(rt, source, r);
+        if (!rt_inhibit_hold(rt, source, -1, r))
+            rt_fan_out_alert(rt, source, r);
         return;
     }
     vmon_alert_event_free(ev);

@@ -41,6 +41,7 @@ void rt_init_pipelines(vmon_runtime *rt)
         rp->plan = &rt->plan.pipelines[p];
         vmon_arm_table_init(&rp->arms);
         rp->rules = vmon_calloc(rp->plan->n_rules + 1, sizeof *rp->rules);
+        rp->readings = vmon_calloc(rp->plan->n_probes + 1, sizeof *rp->readings);
         for (size_t r = 0; r < rp->plan->n_rules; r++)
             vmon_rule_init(&rp->rules[r], &rt->plan.rules[rp->plan->rules[r]], now);
     }
@@ -53,6 +54,7 @@ void rt_free_pipelines(vmon_runtime *rt)
             vmon_rule_free(&rt->pipelines[p].rules[r]);
         free(rt->pipelines[p].rules);
         vmon_arm_table_destroy(&rt->pipelines[p].arms);
+        free(rt->pipelines[p].readings);
     }
     free(rt->pipelines);
     rt->pipelines = NULL;

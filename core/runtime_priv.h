@@ -72,11 +72,26 @@ typedef struct active_alert {
     vmon_alert_event *fired; /* the firing notification, to resolve it if nobody else will */
 } active_alert;
 
+/* An alert held back while its target is unreachable (runtime_inhibit.c). */
+typedef struct held_alert {
+    int target;
+    long source;   /* the instance it came from */
+    long pipeline; /* a rule's notification for this pipeline; -1: a plugin alert */
+    vmon_alert_event *ev;
+} held_alert;
+
+/* A firing series of an `inhibits_target` rule: its target counts as down. */
+typedef struct down_mark {
+    int target;
+    char *fingerprint;
+} down_mark;
+
 typedef struct rt_pipeline {
     const vmon_plan_pipeline *plan;
     vmon_rule_state *rules;
     vmon_arm_table arms;   /* each arm's search parameters, for traffic */
     vmon_traffic *traffic; /* running, or NULL */
+    uint32_t *readings; /* per probe of the pipeline: readings seen (rule_coverage.c) */
 } rt_pipeline;
 
 struct vmon_runtime {
@@ -95,6 +110,10 @@ struct vmon_runtime {
     /* rules-thread only (or with the rules thread stopped) */
     active_alert *active;
     size_t n_active;
+    held_alert *held;
+    size_t n_held;
+    down_mark *down;
+    size_t n_down;
     int64_t next_self_ms;
     vmon_selfstats stats;
 };
@@ -167,6 +186,29 @@ void rt_fan_out_event(vmon_runtime *rt, size_t pipeline, vmon_alert_event *ev);
 int rt_start_traffic(vmon_runtime *rt, char *err, size_t errlen);
 /** Stop it (before its target or router can go). */
 void rt_stop_traffic(vmon_runtime *rt);
+/* runtime_inhibit.c */
+/**
+ * A notification of an `inhibits_target` rule from `source`: a firing marks
+ * the source's target down, the last resolution marks it up again and
+ * releases what was held for it (still-firing alerts are delivered then).
+ */
+void rt_inhibit_mark(vmon_runtime *rt, long source, const vmon_alert_event *ev);
+/**
+ * Hold `ev` back when the target of `source` is down: returns 1 and takes
+ * the event (a firing is kept, replacing an earlier one of the same alert; a
+ * resolution of a held firing drops both, so neither is ever sent). Returns
+ * 0 when the caller delivers it as usual.
+ */
+int rt_inhibit_hold(vmon_runtime *rt, long source, long pipeline, vmon_alert_event *ev);
+void rt_free_inhibit(vmon_runtime *rt);
+
+/* rule_coverage.c */
+/**
+ * A reading from `source` went through pipeline p's rules: once every probe
+ * of the pipeline has delivered enough readings, warn (once per rule) about
+ * each rule whose metric never appeared.
+ */
+void rt_coverage_reading(vmon_runtime *rt, long source, size_t p);
 
 /* runtime_pipeline.c */
 void rt_compute_membership(vmon_runtime *rt);

@@ -16,14 +16,14 @@ void rt_probe_add(probe_runner *pr, const vmon_instance *inst, const vmon_sample
     pthread_mutex_unlock(&pr->lock);
 }
 
+/* An empty reading is published too: the rules thread counts readings (rule_coverage.c). */
 static void publish_reading(probe_runner *pr)
 {
     pthread_mutex_lock(&pr->lock);
     vmon_sample_batch *b = pr->reading;
     pr->reading = NULL;
     pthread_mutex_unlock(&pr->lock);
-    if (b)
-        rt_slot_publish(pr->slot, b);
+    rt_slot_publish(pr->slot, b ? b : vmon_batch_new(pr->slot->inst->section));
 }
 
 static void count_failure(rt_slot *s)

@@ -23,10 +23,6 @@ void rt_enqueue(vmon_runtime *rt, work_item *w)
 
 void rt_publish_batch(vmon_runtime *rt, long source, vmon_sample_batch *b)
 {
-    if (b->n == 0) {
-        vmon_batch_unref(b);
-        return;
-    }
     work_item *w = vmon_calloc(1, sizeof *w);
     w->batch = b;
     w->source = source;
@@ -60,18 +56,32 @@ void rt_push_to_sinks(vmon_runtime *rt, const vmon_plan_pipeline *pp, const vmon
 typedef struct notify_ctx {
     vmon_runtime *rt;
     size_t pipeline;
+    long source; /* the reading's instance; -1 for time-driven checks */
+    const vmon_plan_rule *rule;
 } notify_ctx;
 
 static void on_rule_notify(void *arg, vmon_alert_event *ev)
 {
     notify_ctx *nc = arg;
+    int inhibitor = nc->rule && nc->rule->inhibits_target;
+    if (!inhibitor && rt_inhibit_hold(nc->rt, nc->source, (long)nc->pipeline, ev))
+        return;
     nc->rt->stats.alerts++;
     rt_push_to_sinks(nc->rt, nc->rt->pipelines[nc->pipeline].plan, &ev->a, NULL);
+    /* After its own notification, so "reachable again" precedes what it releases. */
+    if (inhibitor)
+        rt_inhibit_mark(nc->rt, nc->source, ev);
     vmon_alert_event_free(ev);
 }
 
 static void process_batch(vmon_runtime *rt, long source, vmon_sample_batch *b)
 {
+    if (b->n == 0) { /* a reading with nothing in it: only counted */
+        for (size_t p = 0; p < rt->plan.n_pipelines; p++)
+            if (rt_in_pipeline(rt, source, p))
+                rt_coverage_reading(rt, source, p);
+        return;
+    }
     int64_t now = vmon_now_ms();
     unsigned char *seen = vmon_calloc(rt->plan.n_instances, 1);
     rt->stats.samples += b->n;
@@ -86,11 +96,14 @@ static void process_batch(vmon_runtime *rt, long source, vmon_sample_batch *b)
                 vmon_delivery_push_samples(d, b);
             seen[si] = 1;
         }
-        notify_ctx nc = {rt, p};
-        for (size_t r = 0; r < rp->plan->n_rules; r++)
+        notify_ctx nc = {rt, p, source, NULL};
+        for (size_t r = 0; r < rp->plan->n_rules; r++) {
+            nc.rule = rp->rules[r].rule;
             for (size_t i = 0; i < b->n; i++)
                 if (vmon_rule_matches(rp->rules[r].rule, &b->samples[i]))
                     vmon_rule_observe(&rp->rules[r], &b->samples[i], now, on_rule_notify, &nc);
+        }
+        rt_coverage_reading(rt, source, p);
     }
     free(seen);
 }
@@ -98,7 +111,7 @@ static void process_batch(vmon_runtime *rt, long source, vmon_sample_batch *b)
 static void tick_rules(vmon_runtime *rt, int64_t now)
 {
     for (size_t p = 0; p < rt->plan.n_pipelines; p++) {
-        notify_ctx nc = {rt, p};
+        notify_ctx nc = {rt, p, -1, NULL};
         for (size_t r = 0; r < rt->pipelines[p].plan->n_rules; r++)
             vmon_rule_tick(&rt->pipelines[p].rules[r], now, on_rule_notify, &nc);
     }

@@ -213,6 +213,11 @@ const vmon_option vmon_schema_rule[] = {
     {.key = "message",
      .type = VMON_OPT_STRING,
      .help = "text with {rule} {metric} {value} {threshold} {severity} and {LABEL} fields"},
+    {.key = "inhibits_target",
+     .type = VMON_OPT_BOOL,
+     .default_value = "false",
+     .help = "while this rule fires (target unreachable), hold the other alerts of the same "
+             "target until it resolves"},
     {0}};
 
 const vmon_option vmon_schema_traffic[] = {

@@ -51,6 +51,11 @@ void format_report(FILE *out, const char *source, const vmon_sample *s, uint32_t
     char when[VMON_RFC3339_SIZE];
     vmon_format_rfc3339(n ? s[0].time_ms : 0, when, sizeof when);
     fprintf(out, "==== %s  %s ====\n", source, when);
+    format_report_lines(out, s, n);
+}
+
+void format_report_lines(FILE *out, const vmon_sample *s, uint32_t n)
+{
     for (uint32_t i = 0; i < n; i++) {
         char value[64];
         format_sample_value(s[i].name, s[i].value, value, sizeof value);

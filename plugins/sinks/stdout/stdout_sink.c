@@ -14,6 +14,7 @@
 #include "alert_json.h"
 #include "event_format.h"
 #include "event_json.h"
+#include "component_format.h"
 #include "io.h"
 #include "report_format.h"
 
@@ -24,6 +25,7 @@ typedef struct stdout_sink {
     vmon_instance *inst;
     int format;
     int fd;
+    int tty; /* progress bars only on a terminal */
 } stdout_sink;
 
 static const char *const formats[] = {"human", "json", NULL};
@@ -53,6 +55,7 @@ static int stdout_create(const vmon_host *host, vmon_instance *inst, void **ctx,
     s->inst = inst;
     s->format = (int)host->cfg_int(inst, "format");
     s->fd = host->cfg_int(inst, "stream") == 1 ? STDERR_FILENO : STDOUT_FILENO;
+    s->tty = isatty(s->fd);
     *ctx = s;
     return VMON_OK;
 }
@@ -101,6 +104,8 @@ static int stdout_samples(void *ctx, const char *source, const vmon_sample *smp,
     FILE *mem = open_memstream(&buf, &len);
     if (s->format == FORMAT_JSON)
         json_samples(mem, source, smp, n);
+    else if (component_report_wanted(smp, n))
+        component_report(mem, source, smp, n, s->tty);
     else
         format_report(mem, source, smp, n);
     return flush_buffer(s, mem, &buf, &len, NULL);

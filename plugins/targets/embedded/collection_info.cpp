@@ -51,6 +51,7 @@ void Collection::walk_segments(vmon_segment_fn fn, void *arg) const
         info.deleted_rows = s->deleted_rows();
         info.memory_bytes = s->memory_bytes();
         copy_name(info.index_type, s->has_index() ? emb_index_type_name(spec_.type) : "FLAT");
+        info.node_id = 1; // one in-process query node, id 1 (docs/embedded.md)
         if (fn(arg, &info))
             return;
     }

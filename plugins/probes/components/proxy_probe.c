@@ -1,0 +1,293 @@
+/*
+ * probe `proxy`: what a client sees of the database's front door.
+ *  - connection latency: avg/min/max of `health_checks` fresh health calls
+ *    (the target opens a new connection for each where it has connections);
+ *  - search latency avg/p95/p99 over `searches` single-query searches with
+ *    real query vectors of the collection's dimension (the target's
+ *    sample_queries, else seeded random vectors);
+ *  - request and failure rates from the target's own counters, the probe's
+ *    own searches taken out;
+ *  - opt-in: recall of the production search parameters against an
+ *    exhaustive setting (nprobe = nlist, or a high ef), rate-limited.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "component.h"
+#include "search_util.h"
+#include "series.h"
+
+typedef struct proxy_probe {
+    component_probe c;
+    uint32_t health_checks, searches, top_k, nprobe, ef;
+    int recall;
+    double recall_interval_s, last_recall_s;
+    uint32_t recall_queries, recall_ef;
+    uint64_t reading;
+    series_table rates;
+    series_table own; /* searches the probe itself made, per collection, since it started */
+} proxy_probe;
+
+static const vmon_option options[] = {
+    COMPONENT_COMMON_OPTIONS,
+    {.key = "health_checks",
+     .type = VMON_OPT_INT,
+     .flags = VMON_OPT_RANGE,
+     .default_value = "5",
+     .min = 1,
+     .max = 100,
+     .help = "fresh health calls timed per reading (connection latency avg/min/max)"},
+    {.key = "searches",
+     .type = VMON_OPT_INT,
+     .flags = VMON_OPT_RANGE,
+     .default_value = "10",
+     .min = 0,
+     .max = 10000,
+     .help = "single-query searches timed per collection and reading (0: none)"},
+    {.key = "top_k",
+     .type = VMON_OPT_INT,
+     .flags = VMON_OPT_RANGE,
+     .default_value = "10",
+     .min = 1,
+     .max = 1024,
+     .help = "neighbours per search"},
+    {.key = "nprobe",
+     .type = VMON_OPT_INT,
+     .flags = VMON_OPT_RANGE,
+     .default_value = "0",
+     .min = 0,
+     .max = 65536,
+     .help = "IVF lists probed by the timed searches (the production setting); 0: the "
+             "target's default"},
+    {.key = "ef",
+     .type = VMON_OPT_INT,
+     .flags = VMON_OPT_RANGE,
+     .default_value = "0",
+     .min = 0,
+     .max = 32768,
+     .help = "HNSW breadth of the timed searches (the production setting); 0: the target's "
+             "default"},
+    {.key = "recall",
+     .type = VMON_OPT_BOOL,
+     .default_value = "false",
+     .help = "measure proxy.search_recall_ratio: the production parameters against an "
+             "exhaustive setting (extra searches; off by default)"},
+    {.key = "recall_interval",
+     .type = VMON_OPT_DURATION,
+     .flags = VMON_OPT_RANGE,
+     .default_value = "15m",
+     .min = 1000,
+     .max = 36500.0 * 86400000,
+     .help = "at most one recall measurement per this interval"},
+    {.key = "recall_queries",
+     .type = VMON_OPT_INT,
+     .flags = VMON_OPT_RANGE,
+     .default_value = "5",
+     .min = 1,
+     .max = 1000,
+     .help = "sampled queries per recall measurement"},
+    {.key = "recall_ef",
+     .type = VMON_OPT_INT,
+     .flags = VMON_OPT_RANGE,
+     .default_value = "512",
+     .min = 1,
+     .max = 32768,
+     .help = "the exhaustive HNSW breadth recall is measured against (IVF uses nprobe = nlist)"},
+    {0}};
+
+static int proxy_create(const vmon_host *host, vmon_instance *inst, void **ctx, char *err,
+                        size_t errlen)
+{
+    proxy_probe *p = calloc(1, sizeof *p);
+    if (!p) {
+        snprintf(err, errlen, "out of memory");
+        return VMON_ENOMEM;
+    }
+    int rc = component_init(&p->c, host, inst, err, errlen);
+    if (rc != VMON_OK) {
+        free(p);
+        return rc;
+    }
+    p->health_checks = (uint32_t)host->cfg_int(inst, "health_checks");
+    p->searches = (uint32_t)host->cfg_int(inst, "searches");
+    p->top_k = (uint32_t)host->cfg_int(inst, "top_k");
+    p->nprobe = (uint32_t)host->cfg_int(inst, "nprobe");
+    p->ef = (uint32_t)host->cfg_int(inst, "ef");
+    p->recall = host->cfg_bool(inst, "recall");
+    p->recall_interval_s = (double)host->cfg_int(inst, "recall_interval") / 1000.0;
+    p->recall_queries = (uint32_t)host->cfg_int(inst, "recall_queries");
+    p->recall_ef = (uint32_t)host->cfg_int(inst, "recall_ef");
+    p->last_recall_s = -INFINITY;
+    *ctx = p;
+    return VMON_OK;
+}
+
+static void proxy_destroy(void *ctx)
+{
+    proxy_probe *p = ctx;
+    series_free(&p->rates);
+    series_free(&p->own);
+    free(p);
+}
+
+/* Health calls, timed one by one; the first failure fails the reading. */
+static int connection_latency(proxy_probe *p, char *err, size_t errlen)
+{
+    const vmon_target_handle *t = &p->c.target;
+    double sum = 0, lo = INFINITY, hi = 0;
+    for (uint32_t i = 0; i < p->health_checks; i++) {
+        double t0 = component_now_s(&p->c);
+        int rc = t->ops->health(t->ctx, err, errlen);
+        double ms = (component_now_s(&p->c) - t0) * 1000.0;
+        if (rc != VMON_OK) {
+            component_emit(&p->c, "proxy.target_up", 0, NULL, 0);
+            char why[512];
+            snprintf(why, sizeof why, "%s", err);
+            snprintf(err, errlen, "target '%s' unreachable: %s", t->name, why);
+            return rc == VMON_ERROR ? VMON_ERROR : VMON_RETRY;
+        }
+        sum += ms;
+        lo = ms < lo ? ms : lo;
+        hi = ms > hi ? ms : hi;
+    }
+    component_emit(&p->c, "proxy.target_up", 1, NULL, 0);
+    component_emit(&p->c, "proxy.connect_latency_avg_ms", sum / p->health_checks, NULL, 0);
+    component_emit(&p->c, "proxy.connect_latency_min_ms", lo, NULL, 0);
+    component_emit(&p->c, "proxy.connect_latency_max_ms", hi, NULL, 0);
+    return VMON_OK;
+}
+
+/* The target's counters become rates; its histogram buckets stay out of the report. */
+static int proxy_filter(void *arg, const vmon_sample *s)
+{
+    proxy_probe *p = arg;
+    size_t n = strlen(s->name);
+    if (n > 7 && strcmp(s->name + n - 7, "_bucket") == 0)
+        return 0;
+    /* The probe's own rates (own searches counted out) replace a target's. */
+    if (strcmp(s->name, "proxy.search_requests_per_second") == 0 ||
+        strcmp(s->name, "proxy.search_failures_per_second") == 0 ||
+        strcmp(s->name, "proxy.insert_failures_per_second") == 0)
+        return 0;
+    const char *coll = component_label(s, "collection");
+    if (!coll)
+        return 1;
+    double now = component_now_s(&p->c);
+    char key[512];
+    if (strcmp(s->name, "proxy.search_requests_total") == 0) {
+        /* The probe's own searches are not user traffic: count them out. */
+        double user = s->value - series_add(&p->own, coll, 0);
+        snprintf(key, sizeof key, "req/%s", coll);
+        double rate = series_rate(&p->rates, key, user, now);
+        component_emit_coll(&p->c, "proxy.search_requests_per_second",
+                            isnan(rate) ? rate : fmax(0, rate), coll);
+    } else if (strcmp(s->name, "proxy.search_failures_total") == 0 ||
+               strcmp(s->name, "proxy.insert_failures_total") == 0) {
+        snprintf(key, sizeof key, "%s/%s", s->name, coll);
+        double rate = series_rate(&p->rates, key, s->value, now);
+        const char *name = strcmp(s->name, "proxy.search_failures_total") == 0
+                               ? "proxy.search_failures_per_second"
+                               : "proxy.insert_failures_per_second";
+        component_emit_coll(&p->c, name, rate, coll);
+    }
+    return 1;
+}
+
+static void emit_latencies(proxy_probe *p, const char *coll, double *ms, uint32_t n)
+{
+    double sum = 0;
+    for (uint32_t i = 0; i < n; i++)
+        sum += ms[i];
+    qsort(ms, n, sizeof *ms, search_cmp_double);
+    component_emit_coll(&p->c, "proxy.client_search_latency_avg_ms", sum / n, coll);
+    component_emit_coll(&p->c, "proxy.client_search_latency_p95_ms", search_quantile(ms, n, 0.95),
+                        coll);
+    component_emit_coll(&p->c, "proxy.client_search_latency_p99_ms", search_quantile(ms, n, 0.99),
+                        coll);
+}
+
+static int time_searches(proxy_probe *p, const char *coll, const vmon_collection_stats *st,
+                         char *err, size_t errlen)
+{
+    float *q = NULL;
+    int rc = search_queries(&p->c.target, coll, p->searches, st->dim, p->reading, &q, err, errlen);
+    double *ms = calloc(p->searches, sizeof *ms);
+    int64_t *ids = calloc(p->top_k, sizeof *ids);
+    float *dist = calloc(p->top_k, sizeof *dist);
+    if (rc == VMON_OK && (!ms || !ids || !dist)) {
+        snprintf(err, errlen, "out of memory");
+        rc = VMON_ENOMEM;
+    }
+    search_params prod = {p->top_k, p->nprobe, p->ef};
+    for (uint32_t i = 0; rc == VMON_OK && i < p->searches; i++) {
+        double t0 = component_now_s(&p->c);
+        rc = search_one(&p->c.target, coll, &prod, st->dim, q + (size_t)i * st->dim, ids, dist, err,
+                        errlen);
+        ms[i] = (component_now_s(&p->c) - t0) * 1000.0;
+    }
+    series_add(&p->own, coll, p->searches);
+    if (rc == VMON_OK)
+        emit_latencies(p, coll, ms, p->searches);
+    free(q);
+    free(ms);
+    free(ids);
+    free(dist);
+    return rc;
+}
+
+static int measure_recall(proxy_probe *p, const char *coll, const vmon_collection_stats *st,
+                          char *err, size_t errlen)
+{
+    search_params prod = {p->top_k, p->nprobe, p->ef};
+    search_params full = {p->top_k, st->nlist, st->m ? p->recall_ef : 0};
+    double ratio = NAN;
+    int rc = search_recall(&p->c.target, coll, st, &prod, &full, p->recall_queries,
+                           p->reading + 7919, &ratio, err, errlen);
+    series_add(&p->own, coll, 2.0 * p->recall_queries);
+    if (rc == VMON_OK)
+        component_emit_coll(&p->c, "proxy.search_recall_ratio", ratio, coll);
+    return rc;
+}
+
+static int per_collection(component_probe *c, const char *coll, void *arg, char *err, size_t errlen)
+{
+    proxy_probe *p = (proxy_probe *)c;
+    int *recall_now = arg;
+    vmon_collection_stats st = {.struct_size = sizeof st};
+    int rc = c->target.ops->collection_stats(c->target.ctx, coll, &st, err, errlen);
+    if (rc == VMON_OK && p->searches)
+        rc = time_searches(p, coll, &st, err, errlen);
+    if (rc == VMON_OK && *recall_now)
+        rc = measure_recall(p, coll, &st, err, errlen);
+    return rc;
+}
+
+static int proxy_collect(void *ctx, char *err, size_t errlen)
+{
+    proxy_probe *p = ctx;
+    err[0] = 0;
+    p->reading++;
+    int rc = connection_latency(p, err, errlen);
+    if (rc == VMON_OK)
+        rc = component_forward(&p->c, "proxy", proxy_filter, p, err, errlen);
+    int recall_now = p->recall && component_now_s(&p->c) - p->last_recall_s >= p->recall_interval_s;
+    if (rc == VMON_OK)
+        rc = component_each_collection(&p->c, per_collection, &recall_now, err, errlen);
+    if (recall_now)
+        p->last_recall_s = component_now_s(&p->c);
+    return rc;
+}
+
+static const vmon_probe_ops ops = {
+    .struct_size = sizeof(vmon_probe_ops),
+    .kind = VMON_KIND_PROBE,
+    .collect = proxy_collect,
+};
+
+VMON_PLUGIN_DEFINE(.kind = VMON_KIND_PROBE, .name = "proxy", .version = "0.1.0",
+                   .description = "connection and search latency, request and failure rates, "
+                                  "opt-in recall (any target)",
+                   .options = options, .create = proxy_create, .destroy = proxy_destroy,
+                   .ops = &ops);

@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# The four component probes against the milvus target and the Milvus-shaped
+# test server (mock-milvus: Milvus itself cannot run in CI): the same report
+# sections with per-node figures (two query nodes), memory against each node's
+# capacity from the system-info route, a memory rule that fires for one node
+# and resolves, and a server that stops answering (`_hang`): target_unreachable
+# once, dependent alerts held, resolved when it answers again.
+# Usage: components_milvus.sh VMOND SOURCE_DIR MOCK_MILVUS PLUGIN_DIR
+set -u
+VMOND=$(realpath "$1") SRC=$(realpath "$2") MOCK=$(realpath "$3") PLUGINS=$(realpath "$4")
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/vmon-probes-mv-XXXXXX")
+chmod 755 "$WORK"
+PIDS=()
+cleanup() { for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done; rm -rf "$WORK"; }
+trap cleanup EXIT
+# shellcheck source=../integration/lib_check.sh
+. "$SRC/tests/integration/lib_check.sh"
+
+D=$WORK/milvus V=$D/v2/vectordb
+mkdir -p "$V/collections" "$V/indexes" "$V/entities" "$D/api/v1" "$WORK/plugins"
+put() { printf '%s\n' "$2" >"$D/$1.tmp" && mv "$D/$1.tmp" "$D/$1"; } # the server never reads half a file
+put healthz OK
+put metrics 'milvus_querynode_sq_req_count{node_id="7",query_type="search",status="total"} 10
+milvus_querynode_sq_req_count{node_id="8",query_type="search",status="total"} 20'
+put v2/vectordb/collections/list '{"code":0,"data":["c1"]}'
+put v2/vectordb/collections/describe '{"code":0,"data":{"collectionName":"c1","collectionID":1,"fields":[{"name":"pk","type":"Int64","primaryKey":true},{"name":"emb","type":"FloatVector","params":[{"key":"dim","value":"4"}]}],"indexes":[{"indexName":"emb_idx","fieldName":"emb","metricType":"IP"}],"load":"LoadStateLoaded"}}'
+put v2/vectordb/collections/get_stats '{"code":0,"data":{"rowCount":1000}}'
+put v2/vectordb/collections/get_load_state '{"code":0,"data":{"loadState":"LoadStateLoaded"}}'
+put v2/vectordb/indexes/list '{"code":0,"data":["emb_idx"]}'
+put v2/vectordb/indexes/describe '{"code":0,"data":[{"indexName":"emb_idx","fieldName":"emb","indexType":"HNSW","metricType":"IP","totalRows":1000,"indexedRows":800,"pendingRows":200,"indexState":"InProgress","failReason":""}]}'
+put v2/vectordb/entities/search '{"code":0,"topks":[1],"data":[{"id":"7","distance":0.5}],"cost":1}'
+put api/v1/query-segment-info '{"status":{},"infos":[{"segmentID":452,"collectionID":1,"mem_size":4096,"num_rows":700,"index_name":"emb_idx","indexID":9,"state":3,"nodeIds":[7]},{"segmentID":451,"collectionID":1,"mem_size":1024,"num_rows":300,"state":3,"nodeIds":[8]}]}'
+sysinfo() { # node 7's memory usage in bytes of 8e9; node 8 at 2e9
+  put api/v1/metrics "{\"status\":{},\"component_name\":\"proxy1\",\"response\":\"{\\\"nodes_info\\\":[{\\\"identifier\\\":7,\\\"infos\\\":{\\\"type\\\":\\\"querynode\\\",\\\"hardware_infos\\\":{\\\"memory\\\":8000000000,\\\"memory_usage\\\":$1}}},{\\\"identifier\\\":8,\\\"infos\\\":{\\\"type\\\":\\\"querynode\\\",\\\"hardware_infos\\\":{\\\"memory\\\":8000000000,\\\"memory_usage\\\":2000000000}}}]}\"}"
+}
+sysinfo 7400000000
+cp "$PLUGINS"/target_milvus.so "$PLUGINS"/probe_{proxy,querynode,datanode,indexnode}.so \
+  "$PLUGINS"/sink_stdout.so "$WORK/plugins/"
+chmod 755 "$WORK/plugins"
+"$MOCK" --dir "$D" >"$WORK/port" & PIDS+=($!)
+wait_for "$WORK/port" "port" 10 || { echo "mock-milvus did not start"; exit 1; }
+PORT=$(awk '/port/ {print $2}' "$WORK/port")
+
+# The shipped rules, pointed at the mock (its target block swapped for a milvus one, the
+# insert test off: the mock has no create route).
+awk -v port="$PORT" -v plugins="$WORK/plugins" '
+  /^\[daemon\]/ {print; print "plugin_dir = " plugins; next}
+  /^\[target:db\]/ {print; print "plugin = milvus"; print "uri = http://127.0.0.1:" port;
+                    print "metrics_uri = http://127.0.0.1:" port; print "timeout = 500ms";
+                    print "connect_timeout = 500ms"; print "max_age = 100ms"; skip = 1; next}
+  /^\[/ {skip = 0}
+  skip && /^[a-z]/ {next}
+  /^insert_test/ {print "insert_test = off"; next}
+  {print}' "$SRC/conf.d/components.ini" >"$WORK/c.ini"
+check "-t accepts components.ini on the milvus target" '"$VMOND" -t -c "$WORK/c.ini" >/dev/null 2>"$WORK/t.err" || { cat "$WORK/t.err"; false; }'
+"$VMOND" --once -c "$WORK/c.ini" >"$WORK/report.txt" 2>"$WORK/once.err"
+section() { awk -v s="  [$1]" '$0 == s {on = 1; next} on && /^$/ {exit} on' "$WORK/report.txt"; }
+check "segments table with each segment's node" \
+  '[ "$(section Segments | awk "NR > 2 {print \$1 \":\" \$2}" | sort | tr "\n" " ")" = "451:8 452:7 " ]'
+check "distribution per node: two query nodes" \
+  '[ "$(section "Distribution per node" | awk "NR > 2 {print \$1 \":\" \$3}" | sort | tr "\n" " ")" = "7:700 8:300 " ]'
+check "memory per node against the node's capacity" \
+  'section "Memory per query node" | grep -Eq "^ +7 .*7.45 GiB +92.5 %" && section "Memory per query node" | grep -Eq "^ +8 .*25.0 %"'
+check "build progress from the index's own state" \
+  'section "Index build progress" | grep -Eq "^  c1 +HNSW +IP .*building +80.0 % +200 "'
+check "the memory rule fires for node 7 only" \
+  'grep -q "^\[FIRING\] .* critical querynode_memory_critical: .*node_id=\"7\"" "$WORK/report.txt" && ! grep -q "querynode_memory_.*node_id=\"8\"" "$WORK/report.txt"'
+check "without the insert test, its rule is named once as never fed, with the target" \
+  '[ "$(grep -c "never appeared" "$WORK/once.err")" -eq 1 ] &&
+   grep -q "\[rule:insert_throughput_low\]: metric .datanode.insert_throughput_rows_per_second. never appeared.*target db: milvus" "$WORK/once.err"'
+
+# Running: the memory alert resolves when the node's usage drops; then the server hangs.
+sed -i 's/^interval = .*/interval = 200ms/; s/^\(\[probe:[a-z]*\]\)$/\1\nbackoff_cap = 1s/' "$WORK/c.ini"
+sed -i 's/^format  = human/format  = json/' "$WORK/c.ini"
+OUT=$WORK/out.json LOG=$WORK/vmond.log
+"$VMOND" -c "$WORK/c.ini" >"$OUT" 2>"$LOG" & VM=$!; PIDS+=($VM)
+check "memory critical fires" 'wait_for "$OUT" "querynode_memory_critical.*firing\|firing.*querynode_memory_critical" 15'
+sysinfo 2000000000
+check "and resolves when node 7 has room again" 'wait_for "$OUT" "\"state\":\"resolved\"" 15'
+: >"$D/_hang"
+check "target_unreachable fires while the server hangs" 'wait_for "$OUT" "\"rule\":\"target_unreachable\".*firing\|firing.*\"rule\":\"target_unreachable\"" 20'
+check "dependent alerts are held" 'wait_for "$LOG" "holding alert probe_failed" 10'
+check "vmond keeps running" 'kill -0 "$VM"'
+rm -f "$D/_hang"
+check "target_unreachable resolves when the server answers again" \
+  'for _ in $(seq 300); do [ "$(grep -c "\"rule\":\"target_unreachable\".*resolved\|resolved.*\"rule\":\"target_unreachable\"" "$OUT")" -ge 1 ] && break; sleep 0.1; done
+   [ "$(grep "\"type\":\"alert\"" "$OUT" | jq -r "select(.rule == \"target_unreachable\") | .state" | tr "\n" " ")" = "firing resolved " ]'
+alerts=$(grep "\"type\":\"alert\"" "$OUT" | jq -r '.rule + " " + .state + " " + (.labels.instance // "")')
+check "no dependent alert fired during the outage" \
+  '! awk "/^target_unreachable firing/ {on = 1; next} /^target_unreachable resolved/ {on = 0} on && / firing/" <<<"$alerts" | grep -q .'
+kill -TERM "$VM"; wait "$VM"; rc=$?
+check "vmond stops cleanly" '[ $rc -eq 0 ]'
+checks_done
