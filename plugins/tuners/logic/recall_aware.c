@@ -118,18 +118,28 @@ static int infeasible(search *s, const char *fmt_why, const tune_point *p)
     return VMON_OK;
 }
 
-/* Among passing values up to `top`, the cheapest whose recall is within the
- * tolerance of top's: saturated recall is not worth the latency. */
+/* Is hi's recall gain over lo below the tolerance, with confidence? The
+ * upper end of the difference's interval must be: two noisy point figures
+ * alone could trade away a real gain. */
+static int gain_negligible(const search *s, const tune_point *lo, const tune_point *hi)
+{
+    if (isnan(lo->recall) || isnan(hi->recall))
+        return 0;
+    double h_lo = lo->recall - lo->recall_low, h_hi = hi->recall - hi->recall_low;
+    double upper = hi->recall - lo->recall + sqrt(h_lo * h_lo + h_hi * h_hi);
+    return upper <= s->cfg->recall_tolerance;
+}
+
+/* Among passing values up to `top`, the cheapest whose recall gain up to
+ * top's is negligible: saturated recall is not worth the latency. */
 static const tune_point *cheapest_equivalent(const search *s, const tune_point *top)
 {
-    if (isnan(top->recall))
-        return top;
     for (unsigned i = 0; i < s->n; i++) {
         const tune_point *p = &s->pts[i];
         if (p->x > top->x)
             break;
-        if (!isnan(p->recall) && p->recall >= top->recall - s->cfg->recall_tolerance &&
-            p->p95_ms <= s->in->latency_target_ms && holds_floor(s, p))
+        if (gain_negligible(s, p, top) && p->p95_ms <= s->in->latency_target_ms &&
+            holds_floor(s, p))
             return p;
     }
     return top;
@@ -151,8 +161,8 @@ static int by_latency(search *s)
     if (b.fail && s->in->recall_floor > 0 && b.fail->recall_low < s->in->recall_floor &&
         (!b.pass || !holds_floor(s, b.pass)))
         return infeasible(s, "nothing meets both", b.pass ? b.pass : b.fail);
-    int close_enough = b.pass && b.fail && !isnan(b.pass->recall) && !isnan(b.fail->recall) &&
-                       b.fail->recall - b.pass->recall <= s->cfg->recall_tolerance;
+    /* Saturated recall: whatever lies inside the bracket gains less. */
+    int close_enough = b.pass && b.fail && gain_negligible(s, b.pass, b.fail);
     if (!b.resolved && !close_enough && !budget_spent(s)) {
         ask(s, b.next, b.n_next, "bracketing the p95 target");
         return VMON_OK;
