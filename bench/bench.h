@@ -26,10 +26,15 @@ typedef struct bench_opts {
     const char *base_file;  /* .fvecs: replaces generated data */
     const char *query_file; /* .fvecs queries (with base_file) */
     const char *gt_file;    /* .ivecs ground truth for the query file */
+    uint64_t hnsw_rows;     /* tuning: rows of the HNSW collection */
+    const char *data_dir;   /* tuning: keep built indexes here and reuse them */
 } bench_opts;
 
 /** `vmon-bench engine`: the embedded target's figures. */
 int bench_engine(const bench_opts *o);
+
+/** `vmon-bench tuning`: the tuners against an exhaustive sweep. */
+int bench_tuning(const bench_opts *o);
 
 /** Monotonic time in seconds. */
 double bench_now(void);
