@@ -432,8 +432,9 @@ static int run_index(const bench_opts *o, const char *index, uint64_t rows, int 
         uint32_t hi = ivf ? (e.facts.nlist < 256 ? e.facts.nlist : 256) : 512;
         n = ivf ? grid(1, 48, hi, 1, xs) : grid(o->k, 160, hi, 2, xs);
         vmon_arm_figures warm;
-        measure(&w, xs[n / 2], &warm); /* caches and branch predictors, once */
-        rc = sweep(&w, xs, n, pts);
+        rc = n ? measure(&w, xs[n / 2], &warm) : -1; /* caches and branch predictors, once */
+        if (rc == 0)
+            rc = sweep(&w, xs, n, pts);
     }
     static const uint32_t ivf_at[] = {8, 16, 32}, hnsw_at[] = {32, 64, 128};
     if (rc == 0)
