@@ -314,6 +314,48 @@ static void test_headroom_moves_up(void **state)
     assert_true(sim_recall(&c, oracle) - sim_recall(&c, x) <= 0.005);
 }
 
+/* Trials outside today's range (an index rebuilt with fewer lists) never come back. */
+static void test_out_of_range_history_ignored(void **state)
+{
+    (void)state;
+    sim_curve c = ivf_curve(10);
+    setup s;
+    make(&s, TUNER_KNOB_NPROBE, sim_p95(&c, 1024) * 2, 0);
+    sim_run run = {0};
+    vmon_tuning_trial *old = &run.history[run.n_history++];
+    old->struct_size = sizeof *old;
+    old->params.top_k = 10;
+    old->params.nprobe = 3000; /* from when nlist was 4096 */
+    old->figures = sim_measure(&c, 1024);
+    old->rows = s.facts.row_count;
+    assert_int_equal(sim_drive(&s.cfg, s.in, &c, &run), VMON_TUNE_PROPOSE);
+    assert_int_equal(proposed(&run, TUNER_KNOB_NPROBE), 1024);
+    assert_int_equal(run.out_of_range, 0);
+}
+
+/* A floor with no recall figures cannot be shown to hold: INFEASIBLE, saying why. */
+static void test_floor_without_recall(void **state)
+{
+    (void)state;
+    sim_curve c = ivf_curve(11);
+    setup s;
+    make(&s, TUNER_KNOB_NPROBE, sim_p95(&c, 16), 0);
+    sim_run run = {0};
+    assert_int_equal(sim_drive(&s.cfg, s.in, &c, &run), VMON_TUNE_PROPOSE);
+    for (uint32_t i = 0; i < run.n_history; i++)
+        run.history[i].figures.recall_queries = 0; /* measured without ground truth */
+    s.in.recall_floor = 0.9;
+    s.in.reason = VMON_TUNE_MEASURED;
+    s.in.history = run.history;
+    s.in.n_history = run.n_history;
+    vmon_tuning_output out = {.struct_size = sizeof out};
+    char err[256];
+    assert_int_equal(tuner_decide(&s.cfg, &s.in, &out, err, sizeof err), VMON_OK);
+    assert_int_equal(out.decision, VMON_TUNE_INFEASIBLE);
+    assert_int_equal(out.n_candidates, 0);
+    assert_non_null(strstr(out.recommendation, "not measured"));
+}
+
 /* Without a target or a floor there is nothing to optimise: it says so. */
 static void test_no_objective(void **state)
 {
@@ -339,6 +381,8 @@ int main(void)
         cmocka_unit_test(test_degradation_researches),
         cmocka_unit_test(test_growth_makes_history_stale),
         cmocka_unit_test(test_headroom_moves_up),
+        cmocka_unit_test(test_out_of_range_history_ignored),
+        cmocka_unit_test(test_floor_without_recall),
         cmocka_unit_test(test_no_objective),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

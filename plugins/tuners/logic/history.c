@@ -10,11 +10,11 @@
 #include <math.h>
 #include <string.h>
 
-static int usable(const tuner_config *cfg, const vmon_tuning_trial *t, uint32_t top_k,
+static int usable(const tuner_config *cfg, const vmon_tuning_trial *t, const knob_range *r,
                   uint64_t rows)
 {
     uint32_t x = knob_get(cfg->knob, &t->params);
-    if (x == 0 || (t->params.top_k && t->params.top_k != top_k))
+    if (x < r->lo || x > r->hi || (t->params.top_k && t->params.top_k != r->top_k))
         return 0;
     if (!(t->figures.p95_ms >= 0) || t->figures.samples == 0)
         return 0;
@@ -60,14 +60,14 @@ static void insert_sorted(tune_point *pts, unsigned *n, tune_point p)
     (*n)++;
 }
 
-unsigned history_points(const tuner_config *cfg, const vmon_tuning_input *in, uint32_t top_k,
+unsigned history_points(const tuner_config *cfg, const vmon_tuning_input *in, const knob_range *r,
                         tune_point *pts)
 {
     unsigned n = 0;
     uint64_t rows = in->facts->row_count;
     for (uint32_t i = 0; in->history && i < in->n_history; i++) {
         const vmon_tuning_trial *t = &in->history[i];
-        if (!usable(cfg, t, top_k, rows))
+        if (!usable(cfg, t, r, rows))
             continue;
         tune_point p = point_of(cfg, t);
         tune_point *old = (tune_point *)history_find(pts, n, p.x);

@@ -1,6 +1,7 @@
 /*
  * The trials of the history that still describe the collection, one point per
- * knob value: trials of the other index kind, another top_k, a row count far
+ * knob value: trials of the other index kind, another top_k, a value outside
+ * today's range (the index was rebuilt, the bounds changed), a row count far
  * from today's, or from before the curve shifted are left out.
  */
 #ifndef VMON_TUNER_HISTORY_H
@@ -21,8 +22,8 @@ typedef struct tune_point {
 /** Most points kept; a search never measures this many. */
 #define TUNER_MAX_POINTS 64
 
-/** The fresh points, sorted by x; returns how many. */
-unsigned history_points(const tuner_config *cfg, const vmon_tuning_input *in, uint32_t top_k,
+/** The fresh points inside `r`, sorted by x; returns how many. */
+unsigned history_points(const tuner_config *cfg, const vmon_tuning_input *in, const knob_range *r,
                         tune_point *pts);
 
 /** The point at x, or NULL. */

@@ -97,7 +97,12 @@ static int infeasible(search *s, const char *fmt_why, const tune_point *p)
     const char *faster = s->cfg->knob == TUNER_KNOB_NPROBE
                              ? "an index with more lists or HNSW"
                              : "an HNSW index with larger M / efConstruction";
-    if (p && !holds_floor(s, p) && !isnan(p->recall_low))
+    if (p && !holds_floor(s, p) && isnan(p->recall_low))
+        out_recommend(s->out,
+                      "%s: recall was not measured for %s %u, so floor %.4f cannot be shown; "
+                      "let the core sample ground truth (exact search) in its measurements",
+                      fmt_why, k, p->x, s->in->recall_floor);
+    else if (p && !holds_floor(s, p))
         out_recommend(s->out,
                       "%s: the most %s the p95 target %.3g ms allows is %u, with recall low "
                       "%.4f < floor %.4f; raise latency_target_ms, lower recall_floor, add "
@@ -236,7 +241,7 @@ int recall_aware_decide(const tuner_config *cfg, const vmon_tuning_input *in, co
                 in->reason == VMON_TUNE_RECALL_LOW;
     if (alarm && s.cur)
         return remeasure(&s);
-    s.n = history_points(cfg, in, r->top_k, s.pts);
+    s.n = history_points(cfg, in, r, s.pts);
     if (headroom_moved(&s))
         return remeasure(&s);
     if (s.n == 0) {
