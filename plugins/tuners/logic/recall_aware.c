@@ -208,7 +208,9 @@ static int remeasure(search *s)
         guess = s->cur * target / now->p95_ms;
     else
         guess = s->cur * 0.7;
-    uint32_t xs[2] = {s->cur, knob_clamp(s->r, guess)};
+    /* A value in use outside today's range (bounds changed, index rebuilt)
+     * is measured at the nearest allowed value instead. */
+    uint32_t xs[2] = {knob_clamp(s->r, s->cur), knob_clamp(s->r, guess)};
     ask(s, xs, xs[1] == xs[0] ? 1 : 2, "the value in use raised an alarm; re-measuring");
     return VMON_OK;
 }
