@@ -450,6 +450,7 @@ static int run_index(const bench_opts *o, const char *index, uint64_t rows, int 
 
 int bench_tuning(const bench_opts *o)
 {
+    setvbuf(stdout, NULL, _IOLBF, 0); /* a long run shows its progress through a pipe too */
     printf("vmon-bench tuning: IVF_FLAT %" PRIu64 " rows, HNSW %" PRIu64 " rows, x %u dim, "
            "%u queries, top-%u, clusters %u, spread %g, seed %" PRIu64 "\n",
            o->rows, o->hnsw_rows, o->dim, o->nq, o->k, o->clusters, o->spread, o->seed);

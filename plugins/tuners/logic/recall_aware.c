@@ -1,9 +1,9 @@
 /*
  * `mode = recall_aware`. The objective: the highest recall whose p95 meets
- * the latency target, bought as cheaply as possible (the cheapest value whose
- * recall is within `recall_tolerance` of it), and only if its recall lower
- * bound holds the floor. With no latency target: the cheapest value that
- * holds the floor.
+ * the latency target, bought as cheaply as possible (a cheaper value when
+ * the recall it gives up is surely below `recall_tolerance`), and only if
+ * its recall lower bound holds the floor. With no latency target: the
+ * cheapest value that holds the floor.
  *
  * Both p95 and recall grow with the knob, so the feasible values form one
  * interval and the answer is an end of it; the search brackets that end with
@@ -33,7 +33,7 @@ typedef struct search {
 
 static int holds_floor(const search *s, const tune_point *p)
 {
-    return s->in->recall_floor <= 0 || p->recall_low >= s->in->recall_floor;
+    return !(s->in->recall_floor > 0) || p->recall_low >= s->in->recall_floor;
 }
 
 /* Measure `xs` (within what is left of the budget once points are known). */
@@ -60,20 +60,19 @@ static uint32_t first_guess(const search *s)
     return knob_clamp(s->r, 4.0 * s->r->top_k);
 }
 
-static void describe(const search *s, const tune_point *p, char *buf, size_t len)
+static void describe(const tune_point *p, char *buf, size_t len)
 {
     if (isnan(p->recall))
         snprintf(buf, len, "p95 %.3g ms, recall not measured", p->p95_ms);
     else
         snprintf(buf, len, "p95 %.3g ms, recall %.4f (low %.4f)", p->p95_ms, p->recall,
                  p->recall_low);
-    (void)s;
 }
 
 static int answer(search *s, const tune_point *best, const char *why)
 {
     char fig[96];
-    describe(s, best, fig, sizeof fig);
+    describe(best, fig, sizeof fig);
     const char *k = knob_name(s->cfg->knob);
     if (best->x == s->cur) {
         s->out->decision = VMON_TUNE_NOTHING_BETTER;
@@ -233,7 +232,7 @@ int recall_aware_decide(const tuner_config *cfg, const vmon_tuning_input *in, co
                         vmon_tuning_output *out)
 {
     search s = {.cfg = cfg, .in = in, .r = r, .out = out, .cur = knob_get(cfg->knob, &in->current)};
-    if (in->latency_target_ms <= 0 && in->recall_floor <= 0) {
+    if (!(in->latency_target_ms > 0) && !(in->recall_floor > 0)) {
         out->decision = VMON_TUNE_NOTHING_BETTER;
         out_recommend(out, "no objective: set latency_target_ms and/or recall_floor in the "
                            "[tuner:...] section");
