@@ -36,6 +36,9 @@ int bench_engine(const bench_opts *o);
 /** `vmon-bench tuning`: the tuners against an exhaustive sweep. */
 int bench_tuning(const bench_opts *o);
 
+/** `vmon-bench hist`: record, read and allocations of the monitor's hot path. */
+int bench_hist_main(int argc, char **argv);
+
 /** Monotonic time in seconds. */
 double bench_now(void);
 

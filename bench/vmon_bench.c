@@ -8,6 +8,7 @@
  *                     [--base FILE.fvecs [--query-file FILE.fvecs] [--gt FILE.ivecs]]
  *   vmon-bench tuning [--rows 200000] [--hnsw-rows 50000] [--spread 1.75] [--data-dir DIR]
  *                     [--threads 1] [the engine options above]
+ *   vmon-bench hist [--runs 7] [--records 20000000] [--reads 201] [--qps 1000]
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,7 +28,8 @@ static void usage(FILE *f)
           "       vmon-bench tuning [--rows N] [--hnsw-rows N] [--spread S] [--data-dir DIR]\n"
           "                         [--threads T] [--no-hnsw] [--no-ivf] [engine options]\n"
           "  the tuners against an exhaustive nprobe / ef sweep; --data-dir keeps the built\n"
-          "  indexes for the next run.\n",
+          "  indexes for the next run.\n"
+          "       vmon-bench hist [--runs N] [--records N] [--reads N] [--qps N]\n",
           f);
 }
 
@@ -120,6 +122,8 @@ int main(int argc, char **argv)
         usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;
     }
+    if (!strcmp(argv[1], "hist"))
+        return bench_hist_main(argc, argv);
     int tuning = !strcmp(argv[1], "tuning");
     if (strcmp(argv[1], "engine") != 0 && !tuning) {
         fprintf(stderr, "vmon-bench: unknown benchmark '%s'\n", argv[1]);
