@@ -28,6 +28,8 @@ typedef struct bench_opts {
     const char *gt_file;    /* .ivecs ground truth for the query file */
     uint64_t hnsw_rows;     /* tuning: rows of the HNSW collection */
     const char *data_dir;   /* tuning: keep built indexes here and reuse them */
+    int wall_clock;         /* tuning: latency in wall time, not thread CPU time */
+    uint32_t repeats;       /* tuning: passes per measurement; each query keeps its least */
 } bench_opts;
 
 /** `vmon-bench engine`: the embedded target's figures. */

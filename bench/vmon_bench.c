@@ -7,7 +7,7 @@
  *                     [--insert 20000] [--no-hnsw] [--no-ivf] [--plugin-dir DIR]
  *                     [--base FILE.fvecs [--query-file FILE.fvecs] [--gt FILE.ivecs]]
  *   vmon-bench tuning [--rows 200000] [--hnsw-rows 50000] [--spread 1.75] [--data-dir DIR]
- *                     [--threads 1] [the engine options above]
+ *                     [--threads 1] [--repeats 3] [--wall-clock] [engine options]
  *   vmon-bench hist [--runs 7] [--records 20000000] [--reads 201] [--qps 1000]
  */
 #include <stdio.h>
@@ -26,9 +26,10 @@ static void usage(FILE *f)
           "  --base loads the ANN benchmark files instead of generated data; --rows 0 loads\n"
           "  every base row (needed for --gt, whose ids are base row numbers).\n"
           "       vmon-bench tuning [--rows N] [--hnsw-rows N] [--spread S] [--data-dir DIR]\n"
-          "                         [--threads T] [--no-hnsw] [--no-ivf] [engine options]\n"
+          "                         [--threads T] [--repeats 3] [--wall-clock] [--no-hnsw]\n"
+          "                         [--no-ivf]\n"
           "  the tuners against an exhaustive nprobe / ef sweep; --data-dir keeps the built\n"
-          "  indexes for the next run.\n"
+          "  indexes for the next run; latency is thread CPU time unless --wall-clock.\n"
           "       vmon-bench hist [--runs N] [--records N] [--reads N] [--qps N]\n",
           f);
 }
@@ -44,6 +45,10 @@ static int parse(int argc, char **argv, bench_opts *o)
         }
         if (!strcmp(a, "--no-ivf")) {
             o->skip_ivf = 1;
+            continue;
+        }
+        if (!strcmp(a, "--wall-clock")) {
+            o->wall_clock = 1;
             continue;
         }
         if (!v) {
@@ -87,6 +92,8 @@ static int parse(int argc, char **argv, bench_opts *o)
             o->hnsw_rows = strtoull(v, NULL, 10);
         else if (!strcmp(a, "--data-dir"))
             o->data_dir = v;
+        else if (!strcmp(a, "--repeats"))
+            o->repeats = (uint32_t)strtoul(v, NULL, 10);
         else {
             fprintf(stderr, "vmon-bench: unknown option %s\n", a);
             return -1;
@@ -136,6 +143,7 @@ int main(int argc, char **argv)
         o.spread = 1.75;
         o.threads = 1;
         o.hnsw_rows = 50000;
+        o.repeats = 3;
     }
     if (parse(argc, argv, &o) != 0) {
         usage(stderr);
