@@ -41,8 +41,6 @@ typedef struct workload {
     float *q;
     int64_t *gt;
     int64_t *ids;
-    double *lat;
-    double *rec;
 } workload;
 
 typedef struct sweep_point {
@@ -113,28 +111,18 @@ static int one_query(workload *w, uint32_t x, uint32_t i, double *ms)
     return 0;
 }
 
-/* The figures the core would hand a tuner: p95 of single queries, mean
- * recall@k and its 95% interval over the queries. Each query's time is the
- * least of --repeats passes over all queries: what the search costs, with
- * interference from other processes filtered out. */
-static int measure(workload *w, uint32_t x, vmon_arm_figures *f)
+/* Figures of one value from its per-query times `lat` (sorted here) and the
+ * ids its search returned. */
+static void figures_of(workload *w, double *lat, const double *recall, vmon_arm_figures *f)
 {
     const bench_opts *o = w->o;
     double sum = 0, rsum = 0, rsq = 0;
-    for (uint32_t pass = 0; pass < o->repeats; pass++)
-        for (uint32_t i = 0; i < o->nq; i++) {
-            double ms;
-            if (one_query(w, x, i, &ms) != 0)
-                return -1;
-            w->lat[i] = pass == 0 || ms < w->lat[i] ? ms : w->lat[i];
-        }
     for (uint32_t i = 0; i < o->nq; i++) {
-        sum += w->lat[i];
-        double r = query_recall(w->ids + (size_t)i * o->k, w->gt + (size_t)i * o->k, o->k);
-        rsum += r;
-        rsq += r * r;
+        sum += lat[i];
+        rsum += recall[i];
+        rsq += recall[i] * recall[i];
     }
-    qsort(w->lat, o->nq, sizeof *w->lat, cmp_double);
+    qsort(lat, o->nq, sizeof *lat, cmp_double);
     double mean_r = rsum / o->nq;
     double var = o->nq > 1 ? (rsq - o->nq * mean_r * mean_r) / (o->nq - 1) : 0;
     double half = 1.96 * sqrt(var > 0 ? var : 0) / sqrt((double)o->nq);
@@ -143,14 +131,47 @@ static int measure(workload *w, uint32_t x, vmon_arm_figures *f)
                             .recall_exact = 1,
                             .recall_queries = o->nq,
                             .mean_ms = sum / o->nq,
-                            .p50_ms = nearest_rank(w->lat, o->nq, 0.50),
-                            .p95_ms = nearest_rank(w->lat, o->nq, 0.95),
-                            .p99_ms = nearest_rank(w->lat, o->nq, 0.99),
+                            .p50_ms = nearest_rank(lat, o->nq, 0.50),
+                            .p95_ms = nearest_rank(lat, o->nq, 0.95),
+                            .p99_ms = nearest_rank(lat, o->nq, 0.99),
                             .qps = 1000.0 * o->nq / sum,
                             .recall = mean_r,
                             .recall_low = mean_r - half,
                             .recall_high = mean_r + half > 1 ? 1 : mean_r + half};
-    return 0;
+}
+
+/* The figures the core would hand a tuner for each of xs[0..n): p95 of
+ * single queries, mean recall@k and its 95% interval over the queries. Each
+ * query's time is the least of --repeats passes, and every pass goes over
+ * all n values in turn, so interference from other processes (which comes
+ * and goes over seconds) is filtered out and spread over the values alike
+ * instead of bending the curve at a few of them. */
+static int measure_all(workload *w, const uint32_t *xs, uint32_t n, vmon_arm_figures *f)
+{
+    const bench_opts *o = w->o;
+    double *lat = malloc(sizeof(double) * n * o->nq);
+    double *rec = malloc(sizeof(double) * n * o->nq);
+    int rc = lat && rec ? 0 : -1;
+    for (uint32_t pass = 0; pass < o->repeats && rc == 0; pass++)
+        for (uint32_t j = 0; j < n && rc == 0; j++)
+            for (uint32_t i = 0; i < o->nq && rc == 0; i++) {
+                double ms = 0, *slot = &lat[(size_t)j * o->nq + i];
+                rc = one_query(w, xs[j], i, &ms);
+                *slot = pass == 0 || ms < *slot ? ms : *slot;
+                if (pass == 0)
+                    rec[(size_t)j * o->nq + i] =
+                        query_recall(w->ids + (size_t)i * o->k, w->gt + (size_t)i * o->k, o->k);
+            }
+    for (uint32_t j = 0; j < n && rc == 0; j++)
+        figures_of(w, lat + (size_t)j * o->nq, rec + (size_t)j * o->nq, &f[j]);
+    free(lat);
+    free(rec);
+    return rc;
+}
+
+static int measure(workload *w, uint32_t x, vmon_arm_figures *f)
+{
+    return measure_all(w, &x, 1, f);
 }
 
 static int wait_built(engine *e)
@@ -277,14 +298,16 @@ static uint32_t grid(uint32_t lo, uint32_t dense, uint32_t hi, uint32_t step, ui
 static int sweep(workload *w, const uint32_t *xs, uint32_t n, sweep_point *pts)
 {
     const char *name = w->flag == VMON_SEARCH_NPROBE ? "nprobe" : "ef";
+    vmon_arm_figures *f = calloc(n, sizeof *f);
+    int rc = f ? measure_all(w, xs, n, f) : -1;
     printf("  sweep (%u values): %s recall@%u p95_ms\n", n, name, w->o->k);
-    for (uint32_t i = 0; i < n; i++) {
+    for (uint32_t i = 0; i < n && rc == 0; i++) {
         pts[i].x = xs[i];
-        if (measure(w, xs[i], &pts[i].f) != 0)
-            return -1;
-        printf("    %5u %.4f %.3f\n", xs[i], pts[i].f.recall, pts[i].f.p95_ms);
+        pts[i].f = f[i];
+        printf("    %5u %.4f %.3f\n", xs[i], f[i].recall, f[i].p95_ms);
     }
-    return 0;
+    free(f);
+    return rc;
 }
 
 static const sweep_point *find_point(const sweep_point *pts, uint32_t n, uint32_t x)
@@ -453,8 +476,7 @@ static int run_index(const bench_opts *o, const char *index, uint64_t rows, int 
                   .flag = ivf ? VMON_SEARCH_NPROBE : VMON_SEARCH_EF,
                   .q = malloc(sizeof(float) * o->nq * o->dim),
                   .gt = malloc(sizeof(int64_t) * o->nq * o->k),
-                  .ids = malloc(sizeof(int64_t) * o->nq * o->k),
-                  .lat = malloc(sizeof(double) * o->nq)};
+                  .ids = malloc(sizeof(int64_t) * o->nq * o->k)};
     uint32_t xs[MAX_SWEEP], n = 0;
     sweep_point *pts = calloc(MAX_SWEEP, sizeof *pts);
     int rc = ground_truth(&w);
@@ -473,7 +495,6 @@ static int run_index(const bench_opts *o, const char *index, uint64_t rows, int 
     free(w.q);
     free(w.gt);
     free(w.ids);
-    free(w.lat);
     vmon_standalone_close(e.s);
     return rc;
 }
