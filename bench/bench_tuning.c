@@ -481,7 +481,7 @@ static int run_index(const bench_opts *o, const char *index, uint64_t rows, int 
     sweep_point *pts = calloc(MAX_SWEEP, sizeof *pts);
     int rc = ground_truth(&w);
     if (rc == 0) {
-        uint32_t hi = ivf ? (e.facts.nlist < 256 ? e.facts.nlist : 256) : 512;
+        uint32_t hi = ivf ? (e.facts.nlist < 96 ? e.facts.nlist : 96) : 384;
         n = ivf ? grid(1, 48, hi, 1, xs) : grid(o->k, 160, hi, 2, xs);
         vmon_arm_figures warm;
         rc = n ? measure(&w, xs[n / 2], &warm) : -1; /* caches and branch predictors, once */
