@@ -28,6 +28,10 @@ typedef struct bench_opts {
     const char *gt_file;       /* .ivecs ground truth for the query file */
     uint64_t traffic_requests; /* traffic: requests per round */
     uint32_t rounds;           /* traffic: interleaved rounds (>= 5) */
+    uint64_t hnsw_rows;        /* tuning: rows of the HNSW collection */
+    const char *data_dir;      /* tuning: keep built indexes here and reuse them */
+    int wall_clock;            /* tuning: latency in wall time, not thread CPU time */
+    uint32_t repeats;          /* tuning: passes per measurement; each query keeps its least */
 } bench_opts;
 
 /** `vmon-bench traffic`: the traffic driver's per-query cost and mallocs per request. */
@@ -35,6 +39,9 @@ int bench_traffic(const bench_opts *o);
 
 /** `vmon-bench engine`: the embedded target's figures. */
 int bench_engine(const bench_opts *o);
+
+/** `vmon-bench tuning`: the tuners against an exhaustive sweep. */
+int bench_tuning(const bench_opts *o);
 
 /** `vmon-bench hist`: record, read and allocations of the monitor's hot path. */
 int bench_hist_main(int argc, char **argv);
