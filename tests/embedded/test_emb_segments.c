@@ -203,7 +203,12 @@ static void shutdown_cancels_builds(void **state)
         emb_engine_stop(e);
         double took = now_s() - t0;
         print_message("  %s: stop during build took %.3f s\n", emb_index_type_name(types[t]), took);
-        assert_true(took < 2.0);
+        /* Cancelled, not awaited: the build never finished. The bound is only a backstop
+         * against a stop that waits for the whole build (tens of seconds under load). */
+        assert_int_equal(emb_target_ops.index_state(e, NULL, &st, err, sizeof err), 0);
+        assert_int_not_equal(st.state, VMON_INDEX_FINISHED);
+        assert_true(st.indexed_rows < st.total_rows);
+        assert_true(took < 10.0);
         emb_engine_destroy(e);
     }
 }
