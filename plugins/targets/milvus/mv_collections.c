@@ -204,10 +204,6 @@ int mv_index_state(void *ctx, const char *collection, vmon_index_state *out, cha
     return VMON_OK;
 }
 
-typedef struct seg_count {
-    vmon_collection_stats *st;
-} seg_count;
-
 static int count_segment(void *arg, const vmon_segment_info *s)
 {
     vmon_collection_stats *st = arg;
@@ -240,11 +236,12 @@ int mv_collection_stats(void *ctx, const char *collection, vmon_collection_stats
     st.dim = sc.dim;
     st.metric = sc.metric;
     mv_index ix;
-    if (mv_index_describe(ctx, name, &ix, err, errlen) == VMON_OK)
-        snprintf(st.index_type, sizeof st.index_type, "%s", ix.index_type);
+    if (mv_index_describe(ctx, name, &ix, err, errlen) != VMON_OK)
+        snprintf(ix.index_type, sizeof ix.index_type, "FLAT");
+    snprintf(st.index_type, sizeof st.index_type, "%s", ix.index_type);
     /* Segments come from the proxy's 9091; without it the counts stay 0. */
     char ignored[256];
-    mv_segments(ctx, name, count_segment, &st, ignored, sizeof ignored);
+    mv_segments_of(ctx, name, ix.index_type, count_segment, &st, ignored, sizeof ignored);
     err[0] = '\0';
     uint32_t size = out->struct_size < sizeof st ? out->struct_size : sizeof st;
     st.struct_size = size;
@@ -293,7 +290,8 @@ int mv_flush(void *ctx, const char *collection, char *err, size_t errlen)
     json_object_object_add(b, "db_name", json_object_new_string(c->database));
     char url[1100];
     snprintf(url, sizeof url, "%s/api/v1/persist", c->endpoints[0]);
-    rc = mv_get(c, url, "POST", json_object_to_json_string(b), flush_legacy, NULL, err, errlen);
+    rc = mv_get(c, url, "POST", json_object_to_json_string_ext(b, JSON_C_TO_STRING_PLAIN),
+                flush_legacy, NULL, err, errlen);
     json_object_put(b);
     return rc;
 }

@@ -101,6 +101,21 @@ static int on_segments(void *arg, long status, const char *body, size_t len, cha
     return VMON_OK;
 }
 
+int mv_segments_of(mv_ctx *c, const char *name, const char *index_type, vmon_segment_fn fn,
+                   void *arg, char *err, size_t errlen)
+{
+    json_object *b = json_object_new_object();
+    json_object_object_add(b, "collectionName", json_object_new_string(name));
+    json_object_object_add(b, "dbName", json_object_new_string(c->database));
+    char url[1100];
+    snprintf(url, sizeof url, "%s/api/v1/query-segment-info", c->endpoints[0]);
+    seg_walk w = {fn, arg, index_type, name};
+    int rc = mv_get(c, url, "GET", json_object_to_json_string_ext(b, JSON_C_TO_STRING_PLAIN),
+                    on_segments, &w, err, errlen);
+    json_object_put(b);
+    return rc;
+}
+
 int mv_segments(void *ctx, const char *collection, vmon_segment_fn fn, void *arg, char *err,
                 size_t errlen)
 {
@@ -111,15 +126,7 @@ int mv_segments(void *ctx, const char *collection, vmon_segment_fn fn, void *arg
     mv_index ix;
     if (mv_index_describe(c, name, &ix, err, errlen) != VMON_OK)
         snprintf(ix.index_type, sizeof ix.index_type, "FLAT");
-    json_object *b = json_object_new_object();
-    json_object_object_add(b, "collectionName", json_object_new_string(name));
-    json_object_object_add(b, "dbName", json_object_new_string(c->database));
-    char url[1100];
-    snprintf(url, sizeof url, "%s/api/v1/query-segment-info", c->endpoints[0]);
-    seg_walk w = {fn, arg, ix.index_type, name};
-    int rc = mv_get(c, url, "GET", json_object_to_json_string(b), on_segments, &w, err, errlen);
-    json_object_put(b);
-    return rc;
+    return mv_segments_of(c, name, ix.index_type, fn, arg, err, errlen);
 }
 
 static int on_health(void *arg, long status, const char *body, size_t len, char *err, size_t errlen)

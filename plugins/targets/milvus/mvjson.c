@@ -153,7 +153,8 @@ int mv_reply_decode(long http_status, const char *body, size_t len, const char *
     snprintf(err, errlen, "%s: Milvus code %lld, %s%s%s", what, (long long)code,
              info ? info->hint : "error", text[0] ? ": " : "", text);
     json_object_put(root);
-    return info ? info->status : (http_status == 408 ? VMON_RETRY : VMON_ERROR);
+    return info ? info->status
+                : (http_status == 408 || http_status >= 500 ? VMON_RETRY : VMON_ERROR);
 }
 
 void mv_reply_free(mv_reply *r)
