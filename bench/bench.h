@@ -31,6 +31,9 @@ typedef struct bench_opts {
 /** `vmon-bench engine`: the embedded target's figures. */
 int bench_engine(const bench_opts *o);
 
+/** `vmon-bench promparse FILE`: the milvus target's /metrics parser beside promtool. */
+int bench_promparse(int argc, char **argv);
+
 /** Monotonic time in seconds. */
 double bench_now(void);
 

@@ -292,6 +292,45 @@ static void put_scrape(mv_fixture *f, int searches, int b10, int b100)
     mvf_put(f, "metrics", text);
 }
 
+static void writes_use_the_collection_fields_and_fall_back_on_2_4(void **state)
+{
+    (void)state;
+    mv_fixture *f = mvf_new();
+    mvf_put(f, V2 "collections/create", "{\"code\":0,\"data\":{}}");
+    mvf_put(f, V2 "collections/drop", "{\"code\":0,\"data\":{}}");
+    mvf_put(f, V2 "entities/insert",
+            "{\"code\":0,\"data\":{\"insertCount\":2,\"insertIds\":[\"5\",\"6\"]}}");
+    mvf_put(f, V2 "entities/delete", "{\"code\":0,\"data\":{\"deleteCount\":1}}");
+    mvf_put(f, "api/v1/persist", "{\"status\":{}}"); /* 2.4: no collections/flush route */
+    mvf_open(f, NULL);
+    char err[512] = "";
+    vmon_collection_spec spec = {.struct_size = sizeof spec,
+                                 .dim = 8,
+                                 .metric = VMON_METRIC_L2,
+                                 .nlist = 64,
+                                 .name = "scratch",
+                                 .index_type = "IVF_FLAT"};
+    assert_int_equal(f->ops->create_collection(f->ctx, &spec, err, sizeof err), 0);
+    assert_int_equal(mvf_count(f, "\"dimension\":8"), 1);
+    assert_int_equal(mvf_count(f, "\"indexType\":\"IVF_FLAT\",\"params\":{\"nlist\":64}"), 1);
+    float v[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+    int64_t ids[2] = {5, 6}, got[2];
+    assert_int_equal(f->ops->insert(f->ctx, NULL, v, 2, 4, ids, got, err, sizeof err), 0);
+    assert_int_equal(mvf_count(f, "{\"pk\":5,\"emb\":[1.0,2.0,3.0,4.0]}"), 1);
+    assert_int_equal(f->ops->insert(f->ctx, NULL, v, 1, 8, NULL, got, err, sizeof err),
+                     VMON_EINVAL);
+    assert_non_null(strstr(err, "dimension 8"));
+    uint64_t deleted = 0;
+    assert_int_equal(f->ops->delete_rows(f->ctx, NULL, ids, 2, &deleted, err, sizeof err), 0);
+    assert_int_equal(deleted, 1);
+    assert_int_equal(mvf_count(f, "\"filter\":\"pk in [5,6]\""), 1);
+    assert_int_equal(f->ops->flush(f->ctx, NULL, err, sizeof err), 0);
+    assert_int_equal(mvf_count(f, "POST /api/v1/persist"), 1);
+    assert_int_equal(mvf_count(f, "\"collection_names\":[\"c1\"]"), 1);
+    assert_int_equal(f->ops->drop_collection(f->ctx, "scratch", err, sizeof err), 0);
+    mvf_free(f);
+}
+
 static void rates_and_quantiles_from_two_scrapes(void **state)
 {
     (void)state;
@@ -401,6 +440,7 @@ int main(void)
         cmocka_unit_test(refused_credentials_are_not_retried),
         cmocka_unit_test(search_ids_as_strings_and_params_per_request),
         cmocka_unit_test(segments_carry_their_node),
+        cmocka_unit_test(writes_use_the_collection_fields_and_fall_back_on_2_4),
         cmocka_unit_test(rates_and_quantiles_from_two_scrapes),
         cmocka_unit_test(one_scrape_serves_every_caller),
         cmocka_unit_test(a_server_that_never_answers_times_out),

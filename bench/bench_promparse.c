@@ -1,0 +1,179 @@
+/*
+ * vmon-bench promparse FILE [--runs N]: the target's /metrics path on one
+ * scrape (parse alone, and parse + fold into figures + derive), medians of
+ * N runs and the allocations of one run, beside `promtool check metrics`
+ * on the same file in the same run.
+ */
+#include <dlfcn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "bench.h"
+#include "mvrules.h"
+#include "promtext.h"
+
+/* Allocations are counted by wrapping malloc & co. while `counting` is set. */
+static int counting;
+static size_t n_allocs;
+extern void *__libc_malloc(size_t);
+extern void *__libc_calloc(size_t, size_t);
+extern void *__libc_realloc(void *, size_t);
+
+void *malloc(size_t n)
+{
+    if (counting)
+        __atomic_add_fetch(&n_allocs, 1, __ATOMIC_RELAXED);
+    return __libc_malloc(n);
+}
+
+void *calloc(size_t a, size_t b)
+{
+    if (counting)
+        __atomic_add_fetch(&n_allocs, 1, __ATOMIC_RELAXED);
+    return __libc_calloc(a, b);
+}
+
+void *realloc(void *p, size_t n)
+{
+    if (counting)
+        __atomic_add_fetch(&n_allocs, 1, __ATOMIC_RELAXED);
+    return __libc_realloc(p, n);
+}
+
+static char *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *buf = n >= 0 ? malloc((size_t)n + 1) : NULL;
+    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
+        free(buf);
+        buf = NULL;
+    }
+    fclose(f);
+    if (buf)
+        *len = (size_t)n;
+    return buf;
+}
+
+static int count_sample(void *arg, const prom_sample *s)
+{
+    (void)s;
+    (*(size_t *)arg)++;
+    return 0;
+}
+
+static int by_value(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double median(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof *v, by_value);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* One pass; returns seconds, or -1. */
+static double parse_once(const char *text, size_t len, int fold, size_t *samples, size_t *figures)
+{
+    char err[200];
+    fig_table raw, ready;
+    fig_init(&raw);
+    fig_init(&ready);
+    mv_fold f = {.raw = &raw};
+    *samples = 0;
+    double t0 = bench_now();
+    int rc = fold ? prom_parse(text, len, mv_fold_sample, &f, err, sizeof err)
+                  : prom_parse(text, len, count_sample, samples, err, sizeof err);
+    if (rc == 0 && fold)
+        rc = mv_derive(&raw, &raw, 1, &ready);
+    double dt = bench_now() - t0;
+    *figures = ready.n;
+    fig_free(&raw);
+    fig_free(&ready);
+    if (rc != 0) {
+        fprintf(stderr, "vmon-bench promparse: %s\n", err);
+        return -1;
+    }
+    return dt;
+}
+
+static double promtool_once(const char *path)
+{
+    double t0 = bench_now();
+    pid_t pid = fork();
+    if (pid == 0) {
+        FILE *in = freopen(path, "r", stdin);
+        FILE *out = freopen("/dev/null", "w", stdout);
+        (void)in;
+        (void)out;
+        execlp("promtool", "promtool", "check", "metrics", (char *)NULL);
+        _exit(127);
+    }
+    int status = 0;
+    if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) == 127)
+        return -1;
+    return bench_now() - t0; /* promtool exits 1 on lint findings: still a full parse */
+}
+
+int bench_promparse(int argc, char **argv)
+{
+    const char *path = argc > 2 ? argv[2] : NULL;
+    int runs = 21;
+    for (int i = 3; i + 1 < argc; i += 2)
+        if (strcmp(argv[i], "--runs") == 0)
+            runs = atoi(argv[i + 1]);
+    size_t len = 0;
+    char *text = path ? slurp(path, &len) : NULL;
+    if (!text || runs < 1 || runs > 1000) {
+        fprintf(stderr, "usage: vmon-bench promparse FILE [--runs 1..1000]\n");
+        free(text);
+        return 2;
+    }
+    double *parse = calloc((size_t)runs, sizeof *parse), *fold = calloc((size_t)runs, sizeof *fold);
+    double *tool = calloc((size_t)runs, sizeof *tool);
+    size_t samples = 0, figures = 0;
+    int have_tool = 1;
+    for (int r = 0; r < runs; r++) { /* interleaved, so all three see the same machine */
+        parse[r] = parse_once(text, len, 0, &samples, &figures);
+        fold[r] = parse_once(text, len, 1, &samples, &figures);
+        tool[r] = have_tool ? promtool_once(path) : -1;
+        if (parse[r] < 0 || fold[r] < 0)
+            return 1;
+        have_tool = tool[r] >= 0;
+    }
+    size_t allocs_parse, allocs_fold;
+    counting = 1;
+    n_allocs = 0;
+    parse_once(text, len, 0, &samples, &figures);
+    allocs_parse = n_allocs;
+    n_allocs = 0;
+    parse_once(text, len, 1, &samples, &figures);
+    allocs_fold = n_allocs;
+    counting = 0;
+    printf("promparse: %s, %zu bytes, %zu samples, %d runs (medians)\n", path, len, samples, runs);
+    double mp = median(parse, runs), mf = median(fold, runs);
+    printf("  parse only             %8.2f ms  %6.0f MB/s  %zu allocations\n", mp * 1e3,
+           (double)len / mp / 1e6, allocs_parse);
+    printf("  parse + fold + derive  %8.2f ms  %6.0f MB/s  %zu allocations, %zu figures\n",
+           mf * 1e3, (double)len / mf / 1e6, allocs_fold, figures);
+    if (have_tool) {
+        double mt = median(tool, runs);
+        printf("  promtool check metrics %8.2f ms  (process start included)\n", mt * 1e3);
+        printf("  ratio promtool / parse %8.1fx, promtool / parse+fold %.1fx\n", mt / mp, mt / mf);
+    } else
+        printf("  promtool: not found (package prometheus)\n");
+    free(parse);
+    free(fold);
+    free(tool);
+    free(text);
+    return 0;
+}
