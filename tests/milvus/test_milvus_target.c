@@ -363,6 +363,18 @@ static void rates_and_quantiles_from_two_scrapes(void **state)
     assert_int_equal(value_of(&w, "indexnode.pending_rows", ",collection=c1"), 200);
     assert_true(fabs(value_of(&w, "indexnode.build_progress_ratio", NULL) - 0.8) < 1e-9);
     assert_int_equal(value_of(&w, "datanode.rows_total", ",collection=c1"), 1000);
+    assert_true(isnan(value_of(&w, "querynode.memory_capacity_bytes", NULL))); /* no route */
+    mvf_put(f, "api/v1/metrics",
+            "{\"status\":{},\"component_name\":\"proxy1\",\"response\":\"{\\\"nodes_info\\\":["
+            "{\\\"identifier\\\":7,\\\"infos\\\":{\\\"type\\\":\\\"querynode\\\","
+            "\\\"hardware_infos\\\":{\\\"memory\\\":8000000000,\\\"memory_usage\\\":6800000000}}},"
+            "{\\\"identifier\\\":1,\\\"infos\\\":{\\\"type\\\":\\\"proxy\\\","
+            "\\\"hardware_infos\\\":{\\\"memory\\\":1}}}]}\"}");
+    take(f, "querynode", &w);
+    assert_true(value_of(&w, "querynode.memory_capacity_bytes", ",node_id=7") == 8e9);
+    assert_true(value_of(&w, "querynode.node_memory_used_bytes", ",node_id=7") == 6.8e9);
+    assert_true(isnan(value_of(&w, "querynode.memory_capacity_bytes", ",node_id=1")));
+    assert_int_equal(mvf_count(f, "metric_type"), 2);
     mvf_free(f);
 }
 

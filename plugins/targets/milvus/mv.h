@@ -107,6 +107,8 @@ int mv_index_describe(mv_ctx *c, const char *collection, mv_index *out, char *er
 /** Segments of a collection whose index type is already known (saves a round trip). */
 int mv_segments_of(mv_ctx *c, const char *name, const char *index_type, vmon_segment_fn fn,
                    void *arg, char *err, size_t errlen);
+/** Query nodes' memory capacity and use from the legacy system_info route, as samples. */
+int mv_system_info(mv_ctx *c, vmon_emit_fn fn, void *arg, char *err, size_t errlen);
 int mv_report(void *ctx, const char *component, vmon_emit_fn emit, void *arg, char *err,
               size_t errlen);
 int mv_segments(void *ctx, const char *collection, vmon_segment_fn fn, void *arg, char *err,

@@ -156,6 +156,10 @@ int mv_report(void *ctx, const char *component, vmon_emit_fn fn, void *arg, char
     int rc = mv_with_figures(c, emit_figures, &fp, err, errlen);
     if (rc != VMON_OK)
         return rc;
+    if (!component || strcmp(component, "querynode") == 0) {
+        char ignored[256]; /* optional: absent on servers without the legacy routes */
+        mv_system_info(c, fn, arg, ignored, sizeof ignored);
+    }
     if (!component || strcmp(component, "proxy") != 0) {
         per_collection pc = {c, &e, component};
         rc = mv_list_collections(c, each_collection, &pc, err, errlen);

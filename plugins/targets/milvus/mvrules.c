@@ -115,14 +115,17 @@ static int rule_matches(const mv_rule *r, const prom_sample *s)
     return 1;
 }
 
-static void normalise_le(const char *le, char *out, size_t outlen)
+static const char *normalise_le(const char *le, char *out, size_t outlen)
 {
+    if (strcmp(le, "+Inf") == 0 || (le[0] >= '1' && le[0] <= '9' && !le[strspn(le, "0123456789")]))
+        return le; /* already canonical: the common case, and printf is costly */
     char *end;
     double v = strtod(le, &end);
     if (end == le || *end)
         snprintf(out, outlen, "%s", le);
     else
         snprintf(out, outlen, "%.17g", v); /* "1", "1.0" and "1e0" are one bucket */
+    return out;
 }
 
 static int fold_one(mv_fold *f, const mv_rule *r, const prom_sample *s, const char *suffix)
@@ -144,12 +147,13 @@ static int fold_one(mv_fold *f, const mv_rule *r, const prom_sample *s, const ch
         const char *raw_le = prom_label_value(s, "le");
         if (!raw_le)
             return 0;
-        normalise_le(raw_le, le, sizeof le);
-        l[n++] = (vmon_label){"le", le};
+        l[n++] = (vmon_label){"le", normalise_le(raw_le, le, sizeof le)};
     }
-    snprintf(name, sizeof name, "%s%s", r->figure, suffix);
     if (isnan(s->value))
         return 0;
+    if (!suffix[0])
+        return fig_add(f->raw, r->figure, l, n, s->value);
+    snprintf(name, sizeof name, "%s%s", r->figure, suffix);
     return fig_add(f->raw, name, l, n, s->value);
 }
 
