@@ -31,8 +31,14 @@ typedef struct bench_opts {
 /** `vmon-bench engine`: the embedded target's figures. */
 int bench_engine(const bench_opts *o);
 
+/** `vmon-bench hist`: record, read and allocations of the monitor's hot path. */
+int bench_hist_main(int argc, char **argv);
+
 /** `vmon-bench promparse FILE`: the milvus target's /metrics parser beside promtool. */
 int bench_promparse(int argc, char **argv);
+
+/** Allocations made so far by vmon's statically linked code (bench_hist.c's --wrap counter). */
+unsigned long bench_allocations(void);
 
 /** Monotonic time in seconds. */
 double bench_now(void);

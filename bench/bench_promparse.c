@@ -1,47 +1,20 @@
 /*
  * vmon-bench promparse FILE [--runs N]: the target's /metrics path on one
  * scrape (parse alone, and parse + fold into figures + derive), medians of
- * N runs and the allocations of one run, beside `promtool check metrics`
- * on the same file in the same run.
+ * N runs in CPU time and the allocations of one run (bench_hist.c's link-time counter),
+ * beside `promtool check metrics` on the same file in the same run.
  */
-#include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "bench.h"
 #include "mvrules.h"
 #include "promtext.h"
-
-/* Allocations are counted by wrapping malloc & co. while `counting` is set. */
-static int counting;
-static size_t n_allocs;
-extern void *__libc_malloc(size_t);
-extern void *__libc_calloc(size_t, size_t);
-extern void *__libc_realloc(void *, size_t);
-
-void *malloc(size_t n)
-{
-    if (counting)
-        __atomic_add_fetch(&n_allocs, 1, __ATOMIC_RELAXED);
-    return __libc_malloc(n);
-}
-
-void *calloc(size_t a, size_t b)
-{
-    if (counting)
-        __atomic_add_fetch(&n_allocs, 1, __ATOMIC_RELAXED);
-    return __libc_calloc(a, b);
-}
-
-void *realloc(void *p, size_t n)
-{
-    if (counting)
-        __atomic_add_fetch(&n_allocs, 1, __ATOMIC_RELAXED);
-    return __libc_realloc(p, n);
-}
 
 static char *slurp(const char *path, size_t *len)
 {
@@ -60,6 +33,14 @@ static char *slurp(const char *path, size_t *len)
     if (buf)
         *len = (size_t)n;
     return buf;
+}
+
+/* CPU time of this thread: other load on a shared machine does not inflate it. */
+static double cpu_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 static int count_sample(void *arg, const prom_sample *s)
@@ -90,12 +71,12 @@ static double parse_once(const char *text, size_t len, int fold, size_t *samples
     fig_init(&ready);
     mv_fold f = {.raw = &raw};
     *samples = 0;
-    double t0 = bench_now();
+    double t0 = cpu_now();
     int rc = fold ? prom_parse(text, len, mv_fold_sample, &f, err, sizeof err)
                   : prom_parse(text, len, count_sample, samples, err, sizeof err);
     if (rc == 0 && fold)
         rc = mv_derive(&raw, NULL, 0, &ready); /* quantiles over the whole scrape */
-    double dt = bench_now() - t0;
+    double dt = cpu_now() - t0;
     *figures = ready.n;
     fig_free(&raw);
     fig_free(&ready);
@@ -106,9 +87,9 @@ static double parse_once(const char *text, size_t len, int fold, size_t *samples
     return dt;
 }
 
+/* promtool's own CPU time (user + system), process start included. */
 static double promtool_once(const char *path)
 {
-    double t0 = bench_now();
     pid_t pid = fork();
     if (pid == 0) {
         FILE *in = freopen(path, "r", stdin);
@@ -121,9 +102,13 @@ static double promtool_once(const char *path)
         _exit(127);
     }
     int status = 0;
-    if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) == 127)
+    struct rusage ru;
+    if (pid < 0 || wait4(pid, &status, 0, &ru) < 0 || !WIFEXITED(status) ||
+        WEXITSTATUS(status) == 127)
         return -1;
-    return bench_now() - t0; /* promtool exits 1 on lint findings: still a full parse */
+    /* promtool exits 1 on lint findings: still a full parse */
+    return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+           (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 }
 
 int bench_promparse(int argc, char **argv)
@@ -153,25 +138,23 @@ int bench_promparse(int argc, char **argv)
             return 1;
         have_tool = tool[r] >= 0;
     }
-    size_t allocs_parse, allocs_fold, n_samples = samples;
-    counting = 1;
-    n_allocs = 0;
+    size_t n_samples = samples;
+    unsigned long a0 = bench_allocations();
     parse_once(text, len, 0, &samples, &figures);
-    allocs_parse = n_allocs;
-    n_allocs = 0;
+    unsigned long allocs_parse = bench_allocations() - a0;
+    a0 = bench_allocations();
     parse_once(text, len, 1, &samples, &figures);
-    allocs_fold = n_allocs;
-    counting = 0;
+    unsigned long allocs_fold = bench_allocations() - a0;
     printf("promparse: %s, %zu bytes, %zu samples, %d runs (medians)\n", path, len, n_samples,
            runs);
     double mp = median(parse, runs), mf = median(fold, runs);
-    printf("  parse only             %8.2f ms  %6.0f MB/s  %zu allocations\n", mp * 1e3,
+    printf("  parse only             %8.2f ms  %6.0f MB/s  %lu allocations\n", mp * 1e3,
            (double)len / mp / 1e6, allocs_parse);
-    printf("  parse + fold + derive  %8.2f ms  %6.0f MB/s  %zu allocations, %zu figures\n",
+    printf("  parse + fold + derive  %8.2f ms  %6.0f MB/s  %lu allocations, %zu figures\n",
            mf * 1e3, (double)len / mf / 1e6, allocs_fold, figures);
     if (have_tool) {
         double mt = median(tool, runs);
-        printf("  promtool check metrics %8.2f ms  (process start included)\n", mt * 1e3);
+        printf("  promtool check metrics %8.2f ms  CPU (process start included)\n", mt * 1e3);
         printf("  ratio promtool / parse %8.1fx, promtool / parse+fold %.1fx\n", mt / mp, mt / mf);
     } else
         printf("  promtool: not found (package prometheus)\n");
