@@ -390,6 +390,11 @@ static void one_scrape_serves_every_caller(void **state)
         reported(f, "querynode", "querynode.memory_used_bytes", NULL);
     }
     assert_int_equal(mvf_count(f, "GET /metrics "), 1);
+    /* a whole report of one collection: list, index list + describe, segments, describe,
+     * stats, system info; the metrics still cached */
+    int before = mvf_count(f, " /");
+    reported(f, NULL, "proxy.search_requests_total", NULL);
+    assert_int_equal(mvf_count(f, " /") - before, 7);
     char err[512];
     static snapshot w;
     assert_int_equal(f->ops->report(f->ctx, "coordinator", on_sample, &w, err, sizeof err),

@@ -54,14 +54,19 @@ static int emit_figures(void *arg, const fig_table *ready)
 }
 
 typedef struct seg_pass {
-    emitter *e;
+    emitter *e; /* NULL: count only */
     const char *collection;
-    uint64_t n;
+    uint64_t n, sealed;
 } seg_pass;
 
 static int emit_segment(void *arg, const vmon_segment_info *s)
 {
     seg_pass *p = arg;
+    p->n++;
+    if (s->state != VMON_SEGMENT_GROWING)
+        p->sealed++;
+    if (!p->e)
+        return 0;
     char id[24], node[24];
     snprintf(id, sizeof id, "%lld", (long long)s->id);
     snprintf(node, sizeof node, "%lld", (long long)s->node_id);
@@ -73,69 +78,74 @@ static int emit_segment(void *arg, const vmon_segment_info *s)
     uint32_t n = s->node_id >= 0 ? 5 : 4;
     emit(p->e, "querynode.segment_rows", (double)s->rows, l, n);
     emit(p->e, "querynode.segment_memory_bytes", (double)s->memory_bytes, l, n);
-    p->n++;
     return 0;
 }
 
-static void querynode_of(mv_ctx *c, const char *name, emitter *e)
+static void indexnode_of(const char *name, const mv_index *ix, emitter *e)
 {
-    seg_pass p = {e, name, 0};
-    char err[256];
-    vmon_label l[] = {{"collection", name}};
-    if (mv_segments(c, name, emit_segment, &p, err, sizeof err) == VMON_OK)
-        emit(e, "querynode.segments", (double)p.n, l, 1);
-}
-
-static void datanode_of(mv_ctx *c, const char *name, emitter *e)
-{
-    vmon_collection_stats st = {.struct_size = sizeof st};
-    char err[256];
-    if (mv_collection_stats(c, name, &st, err, sizeof err) != VMON_OK)
-        return;
-    vmon_label l[] = {{"collection", name}};
-    emit(e, "datanode.rows_total", (double)st.row_count, l, 1);
-    emit(e, "datanode.data_size_bytes", (double)st.row_count * st.dim * 4, l, 1);
-    emit(e, "datanode.collection_sealed_segments", (double)st.n_sealed, l, 1);
-}
-
-static void indexnode_of(mv_ctx *c, const char *name, emitter *e)
-{
-    mv_index ix;
-    char err[256];
-    if (mv_index_describe(c, name, &ix, err, sizeof err) != VMON_OK)
-        return;
     vmon_label info[] = {{"collection", name},
-                         {"index_type", ix.state.index_type},
-                         {"metric", ix.metric[0] ? ix.metric : "unknown"}};
+                         {"index_type", ix->state.index_type},
+                         {"metric", ix->metric[0] ? ix->metric : "unknown"}};
     emit(e, "indexnode.index_info", 1, info, 3);
     vmon_label l[] = {{"collection", name}};
-    const vmon_index_state *st = &ix.state;
+    const vmon_index_state *st = &ix->state;
     emit(e, "indexnode.build_state", st->state, l, 1);
     emit(e, "indexnode.build_progress_ratio", st->progress, l, 1);
     emit(e, "indexnode.indexed_rows", (double)st->indexed_rows, l, 1);
     emit(e, "indexnode.pending_rows", (double)st->pending_rows, l, 1);
     emit(e, "indexnode.total_rows", (double)st->total_rows, l, 1);
     if (st->state == VMON_INDEX_FAILED) {
-        vmon_label f[] = {{"collection", name}, {"reason", ix.fail_reason}};
+        vmon_label f[] = {{"collection", name}, {"reason", ix->fail_reason}};
         emit(e, "indexnode.build_failed", 1, f, 2);
     }
+}
+
+static void datanode_of(mv_ctx *c, const char *name, const seg_pass *segs, emitter *e)
+{
+    mv_schema sc;
+    mv_reply r;
+    char err[256], what[200];
+    snprintf(what, sizeof what, "collections/get_stats of '%s'", name);
+    json_object *b = json_object_new_object();
+    json_object_object_add(b, "collectionName", json_object_new_string(name));
+    if (mv_describe(c, name, &sc, err, sizeof err) != VMON_OK ||
+        mv_rest(c, "collections/get_stats", b, what, &r, err, sizeof err) != VMON_OK)
+        return;
+    int64_t rows = mv_json_member_int64(r.data, "rowCount", 0);
+    mv_reply_free(&r);
+    vmon_label l[] = {{"collection", name}};
+    emit(e, "datanode.rows_total", (double)rows, l, 1);
+    emit(e, "datanode.data_size_bytes", (double)rows * sc.dim * 4, l, 1);
+    if (segs->n)
+        emit(e, "datanode.collection_sealed_segments", (double)segs->sealed, l, 1);
 }
 
 typedef struct per_collection {
     mv_ctx *c;
     emitter *e;
-    const char *component;
+    int querynode, datanode, indexnode;
 } per_collection;
 
+/* One round of calls per collection, whichever components are asked for. */
 static int each_collection(void *arg, const char *name)
 {
     per_collection *p = arg;
-    if (!p->component || strcmp(p->component, "querynode") == 0)
-        querynode_of(p->c, name, p->e);
-    if (!p->component || strcmp(p->component, "datanode") == 0)
-        datanode_of(p->c, name, p->e);
-    if (!p->component || strcmp(p->component, "indexnode") == 0)
-        indexnode_of(p->c, name, p->e);
+    mv_index ix;
+    char err[256];
+    if (mv_index_describe(p->c, name, &ix, err, sizeof err) != VMON_OK)
+        return 0; /* dropped meanwhile, or not readable: the next reading tries again */
+    if (p->indexnode)
+        indexnode_of(name, &ix, p->e);
+    seg_pass segs = {p->querynode ? p->e : NULL, name, 0, 0};
+    if ((p->querynode || p->datanode) &&
+        mv_segments_of(p->c, name, ix.index_type, emit_segment, &segs, err, sizeof err) ==
+            VMON_OK &&
+        p->querynode) {
+        vmon_label l[] = {{"collection", name}};
+        emit(p->e, "querynode.segments", (double)segs.n, l, 1);
+    }
+    if (p->datanode)
+        datanode_of(p->c, name, &segs, p->e);
     return 0;
 }
 
@@ -161,7 +171,9 @@ int mv_report(void *ctx, const char *component, vmon_emit_fn fn, void *arg, char
         mv_system_info(c, fn, arg, ignored, sizeof ignored);
     }
     if (!component || strcmp(component, "proxy") != 0) {
-        per_collection pc = {c, &e, component};
+        per_collection pc = {c, &e, !component || strcmp(component, "querynode") == 0,
+                             !component || strcmp(component, "datanode") == 0,
+                             !component || strcmp(component, "indexnode") == 0};
         rc = mv_list_collections(c, each_collection, &pc, err, errlen);
         if (rc != VMON_OK)
             return rc;
