@@ -2,9 +2,11 @@
  * milvus-report: report() of target_milvus through the real loader, printed
  * as `name{label="value",...} value` lines, for shell tests (the cluster
  * test reads figures back through Prometheus with it) and the scale bench.
- * Usage: milvus-report [--repeat N] [--every-ms MS] [--quiet] PLUGIN_DIR COMPONENT|all KEY=VALUE...
- * With --repeat it reports N times, MS apart, and prints to stderr the wall
- * time per report, the process's CPU time and its peak RSS.
+ * Usage: milvus-report [--repeat N] [--every-ms MS] [--quiet] PLUGIN_DIR COMPONENTS KEY=VALUE...
+ * COMPONENTS: `all` (one report of everything) or a comma list
+ * (`proxy,querynode,datanode,indexnode`: one report each, as four probes of
+ * one interval make). With --repeat it does that N times, MS apart, and
+ * prints to stderr the wall time per round, the CPU time and the peak RSS.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,7 +46,7 @@ static void print_usage_figures(int repeat, double wall, double started)
     double cpu = (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
                  (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
     fprintf(stderr,
-            "milvus-report: %d reports, %.1f ms each (mean wall), %zu samples each, "
+            "milvus-report: %d rounds, %.1f ms each (mean wall), %zu samples each, "
             "CPU %.2f s over %.1f s, peak RSS %ld kB\n",
             repeat, wall / repeat * 1e3, n_samples / (size_t)repeat, cpu, now_s() - started,
             ru.ru_maxrss);
@@ -64,7 +66,7 @@ int main(int argc, char **argv)
     }
     if (argc - a < 2 || repeat < 1 || every_ms < 0) {
         fprintf(stderr, "usage: milvus-report [--repeat N] [--every-ms MS] [--quiet] PLUGIN_DIR "
-                        "COMPONENT|all KEY=VALUE...\n");
+                        "COMPONENTS KEY=VALUE...\n");
         return 2;
     }
     const char **pairs = calloc((size_t)argc * 2, sizeof *pairs);
@@ -87,12 +89,17 @@ int main(int argc, char **argv)
         return 1;
     }
     const vmon_target_ops *ops = vmon_standalone_ops(s);
-    const char *component = strcmp(argv[a + 1], "all") == 0 ? NULL : argv[a + 1];
+    const char *components = argv[a + 1];
     int rc = 0;
     double wall = 0;
     for (int r = 0; r < repeat && rc == 0; r++) {
         double t0 = now_s();
-        rc = ops->report(vmon_standalone_ctx(s), component, print_sample, NULL, err, sizeof err);
+        char list[256];
+        snprintf(list, sizeof list, "%s", components);
+        char *save = NULL;
+        for (char *c = strtok_r(list, ",", &save); c && rc == 0; c = strtok_r(NULL, ",", &save))
+            rc = ops->report(vmon_standalone_ctx(s), strcmp(c, "all") == 0 ? NULL : c, print_sample,
+                             NULL, err, sizeof err);
         wall += now_s() - t0;
         if (r + 1 < repeat && every_ms) {
             struct timespec ts = {every_ms / 1000, (long)(every_ms % 1000) * 1000000L};
