@@ -128,15 +128,21 @@ int bench_promparse(int argc, char **argv)
     double *parse = calloc((size_t)runs, sizeof *parse), *fold = calloc((size_t)runs, sizeof *fold);
     double *tool = calloc((size_t)runs, sizeof *tool);
     size_t samples = 0, figures = 0;
-    int have_tool = 1;
-    for (int r = 0; r < runs; r++) { /* interleaved, so all three see the same machine */
+    int have_tool = 1, failed = !parse || !fold || !tool;
+    for (int r = 0; r < runs && !failed; r++) { /* interleaved: all three see the same machine */
         size_t ignored;
         fold[r] = parse_once(text, len, 1, &ignored, &figures);
         parse[r] = parse_once(text, len, 0, &samples, &ignored);
         tool[r] = have_tool ? promtool_once(path) : -1;
-        if (parse[r] < 0 || fold[r] < 0)
-            return 1;
+        failed = parse[r] < 0 || fold[r] < 0;
         have_tool = tool[r] >= 0;
+    }
+    if (failed) {
+        free(parse);
+        free(fold);
+        free(tool);
+        free(text);
+        return 1;
     }
     size_t n_samples = samples;
     unsigned long a0 = bench_allocations();

@@ -31,6 +31,14 @@ typedef struct mv_metrics_cache {
     uint64_t scrapes; /* refreshes done (each one request per endpoint) */
 } mv_metrics_cache;
 
+/* Index descriptions kept for the reports (mv_index_cache.c). */
+typedef struct mv_index_entry mv_index_entry;
+typedef struct mv_index_cache {
+    pthread_mutex_t lock;
+    mv_index_entry *v;
+    size_t n, cap;
+} mv_index_cache;
+
 typedef struct mv_ctx {
     const vmon_host *host;
     vmon_instance *inst;
@@ -47,6 +55,7 @@ typedef struct mv_ctx {
     pthread_mutex_t mgmt_lock;
     vmon_http_client *mgmt; /* 9091 and Prometheus: big bodies */
     mv_metrics_cache cache;
+    mv_index_cache icache;
 
     pthread_mutex_t auth_lock;
     int auth_failed; /* sticky: credentials are wrong until the config changes */
@@ -103,6 +112,16 @@ typedef struct mv_index {
     vmon_index_state state;
 } mv_index;
 int mv_index_describe(mv_ctx *c, const char *collection, mv_index *out, char *err, size_t errlen);
+
+struct mv_index_entry {
+    char *name;
+    mv_index ix;
+    int64_t at_ns;
+};
+/** mv_index_describe, answered from the cache while younger than max_age (reports only). */
+int mv_index_cached(mv_ctx *c, const char *name, mv_index *out, char *err, size_t errlen);
+void mv_index_cache_init(mv_index_cache *ic);
+void mv_index_cache_free(mv_index_cache *ic);
 
 /** Segments of a collection whose index type is already known (saves a round trip). */
 int mv_segments_of(mv_ctx *c, const char *name, const char *index_type, vmon_segment_fn fn,

@@ -132,7 +132,7 @@ static int each_collection(void *arg, const char *name)
     per_collection *p = arg;
     mv_index ix;
     char err[256];
-    if (mv_index_describe(p->c, name, &ix, err, sizeof err) != VMON_OK)
+    if (mv_index_cached(p->c, name, &ix, err, sizeof err) != VMON_OK)
         return 0; /* dropped meanwhile, or not readable: the next reading tries again */
     if (p->indexnode)
         indexnode_of(name, &ix, p->e);

@@ -198,6 +198,7 @@ static void mv_destroy(void *ctx)
         free(c->endpoints[i]);
     free(c->uri);
     mv_cache_free(&c->cache);
+    mv_index_cache_free(&c->icache);
     pthread_mutex_destroy(&c->rest_lock);
     pthread_mutex_destroy(&c->mgmt_lock);
     pthread_mutex_destroy(&c->auth_lock);
@@ -218,6 +219,7 @@ static int mv_create(const vmon_host *h, vmon_instance *in, void **ctx, char *er
     pthread_mutex_init(&c->mgmt_lock, NULL);
     pthread_mutex_init(&c->auth_lock, NULL);
     mv_cache_init(&c->cache);
+    mv_index_cache_init(&c->icache);
     c->uri = strip_slash(h->cfg_string(in, "uri"));
     c->database = h->cfg_string(in, "database");
     c->collection = h->cfg_string(in, "collection");
