@@ -93,6 +93,8 @@ mv_fixture *mvf_new(void)
     mvf_put(f, V2 "collections/list", "{\"code\":0,\"data\":[\"c1\"]}");
     mvf_put(f, V2 "collections/describe", DESCRIBE);
     mvf_put(f, V2 "collections/get_stats", "{\"code\":0,\"data\":{\"rowCount\":1000}}");
+    mvf_put(f, V2 "collections/get_load_state",
+            "{\"code\":0,\"data\":{\"loadState\":\"LoadStateLoading\",\"loadProgress\":42}}");
     mvf_put(f, V2 "indexes/list", "{\"code\":0,\"data\":[\"emb_idx\"]}");
     mvf_put(f, V2 "indexes/describe", INDEX);
     mvf_put(f, "api/v1/query-segment-info", SEGMENTS);

@@ -360,6 +360,8 @@ static void rates_and_quantiles_from_two_scrapes(void **state)
     assert_int_equal(value_of(&w, "querynode.process_rss_bytes", ",node_id=7"), 25000000);
     assert_int_equal(value_of(&w, "querynode.segment_rows", ",segment_id=452"), 700);
     assert_int_equal(value_of(&w, "querynode.segments", ",collection=c1"), 2);
+    assert_int_equal(value_of(&w, "querynode.load_state", ",collection=c1"), 2); /* loading */
+    assert_true(fabs(value_of(&w, "querynode.load_progress_ratio", NULL) - 0.42) < 1e-9);
     assert_int_equal(value_of(&w, "indexnode.pending_rows", ",collection=c1"), 200);
     assert_true(fabs(value_of(&w, "indexnode.build_progress_ratio", NULL) - 0.8) < 1e-9);
     assert_int_equal(value_of(&w, "datanode.rows_total", ",collection=c1"), 1000);
@@ -390,11 +392,11 @@ static void one_scrape_serves_every_caller(void **state)
         reported(f, "querynode", "querynode.memory_used_bytes", NULL);
     }
     assert_int_equal(mvf_count(f, "GET /metrics "), 1);
-    /* a whole report of one collection: list, segments, describe, stats, system info; the
-     * metrics and the index description (read by the querynode reports) still cached */
+    /* a whole report of one collection: list, segments, load state, describe, stats, system
+     * info; the metrics and the index description (read by the querynode reports) cached */
     int before = mvf_count(f, " /");
     reported(f, NULL, "proxy.search_requests_total", NULL);
-    assert_int_equal(mvf_count(f, " /") - before, 5);
+    assert_int_equal(mvf_count(f, " /") - before, 6);
     assert_int_equal(mvf_count(f, "indexes/describe"), 1);
     char err[512];
     static snapshot w;
@@ -410,6 +412,9 @@ static void a_server_that_never_answers_times_out(void **state)
     const char *quick[] = {"timeout", "300ms", NULL};
     mvf_open(f, quick);
     char err[512] = "";
+    mvf_put(f, "_delay_ms", "100"); /* slow, but within the timeout */
+    assert_int_equal(f->ops->health(f->ctx, err, sizeof err), VMON_OK);
+    mvf_remove(f, "_delay_ms");
     mvf_put(f, "_hang", "");
     assert_int_equal(f->ops->health(f->ctx, err, sizeof err), VMON_RETRY);
     assert_non_null(strstr(err, "9091"));

@@ -120,6 +120,37 @@ static void datanode_of(mv_ctx *c, const char *name, const seg_pass *segs, emitt
         emit(e, "datanode.collection_sealed_segments", (double)segs->sealed, l, 1);
 }
 
+/* LoadStateNotExist, NotLoad, Loading, Loaded as 0..3 (the proto enum's order). */
+static double load_state_number(const char *s)
+{
+    static const char *const states[] = {"LoadStateNotExist", "LoadStateNotLoad",
+                                         "LoadStateLoading", "LoadStateLoaded"};
+    for (size_t i = 0; s && i < sizeof states / sizeof *states; i++)
+        if (strcmp(s, states[i]) == 0)
+            return (double)i;
+    return NAN;
+}
+
+static void load_state_of(mv_ctx *c, const char *name, emitter *e)
+{
+    mv_reply r;
+    char err[256], what[200];
+    snprintf(what, sizeof what, "collections/get_load_state of '%s'", name);
+    json_object *b = json_object_new_object();
+    json_object_object_add(b, "collectionName", json_object_new_string(name));
+    if (mv_rest(c, "collections/get_load_state", b, what, &r, err, sizeof err) != VMON_OK)
+        return;
+    vmon_label l[] = {{"collection", name}};
+    double state = load_state_number(mv_json_member_string(r.data, "loadState"));
+    int64_t progress = mv_json_member_int64(r.data, "loadProgress", -1);
+    emit(e, "querynode.load_state", state, l, 1);
+    if (progress >= 0) /* -1: Milvus could not read the progress */
+        emit(e, "querynode.load_progress_ratio", (double)progress / 100.0, l, 1);
+    else if (state == 3)
+        emit(e, "querynode.load_progress_ratio", 1, l, 1);
+    mv_reply_free(&r);
+}
+
 typedef struct per_collection {
     mv_ctx *c;
     emitter *e;
@@ -144,6 +175,8 @@ static int each_collection(void *arg, const char *name)
         vmon_label l[] = {{"collection", name}};
         emit(p->e, "querynode.segments", (double)segs.n, l, 1);
     }
+    if (p->querynode)
+        load_state_of(p->c, name, p->e);
     if (p->datanode)
         datanode_of(p->c, name, &segs, p->e);
     return 0;
