@@ -425,6 +425,12 @@ static void a_server_that_never_answers_times_out(void **state)
     assert_non_null(strstr(err, "2/3"));
     mvf_remove(f, "healthz.status");
     assert_int_equal(f->ops->health(f->ctx, err, sizeof err), VMON_OK);
+    mock_milvus_stop(f->server); /* nothing listens any more: unreachable, worth a retry */
+    f->server = NULL;
+    assert_int_equal(f->ops->health(f->ctx, err, sizeof err), VMON_RETRY);
+    char name[64];
+    assert_int_equal(f->ops->list_collections(f->ctx, collect_name, name, err, sizeof err),
+                     VMON_RETRY);
     mvf_free(f);
 }
 
