@@ -23,10 +23,10 @@ enum { MV_SOURCE_SCRAPE = 0, MV_SOURCE_PROMETHEUS = 1 };
 
 typedef struct mv_metrics_cache {
     pthread_mutex_t lock;
-    fig_table raw_prev, raw_cur, ready;
-    int64_t prev_ns, cur_ns; /* when raw_prev / raw_cur were scraped; 0: never */
-    int last_rc;             /* of the last refresh */
-    int64_t failed_ns;       /* when it failed */
+    fig_table raw_cur, ready; /* the last scrape's raw figures: the next one diffs against them */
+    int64_t cur_ns;           /* when raw_cur was scraped; 0: never */
+    int last_rc;              /* of the last refresh */
+    int64_t failed_ns;        /* when it failed */
     char last_err[256];
     uint64_t scrapes; /* refreshes done (each one request per endpoint) */
 } mv_metrics_cache;
@@ -60,8 +60,7 @@ typedef struct mv_ctx {
     pthread_mutex_t auth_lock;
     int auth_failed; /* sticky: credentials are wrong until the config changes */
     char auth_err[256];
-    uint64_t requests; /* HTTP requests sent, for the bench (atomic) */
-    uint64_t next_id;  /* ids for inserts without ids (atomic) */
+    uint64_t next_id; /* ids for inserts without ids (atomic) */
 } mv_ctx;
 
 /** A collection name: the argument, or the target's default; NULL with err when neither. */

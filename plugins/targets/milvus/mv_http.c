@@ -62,7 +62,6 @@ int mv_rest(mv_ctx *c, const char *route, json_object *body, const char *what, m
         .method = "POST", .url = url, .headers = headers, .body = text, .body_len = strlen(text)};
     vmon_http_response r;
     pthread_mutex_lock(&c->rest_lock);
-    __atomic_add_fetch(&c->requests, 1, __ATOMIC_RELAXED);
     int rc = vmon_http_client_send(c->rest, &req, &r);
     if (rc != 0)
         rc = transport_failure(&r, what, err, errlen);
@@ -91,7 +90,6 @@ int mv_get(mv_ctx *c, const char *url, const char *method, const char *body, mv_
                              .body_len = body ? strlen(body) : 0};
     vmon_http_response r;
     pthread_mutex_lock(&c->mgmt_lock);
-    __atomic_add_fetch(&c->requests, 1, __ATOMIC_RELAXED);
     int rc = vmon_http_client_send(c->mgmt, &req, &r);
     if (rc != 0)
         rc = transport_failure(&r, "9091", err, errlen);

@@ -13,14 +13,12 @@ void mv_cache_init(mv_metrics_cache *m)
 {
     memset(m, 0, sizeof *m);
     pthread_mutex_init(&m->lock, NULL);
-    fig_init(&m->raw_prev);
     fig_init(&m->raw_cur);
     fig_init(&m->ready);
 }
 
 void mv_cache_free(mv_metrics_cache *m)
 {
-    fig_free(&m->raw_prev);
     fig_free(&m->raw_cur);
     fig_free(&m->ready);
     pthread_mutex_destroy(&m->lock);
@@ -78,10 +76,8 @@ static int refresh_scrape(mv_ctx *c, mv_metrics_cache *m, int64_t now, char *err
         }
     }
     if (rc == VMON_OK) {
-        fig_move(&m->raw_prev, &m->raw_cur);
         fig_move(&m->raw_cur, &raw);
         fig_move(&m->ready, &ready);
-        m->prev_ns = m->cur_ns;
         m->cur_ns = now;
     }
     fig_free(&raw);
