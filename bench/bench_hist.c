@@ -24,51 +24,11 @@
 #include "loghist.h"
 #include "monitor.h"
 
-/* ---- allocation counter (the --wrap side) ---- */
-
-static atomic_ulong allocations;
-
-void *__real_malloc(size_t n);
-void *__real_calloc(size_t n, size_t size);
-void *__real_realloc(void *p, size_t n);
-void *__real_aligned_alloc(size_t align, size_t n);
-void *__wrap_malloc(size_t n);
-void *__wrap_calloc(size_t n, size_t size);
-void *__wrap_realloc(void *p, size_t n);
-void *__wrap_aligned_alloc(size_t align, size_t n);
-
-void *__wrap_malloc(size_t n)
-{
-    atomic_fetch_add_explicit(&allocations, 1, memory_order_relaxed);
-    return __real_malloc(n);
-}
-
-void *__wrap_calloc(size_t n, size_t size)
-{
-    atomic_fetch_add_explicit(&allocations, 1, memory_order_relaxed);
-    return __real_calloc(n, size);
-}
-
-void *__wrap_realloc(void *p, size_t n)
-{
-    atomic_fetch_add_explicit(&allocations, 1, memory_order_relaxed);
-    return __real_realloc(p, n);
-}
-
-void *__wrap_aligned_alloc(size_t align, size_t n)
-{
-    atomic_fetch_add_explicit(&allocations, 1, memory_order_relaxed);
-    return __real_aligned_alloc(align, n);
-}
+/* ---- allocation counter (bench/alloc_count.c, the --wrap side) ---- */
 
 static unsigned long allocations_now(void)
 {
-    return atomic_load_explicit(&allocations, memory_order_relaxed);
-}
-
-unsigned long bench_allocations(void)
-{
-    return allocations_now();
+    return bench_allocations();
 }
 
 /* ---- data ---- */
@@ -112,7 +72,7 @@ static double median(double *v, int n)
 
 /* ---- record ---- */
 
-typedef enum { REC_LOGHIST, REC_WINDOW, REC_MONITOR } rec_kind;
+typedef enum { REC_LOGHIST, REC_WINDOW, REC_MONITOR } recorder;
 
 typedef struct rec_ctx {
     vmon_loghist *h;
@@ -121,13 +81,13 @@ typedef struct rec_ctx {
 } rec_ctx;
 
 /* ns per record of `records` records; the clock moves 1 us per request (1M qps). */
-static double time_records(rec_kind kind, const rec_ctx *c, uint64_t records, uint64_t *now)
+static double time_records(recorder which, const rec_ctx *c, uint64_t records, uint64_t *now)
 {
     double t0 = cpu_now();
     for (uint64_t i = 0; i < records; i++) {
         uint64_t v = values[i & (N_VALUES - 1)];
         *now += 1000;
-        switch (kind) {
+        switch (which) {
         case REC_LOGHIST:
             vmon_loghist_record(c->h, v);
             break;
@@ -297,11 +257,11 @@ static int bench_records(const hist_opts *o, double ns[3], unsigned long *allocs
         t[k] = malloc(sizeof(double) * (size_t)o->runs);
     uint64_t now[3] = {SEC_NS, SEC_NS, SEC_NS};
     for (int k = 0; k < 3; k++) /* warm up: pages touched, branch history */
-        time_records((rec_kind)k, &c, o->records / 10, &now[k]);
+        time_records((recorder)k, &c, o->records / 10, &now[k]);
     unsigned long before = allocations_now();
     for (int r = 0; r < o->runs; r++)
         for (int k = 0; k < 3; k++)
-            t[k][r] = time_records((rec_kind)k, &c, o->records, &now[k]);
+            t[k][r] = time_records((recorder)k, &c, o->records, &now[k]);
     *allocs = allocations_now() - before;
     for (int k = 0; k < 3; k++) {
         ns[k] = median(t[k], o->runs);

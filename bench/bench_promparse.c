@@ -1,7 +1,7 @@
 /*
  * vmon-bench promparse FILE [--runs N]: the target's /metrics path on one
  * scrape (parse alone, and parse + fold into figures + derive), medians of
- * N runs in CPU time and the allocations of one run (bench_hist.c's link-time counter),
+ * N runs in CPU time and the allocations of one run (bench/alloc_count.c's link-time counter),
  * beside `promtool check metrics` on the same file in the same run.
  */
 #include <stdio.h>
