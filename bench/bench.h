@@ -51,6 +51,9 @@ int bench_router(const char *plugin_dir, int runs, uint64_t picks);
 /** Allocations made so far by the code linked into vmon-bench (bench/alloc_count.c). */
 unsigned long bench_allocations(void);
 
+/** `vmon-bench promparse FILE`: the milvus target's /metrics parser beside promtool. */
+int bench_promparse(int argc, char **argv);
+
 /** Monotonic time in seconds. */
 double bench_now(void);
 

@@ -12,6 +12,7 @@
  *                     [--threads 1] [--repeats 3] [--wall-clock] [engine options]
  *   vmon-bench hist [--runs 7] [--records 20000000] [--reads 201] [--qps 1000]
  *   vmon-bench router [--runs 7] [--picks 20000000] [--plugin-dir DIR]
+ *   vmon-bench promparse FILE [--runs 21]
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,7 +39,8 @@ static void usage(FILE *f)
           "                         [--threads T] [--repeats 3] [--wall-clock] [--no-hnsw]\n"
           "                         [--no-ivf]\n"
           "  the tuners against an exhaustive nprobe / ef sweep; --data-dir keeps the built\n"
-          "  indexes for the next run; latency is thread CPU time unless --wall-clock.\n",
+          "  indexes for the next run; latency is thread CPU time unless --wall-clock.\n"
+          "       vmon-bench promparse FILE [--runs N]   (a /metrics body; beside promtool)\n",
           f);
 }
 
@@ -176,6 +178,8 @@ int main(int argc, char **argv)
         return bench_hist_main(argc, argv);
     if (!strcmp(argv[1], "router"))
         return router_main(argc, argv, o.plugin_dir);
+    if (strcmp(argv[1], "promparse") == 0)
+        return bench_promparse(argc, argv);
     int traffic = strcmp(argv[1], "traffic") == 0;
     if (traffic) { /* small enough to build in seconds; one thread for steady figures */
         o.rows = 50000;

@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# Cluster mode through a real Prometheus: three Milvus-shaped query nodes
+# (mock-milvus, each its own 9091) scraped by Debian's prometheus on
+# loopback; target_milvus with metrics_source = prometheus reads the
+# per-node figures back through Prometheus's query API, and with a list of
+# metrics_uri reads the same nodes directly.
+# Usage: cluster_prometheus.sh MOCK_MILVUS MILVUS_REPORT PLUGIN_DIR FREE_PORT
+set -u
+mock=$1 report=$2 plugins=$3 free_port=$4
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../integration/lib_check.sh"
+prom=$(command -v prometheus || echo /usr/bin/prometheus)
+[ -x "$prom" ] || { echo "prometheus is not installed (scripts/install-deps.sh installs it)"; exit 1; }
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/vmon-cluster.XXXXXX")
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+  wait 2>/dev/null
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+# node N's metrics at step S: counts grow by the same shape every step, so
+# the p95 of any window is 91 ms (half under 10 ms, half under 100 ms).
+write_metrics() {
+  local node=$1 step=$2 dir=$work/node$1
+  local n=$((step * 10))
+  cat >"$dir/metrics.tmp" <<EOM
+# TYPE milvus_querynode_sq_req_count counter
+milvus_querynode_sq_req_count{node_id="$node",query_type="search",status="total",scope="collection",collection_id="1"} $((n * 2))
+# TYPE milvus_querynode_sq_req_latency histogram
+milvus_querynode_sq_req_latency_bucket{node_id="$node",query_type="search",scope="collection",le="1"} 0
+milvus_querynode_sq_req_latency_bucket{node_id="$node",query_type="search",scope="collection",le="10"} $n
+milvus_querynode_sq_req_latency_bucket{node_id="$node",query_type="search",scope="collection",le="100"} $((n * 2))
+milvus_querynode_sq_req_latency_bucket{node_id="$node",query_type="search",scope="collection",le="+Inf"} $((n * 2))
+milvus_querynode_sq_req_latency_sum{node_id="$node",query_type="search",scope="collection"} $((n * 40))
+milvus_querynode_sq_req_latency_count{node_id="$node",query_type="search",scope="collection"} $((n * 2))
+# TYPE milvus_querynode_entity_size gauge
+milvus_querynode_entity_size{node_id="$node",collection_id="1",segment_state="Sealed"} $((node * 1000))
+EOM
+  mv "$dir/metrics.tmp" "$dir/metrics"
+}
+
+ports=()
+for node in 11 12 13; do
+  mkdir -p "$work/node$node/v2/vectordb/collections"
+  echo OK >"$work/node$node/healthz"
+  echo '{"code":0,"data":[]}' >"$work/node$node/v2/vectordb/collections/list"
+  write_metrics "$node" 1
+  "$mock" --dir "$work/node$node" >"$work/node$node.port" &
+  pids+=($!)
+done
+for node in 11 12 13; do
+  wait_for "$work/node$node.port" '^port ' 10 || { echo "mock-milvus $node did not start"; exit 1; }
+  ports+=("$(awk '{print $2}' "$work/node$node.port")")
+done
+targets=$(printf "'127.0.0.1:%s'," "${ports[@]}")
+cat >"$work/prometheus.yml" <<EOM
+global:
+  scrape_interval: 1s
+  scrape_timeout: 900ms
+scrape_configs:
+  - job_name: milvus
+    static_configs:
+      - targets: [${targets%,}]
+EOM
+
+# Prometheus cannot report a port it picked: take a free one, retry if it is lost.
+for attempt in 1 2 3; do
+  pport=$("$free_port")
+  "$prom" --config.file="$work/prometheus.yml" --storage.tsdb.path="$work/data" \
+    --web.listen-address="127.0.0.1:$pport" >"$work/prom.log" 2>&1 &
+  ppid=$!
+  end=$((SECONDS + 20))
+  until curl -sf "http://127.0.0.1:$pport/-/ready" >/dev/null 2>&1; do
+    kill -0 "$ppid" 2>/dev/null || break
+    [ $SECONDS -gt $end ] && break
+    sleep 0.1
+  done
+  if curl -sf "http://127.0.0.1:$pport/-/ready" >/dev/null 2>&1; then pids+=("$ppid"); break; fi
+  kill "$ppid" 2>/dev/null; wait "$ppid" 2>/dev/null
+done
+check "prometheus is ready on loopback" 'curl -sf "http://127.0.0.1:$pport/-/ready" >/dev/null'
+
+# Counters grow while the test runs, so rate() has something to see.
+( step=2; while :; do for n in 11 12 13; do write_metrics $n $step; done; step=$((step + 1)); sleep 0.5; done ) &
+pids+=($!)
+
+common=("uri=http://127.0.0.1:${ports[0]}" "metrics_source=prometheus"
+        "prometheus_url=http://127.0.0.1:$pport" "rate_window=10s" "timeout=5s")
+out=$work/report.txt
+# Bounded poll: the first scrape comes after Prometheus's 5 s discovery tick,
+# and rate() needs two scrapes in the window.
+end=$((SECONDS + 60))
+until [ $SECONDS -gt $end ]; do
+  "$report" "$plugins" querynode "${common[@]}" >"$out" 2>"$work/report.err" &&
+    [ "$(grep -c '^querynode.search_latency_p95_ms' "$out")" -eq 3 ] && break
+  sleep 0.5
+done
+cat "$work/report.err"
+for node in 11 12 13; do
+  check "node $node memory through Prometheus" \
+    "grep -qx 'querynode.memory_used_bytes{node_id=\"$node\"} $((node * 1000))' '$out'"
+  check "node $node p95 through Prometheus (rate + histogram_quantile there)" \
+    "awk -v want=91 '/^querynode.search_latency_p95_ms\\{node_id=\"$node\"\\}/ { d = \$2 - want; ok = d < 0.5 && d > -0.5 } END { exit !ok }' '$out'"
+  check "node $node search rate through Prometheus" \
+    "awk '/^querynode.search_requests_per_second\\{node_id=\"$node\"\\}/ { ok = \$2 > 0 } END { exit !ok }' '$out'"
+done
+
+# The same three nodes as a list of component endpoints, read directly.
+list=$(printf 'http://127.0.0.1:%s,' "${ports[@]}")
+"$report" "$plugins" querynode "uri=http://127.0.0.1:${ports[0]}" "metrics_uri=${list%,}" >"$out" 2>&1
+for node in 11 12 13; do
+  check "node $node memory from its own endpoint" \
+    "grep -qx 'querynode.memory_used_bytes{node_id=\"$node\"} $((node * 1000))' '$out'"
+done
+
+# A Prometheus that refuses the query says so, naming prometheus_url.
+"$report" "$plugins" querynode "${common[@]/prometheus_url=*/prometheus_url=http://127.0.0.1:${ports[0]}}" >"$out" 2>&1
+check "a non-Prometheus prometheus_url is a clear error" "grep -q 'prometheus_url' '$out'"
+checks_done
