@@ -36,3 +36,12 @@ size_t vmon_escape_controls(const char *in, size_t len, char *out, size_t outlen
     out[n] = 0;
     return n;
 }
+
+void vmon_escape_fputs(const char *text, FILE *out)
+{
+    for (const char *p = text; *p; p++) {
+        char piece[VMON_ESCAPE_MAX_GROWTH + 1];
+        escape_one((unsigned char)*p, piece);
+        fputs(piece, out);
+    }
+}
