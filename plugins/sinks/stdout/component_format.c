@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "escape.h"
 #include "report_format.h"
 #include "time_format.h"
 
@@ -33,13 +34,16 @@ static char *add_row(table *t)
 
 static void set_cell(table *t, size_t row, int col, const char *text)
 {
-    snprintf(t->cells[row][col], CELL, "%s", text ? text : "-");
+    const char *shown = text ? text : "-";
+    vmon_escape_controls(shown, strlen(shown), t->cells[row][col], CELL);
 }
 
 static size_t find_row(table *t, int col, const char *key)
 {
+    char shown[CELL]; /* cells hold the escaped text */
+    vmon_escape_controls(key, strlen(key), shown, sizeof shown);
     for (size_t r = 0; r < t->n_rows; r++)
-        if (strcmp(t->cells[r][col], key) == 0)
+        if (strcmp(t->cells[r][col], shown) == 0)
             return r;
     if (!add_row(t))
         return (size_t)-1;

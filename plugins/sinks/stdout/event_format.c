@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "escape.h"
 #include "severity.h"
 #include "time_format.h"
 
@@ -36,8 +37,10 @@ static void header(FILE *out, const vmon_event *e)
     char when[VMON_RFC3339_SIZE];
     vmon_format_rfc3339(e->time_ms, when, sizeof when);
     fprintf(out, "==== event #%llu %s", (unsigned long long)e->sequence, e->type_name);
-    for (uint32_t i = 0; i < e->n_labels; i++)
-        fprintf(out, "  %s=%s", e->labels[i].name, e->labels[i].value);
+    for (uint32_t i = 0; i < e->n_labels; i++) {
+        fprintf(out, "  %s=", e->labels[i].name);
+        vmon_escape_fputs(e->labels[i].value, out);
+    }
     fprintf(out, "  %s%s ====\n", when, e->severity ? "  WARNING" : "");
 }
 
@@ -55,7 +58,9 @@ static void figures(FILE *out, const vmon_event *e, const char *title, const cha
         const char *v = field(e, name);
         if (!v)
             continue;
-        fprintf(out, "%s%s %s%s", any ? ", " : title, parts[i].label, v, parts[i].unit);
+        fprintf(out, "%s%s ", any ? ", " : title, parts[i].label);
+        vmon_escape_fputs(v, out);
+        fputs(parts[i].unit, out);
         any = 1;
     }
     if (any)
@@ -71,7 +76,8 @@ static int params(FILE *out, const vmon_event *e, const char *prefix)
         const char *name = e->fields[i].name;
         if (strncmp(name, prefix, plen) != 0 || is_figure(name + plen))
             continue;
-        fprintf(out, "%s%s %s", n++ ? ", " : "", name + plen, e->fields[i].value);
+        fprintf(out, "%s%s ", n++ ? ", " : "", name + plen);
+        vmon_escape_fputs(e->fields[i].value, out);
     }
     return n;
 }
@@ -86,7 +92,11 @@ static void changes(FILE *out, const vmon_event *e, const char *verb)
         char a_name[64];
         snprintf(a_name, sizeof a_name, "a.%s", name + 2);
         const char *from = field(e, a_name);
-        fprintf(out, "  %s%s %s -> %s\n", verb, name + 2, from ? from : "?", e->fields[i].value);
+        fprintf(out, "  %s%s ", verb, name + 2);
+        vmon_escape_fputs(from ? from : "?", out);
+        fputs(" -> ", out);
+        vmon_escape_fputs(e->fields[i].value, out);
+        fputc('\n', out);
     }
 }
 
@@ -110,8 +120,13 @@ static void split(FILE *out, const vmon_event *e)
     double aw = a ? number(a) : 1.0 - bw;
     fprintf(out, "  traffic: A %.0f%% / B %.0f%%", 100.0 * aw, 100.0 * bw);
     const char *step = field(e, "step"), *steps = field(e, "steps");
-    if (step)
-        fprintf(out, " (step %s%s%s)", step, steps ? " of " : "", steps ? steps : "");
+    if (step) {
+        fputs(" (step ", out);
+        vmon_escape_fputs(step, out);
+        fputs(steps ? " of " : "", out);
+        vmon_escape_fputs(steps ? steps : "", out);
+        fputc(')', out);
+    }
     fputc('\n', out);
 }
 
@@ -134,14 +149,19 @@ static void verdict(FILE *out, const vmon_event *e)
     if (change)
         fprintf(out, "  change: %+.1f%%\n", number(change));
     const char *v = field(e, "verdict");
-    fprintf(out, "  verdict: %s\n", v ? v : "?");
+    fputs("  verdict: ", out);
+    vmon_escape_fputs(v ? v : "?", out);
+    fputc('\n', out);
 }
 
 static void infeasible(FILE *out, const vmon_event *e)
 {
     const char *target = field(e, "latency_target_ms"), *floor = field(e, "recall_floor");
-    fprintf(out, "  no configuration meets P95 <= %s ms with recall >= %s\n", target ? target : "?",
-            floor ? floor : "?");
+    fputs("  no configuration meets P95 <= ", out);
+    vmon_escape_fputs(target ? target : "?", out);
+    fputs(" ms with recall >= ", out);
+    vmon_escape_fputs(floor ? floor : "?", out);
+    fputc('\n', out);
 }
 
 static void body(FILE *out, const vmon_event *e)
@@ -183,13 +203,19 @@ static void body(FILE *out, const vmon_event *e)
 void format_event(FILE *out, const vmon_event *e)
 {
     header(out, e);
-    if (e->message && *e->message)
-        fprintf(out, "  %s\n", e->message);
+    if (e->message && *e->message) {
+        fputs("  ", out);
+        vmon_escape_fputs(e->message, out);
+        fputc('\n', out);
+    }
     body(out, e);
     static const char *const trailing[] = {"recommendation", "reason", NULL};
     for (const char *const *t = trailing; *t; t++) {
         const char *v = field(e, *t);
-        if (v)
-            fprintf(out, "  %s: %s\n", *t, v);
+        if (v) {
+            fprintf(out, "  %s: ", *t);
+            vmon_escape_fputs(v, out);
+            fputc('\n', out);
+        }
     }
 }

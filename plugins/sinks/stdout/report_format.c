@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "alert_json.h"
+#include "escape.h"
 
 static int ends_with(const char *s, const char *suffix)
 {
@@ -39,7 +40,9 @@ static void format_labels(FILE *out, const vmon_label *l, uint32_t n, const char
     for (uint32_t i = 0; i < n; i++) {
         if (skip && strcmp(l[i].name, skip) == 0)
             continue;
-        fprintf(out, "%s%s=\"%s\"", first ? "{" : ",", l[i].name, l[i].value);
+        fprintf(out, "%s%s=\"", first ? "{" : ",", l[i].name);
+        vmon_escape_fputs(l[i].value, out);
+        fputc('"', out);
         first = 0;
     }
     if (!first)
@@ -74,12 +77,16 @@ void format_alert_line(FILE *out, const vmon_alert *a)
     char when[VMON_RFC3339_SIZE];
     vmon_format_rfc3339(a->state == VMON_ALERT_RESOLVED ? a->ends_at_ms : a->starts_at_ms, when,
                         sizeof when);
-    fprintf(out, "[%s] %s %s %s: %s ", a->state == VMON_ALERT_RESOLVED ? "RESOLVED" : "FIRING",
-            when, vmon_severity_name(a->severity), a->rule, a->message);
+    fprintf(out, "[%s] %s %s %s: ", a->state == VMON_ALERT_RESOLVED ? "RESOLVED" : "FIRING", when,
+            vmon_severity_name(a->severity), a->rule);
+    vmon_escape_fputs(a->message, out);
+    fputc(' ', out);
     format_labels(out, a->labels, a->n_labels, "alertname");
     if (a->repeat)
         fprintf(out, " (repeat %u)", a->repeat);
-    for (uint32_t i = 0; i < a->n_annotations; i++)
-        fprintf(out, "\n    %s: %s", a->annotations[i].name, a->annotations[i].value);
+    for (uint32_t i = 0; i < a->n_annotations; i++) {
+        fprintf(out, "\n    %s: ", a->annotations[i].name);
+        vmon_escape_fputs(a->annotations[i].value, out);
+    }
     fputc('\n', out);
 }
