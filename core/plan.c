@@ -10,6 +10,7 @@
 #include "labels.h"
 #include "severity.h"
 #include "strutil.h"
+#include "url_redact.h"
 
 #define LABEL_PREFIX      "label."
 #define ANNOTATION_PREFIX "annotation."
@@ -423,7 +424,9 @@ static void print_values(const vmon_values *v, FILE *out)
     for (size_t i = 0; i < v->n; i++) {
         const vmon_value *x = &v->v[i];
         fprintf(out, "%s = ", x->opt->key);
-        print_text((x->opt->flags & VMON_OPT_SECRET) ? "********" : x->text, out);
+        char *shown = (x->opt->flags & VMON_OPT_SECRET) ? NULL : vmon_url_redacted(x->text);
+        print_text((x->opt->flags & VMON_OPT_SECRET) || !shown ? "********" : shown, out);
+        free(shown);
         fprintf(out, "%s\n", x->from_user ? "" : "    ; default");
     }
 }
@@ -440,7 +443,9 @@ static void print_kvs(const char *prefix, const vmon_kv *kv, size_t n, FILE *out
 {
     for (size_t i = 0; i < n; i++) {
         fprintf(out, "%s%s = ", prefix, kv[i].name);
-        print_text(kv[i].value, out);
+        char *shown = vmon_url_redacted(kv[i].value);
+        print_text(shown ? shown : "********", out);
+        free(shown);
         fputc('\n', out);
     }
 }

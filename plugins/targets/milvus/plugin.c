@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "mv.h"
+#include "url_redact.h"
 
 static const char *const SOURCES[] = {"scrape", "prometheus", NULL};
 
@@ -73,11 +74,15 @@ static char *strip_slash(const char *s)
     return d;
 }
 
-/* uri's scheme and host with port 9091: where a standalone Milvus serves /metrics. */
+/* uri's scheme, credentials and host with port 9091: where a standalone Milvus serves /metrics. */
 static char *default_metrics_uri(const char *uri)
 {
     const char *host = strstr(uri, "://");
     host = host ? host + 3 : uri;
+    /* `user:password@` comes before the host and may itself hold a ':'. */
+    for (const char *p = host; *p && !strchr("/?#", *p); p++)
+        if (*p == '@')
+            host = p + 1;
     const char *end = host[0] == '[' ? strchr(host, ']') : NULL;
     end = end ? end + 1 : host + strcspn(host, ":/");
     char buf[512];
@@ -89,7 +94,10 @@ static int check_url(const char *key, const char *url, char *err, size_t errlen)
 {
     if (strncmp(url, "http://", 7) == 0 || strncmp(url, "https://", 8) == 0)
         return 0;
-    snprintf(err, errlen, "%s: '%.200s' is not an http:// or https:// address", key, url);
+    char *shown = vmon_url_redacted(url);
+    snprintf(err, errlen, "%s: '%.200s' is not an http:// or https:// address", key,
+             shown ? shown : "(address)");
+    free(shown);
     return -1;
 }
 
