@@ -83,6 +83,8 @@ typedef struct held_alert {
 /* A firing series of an `inhibits_target` rule: its target counts as down. */
 typedef struct down_mark {
     int target;
+    long pipeline;              /* where the rule fired, to find its successor on a reload */
+    const vmon_plan_rule *rule; /* the inhibiting rule */
     char *fingerprint;
 } down_mark;
 
@@ -91,7 +93,7 @@ typedef struct rt_pipeline {
     vmon_rule_state *rules;
     vmon_arm_table arms;   /* each arm's search parameters, for traffic */
     vmon_traffic *traffic; /* running, or NULL */
-    uint32_t *readings; /* per probe of the pipeline: readings seen (rule_coverage.c) */
+    uint32_t *readings;    /* per probe of the pipeline: readings seen (rule_coverage.c) */
 } rt_pipeline;
 
 struct vmon_runtime {
@@ -192,7 +194,8 @@ void rt_stop_traffic(vmon_runtime *rt);
  * the source's target down, the last resolution marks it up again and
  * releases what was held for it (still-firing alerts are delivered then).
  */
-void rt_inhibit_mark(vmon_runtime *rt, long source, const vmon_alert_event *ev);
+void rt_inhibit_mark(vmon_runtime *rt, long source, long pipeline, const vmon_plan_rule *rule,
+                     const vmon_alert_event *ev);
 /**
  * Hold `ev` back when the target of `source` is down: returns 1 and takes
  * the event (a firing is kept, replacing an earlier one of the same alert; a
@@ -200,6 +203,14 @@ void rt_inhibit_mark(vmon_runtime *rt, long source, const vmon_alert_event *ev);
  * 0 when the caller delivers it as usual.
  */
 int rt_inhibit_hold(vmon_runtime *rt, long source, long pipeline, vmon_alert_event *ev);
+/**
+ * A reload (rules threads stopped): what `old` holds moves to `fresh` when
+ * its target, its source and its rule carry over (`carry`: per fresh
+ * instance, the old index it keeps, or -1) and the target is still marked
+ * down by an unchanged inhibiting rule; the rest is delivered now, through
+ * `old`'s sinks, so no held alert is lost.
+ */
+void rt_inhibit_adopt(vmon_runtime *old, vmon_runtime *fresh, const long *carry);
 void rt_free_inhibit(vmon_runtime *rt);
 
 /* rule_coverage.c */

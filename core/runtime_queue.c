@@ -70,7 +70,7 @@ static void on_rule_notify(void *arg, vmon_alert_event *ev)
     rt_push_to_sinks(nc->rt, nc->rt->pipelines[nc->pipeline].plan, &ev->a, NULL);
     /* After its own notification, so "reachable again" precedes what it releases. */
     if (inhibitor)
-        rt_inhibit_mark(nc->rt, nc->source, ev);
+        rt_inhibit_mark(nc->rt, nc->source, (long)nc->pipeline, nc->rule, ev);
     vmon_alert_event_free(ev);
 }
 

@@ -367,6 +367,8 @@ static void adopt(reload *r)
     rt_stop_traffic(r->old);
     rt_stop_probes(r->old, r->kept);
     rt_stop_rules(r->old);
+    /* First: a held firing is delivered before any resolution adopt_rules sends. */
+    rt_inhibit_adopt(r->old, r->fresh, r->carry);
     adopt_rules(r);
     adopt_plugin_alerts(r);
     hand_over_slots(r);
