@@ -13,6 +13,17 @@ static int ends_with(const char *s, const char *suffix)
     return n >= m && strcmp(s + n - m, suffix) == 0;
 }
 
+/* Two decimals, except that a short time is not shown as 0.00. */
+static void format_duration(double v, const char *unit, char *buf, size_t len)
+{
+    if (v == 0 || fabs(v) >= 0.01)
+        snprintf(buf, len, "%.2f %s", v, unit);
+    else if (fabs(v) >= 0.001)
+        snprintf(buf, len, "%.3f %s", v, unit);
+    else
+        snprintf(buf, len, "< 0.001 %s", unit);
+}
+
 void format_sample_value(const char *name, double v, char *buf, size_t len)
 {
     static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
@@ -25,12 +36,15 @@ void format_sample_value(const char *name, double v, char *buf, size_t len)
         snprintf(buf, len, u ? "%.2f %s" : "%.0f %s", v, units[u]);
     } else if (ends_with(name, "_percent")) {
         snprintf(buf, len, "%.1f %%", v);
+    } else if (ends_with(name, "_per_second")) {
+        snprintf(buf, len, fabs(v) >= 100 ? "%.0f /s" : "%.2f /s", v);
     } else if (ends_with(name, "_ms")) {
-        snprintf(buf, len, "%.2f ms", v);
+        format_duration(v, "ms", buf, len);
     } else if (ends_with(name, "_seconds")) {
-        snprintf(buf, len, "%.2f s", v);
+        format_duration(v, "s", buf, len);
     } else {
-        snprintf(buf, len, "%.6g", v);
+        /* %g turns a million rows into 1e+06: whole digits up to where doubles stay exact. */
+        snprintf(buf, len, fabs(v) >= 1e6 && fabs(v) < 1e15 ? "%.0f" : "%.6g", v);
     }
 }
 
@@ -59,10 +73,15 @@ void format_report(FILE *out, const char *source, const vmon_sample *s, uint32_t
 
 void format_report_lines(FILE *out, const vmon_sample *s, uint32_t n)
 {
+    /* One value column per block, even when a name is longer than usual. */
+    int width = 36;
+    for (uint32_t i = 0; i < n; i++)
+        if ((int)strlen(s[i].name) > width)
+            width = (int)strlen(s[i].name);
     for (uint32_t i = 0; i < n; i++) {
         char value[64];
         format_sample_value(s[i].name, s[i].value, value, sizeof value);
-        fprintf(out, "  %-36s %14s", s[i].name, value);
+        fprintf(out, "  %-*s %14s", width, s[i].name, value);
         /* `instance` is the report's own source; show only the other labels. */
         if (s[i].n_labels > 1 ||
             (s[i].n_labels == 1 && strcmp(s[i].labels[0].name, "instance") != 0))
