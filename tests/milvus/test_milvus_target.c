@@ -434,6 +434,28 @@ static void a_server_that_never_answers_times_out(void **state)
     mvf_free(f);
 }
 
+/* A metrics_uri written with user:password@ keeps the password out of every error. */
+static void a_password_in_metrics_uri_stays_out_of_errors(void **state)
+{
+    (void)state;
+    mv_fixture *f = mvf_new();
+    mvf_put(f, "metrics.status", "500");
+    char metrics[128];
+    snprintf(metrics, sizeof metrics, "http://root:uri-secret@%s", f->uri + strlen("http://"));
+    const char *pairs[] = {"uri", f->uri, "metrics_uri", metrics, "collection", "c1", NULL};
+    char err[512] = "";
+    assert_int_equal(vmon_standalone_open(VMON_BUILD_PLUGIN_DIR, "target", "milvus", "mv", pairs,
+                                          NULL, NULL, &f->target, err, sizeof err),
+                     0);
+    f->ops = vmon_standalone_ops(f->target);
+    f->ctx = vmon_standalone_ctx(f->target);
+    static snapshot w;
+    assert_int_not_equal(f->ops->report(f->ctx, "proxy", on_sample, &w, err, sizeof err), 0);
+    if (!strstr(err, "/metrics") || !strstr(err, "root:********@") || strstr(err, "uri-secret"))
+        fail_msg("the error should name the address without its password: %s", err);
+    mvf_free(f);
+}
+
 static void options_are_checked(void **state)
 {
     (void)state;
@@ -464,6 +486,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(requests_are_shaped_like_the_clients),
         cmocka_unit_test(both_envelopes_succeed),
+        cmocka_unit_test(a_password_in_metrics_uri_stays_out_of_errors),
         cmocka_unit_test(milvus_codes_become_statuses),
         cmocka_unit_test(http_statuses_and_broken_bodies),
         cmocka_unit_test(refused_credentials_are_not_retried),

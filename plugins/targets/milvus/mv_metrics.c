@@ -4,10 +4,12 @@
  * whatever their intervals. Rates come from the last two scrapes.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "mv.h"
 #include "mvrules.h"
+#include "url_redact.h"
 
 void mv_cache_init(mv_metrics_cache *m)
 {
@@ -53,8 +55,11 @@ static int scrape_all(mv_ctx *c, fig_table *raw, char *err, size_t errlen)
     for (size_t i = 0; i < c->n_endpoints; i++) {
         char url[1100];
         snprintf(url, sizeof url, "%s/metrics", c->endpoints[i]);
-        scrape s = {.fold = {.raw = raw}, .endpoint = c->endpoints[i]};
+        /* Errors name the endpoint; a user:password@ in it stays out of them. */
+        char *shown = vmon_url_redacted(c->endpoints[i]);
+        scrape s = {.fold = {.raw = raw}, .endpoint = shown ? shown : "metrics_uri"};
         int rc = mv_get(c, url, "GET", NULL, on_metrics, &s, err, errlen);
+        free(shown);
         if (rc != VMON_OK)
             return rc;
     }
