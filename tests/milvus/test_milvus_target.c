@@ -456,6 +456,33 @@ static void a_password_in_metrics_uri_stays_out_of_errors(void **state)
     mvf_free(f);
 }
 
+/* Prometheus is another service: Milvus's credentials are never sent there, and a
+ * Prometheus that refuses vmon does not stop the REST calls to Milvus. */
+static void prometheus_gets_no_milvus_credentials(void **state)
+{
+    (void)state;
+    mv_fixture *f = mvf_new();
+    mvf_put(f, "api/v1/query",
+            "{\"status\":\"success\",\"data\":{\"resultType\":\"vector\","
+            "\"result\":[]}}");
+    const char *prom[] = {"metrics_source", "prometheus", "prometheus_url",
+                          f->uri,           "token",      "root:Milvus",
+                          "max_age",        "0",          NULL};
+    mvf_open(f, prom);
+    static snapshot w;
+    take(f, "proxy", &w);
+    int queries = mvf_count(f, "GET /api/v1/query ");
+    assert_true(queries > 0);
+    assert_int_equal(mvf_count(f, "GET /api/v1/query auth=- "), queries);
+    mvf_put(f, "api/v1/query.status", "401");
+    mvf_put(f, "api/v1/query", "{\"status\":\"error\",\"error\":\"unauthorized\"}");
+    char err[512] = "", name[64] = "";
+    assert_int_not_equal(f->ops->report(f->ctx, "proxy", on_sample, &w, err, sizeof err), 0);
+    assert_non_null(strstr(err, "prometheus_url"));
+    assert_int_equal(f->ops->list_collections(f->ctx, collect_name, name, err, sizeof err), 0);
+    mvf_free(f);
+}
+
 static void options_are_checked(void **state)
 {
     (void)state;
@@ -487,6 +514,7 @@ int main(void)
         cmocka_unit_test(requests_are_shaped_like_the_clients),
         cmocka_unit_test(both_envelopes_succeed),
         cmocka_unit_test(a_password_in_metrics_uri_stays_out_of_errors),
+        cmocka_unit_test(prometheus_gets_no_milvus_credentials),
         cmocka_unit_test(milvus_codes_become_statuses),
         cmocka_unit_test(http_statuses_and_broken_bodies),
         cmocka_unit_test(refused_credentials_are_not_retried),

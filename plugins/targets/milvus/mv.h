@@ -53,7 +53,9 @@ typedef struct mv_ctx {
     pthread_mutex_t rest_lock;
     vmon_http_client *rest;
     pthread_mutex_t mgmt_lock;
-    vmon_http_client *mgmt; /* 9091 and Prometheus: big bodies */
+    vmon_http_client *mgmt; /* 9091: big bodies */
+    vmon_http_client
+        *prom; /* Prometheus, under mgmt_lock: another service, no Milvus credentials */
     mv_metrics_cache cache;
     mv_index_cache icache;
 
@@ -74,13 +76,15 @@ int mv_rest(mv_ctx *c, const char *route, json_object *body, const char *what, m
             char *err, size_t errlen);
 
 /**
- * One request to a 9091 route or Prometheus (`url` complete). Calls `fn`
+ * One request to a 9091 route (`url` complete). Calls `fn`
  * with the body while the client is locked. Returns a vmon status.
  */
 typedef int (*mv_body_fn)(void *arg, long status, const char *body, size_t len, char *err,
                           size_t errlen);
 int mv_get(mv_ctx *c, const char *url, const char *method, const char *body, mv_body_fn fn,
            void *arg, char *err, size_t errlen);
+/** A GET to Prometheus: like mv_get, without Milvus's credentials or their refusal. */
+int mv_prom_get(mv_ctx *c, const char *url, mv_body_fn fn, void *arg, char *err, size_t errlen);
 
 /** Ready metric figures, refreshed when older than max_age; fn runs under the cache lock. */
 typedef int (*mv_figures_fn)(void *arg, const fig_table *ready);

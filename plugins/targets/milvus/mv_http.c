@@ -77,6 +77,33 @@ int mv_rest(mv_ctx *c, const char *route, json_object *body, const char *what, m
     return rc;
 }
 
+/* One request on `client` (under mgmt_lock); *status gets the HTTP status. */
+static int send_locked(mv_ctx *c, vmon_http_client *client, const vmon_http_request *req,
+                       const char *what, mv_body_fn fn, void *arg, long *status, char *err,
+                       size_t errlen)
+{
+    vmon_http_response r;
+    pthread_mutex_lock(&c->mgmt_lock);
+    int rc = vmon_http_client_send(client, req, &r);
+    if (rc != 0)
+        rc = transport_failure(&r, what, err, errlen);
+    else if (r.body_truncated) {
+        snprintf(err, errlen, "%s: an answer of more than the target's `max_body` bytes", what);
+        rc = VMON_ERROR;
+    } else
+        rc = fn(arg, r.status, r.body, r.body_len, err, errlen);
+    *status = r.status;
+    pthread_mutex_unlock(&c->mgmt_lock);
+    return rc;
+}
+
+int mv_prom_get(mv_ctx *c, const char *url, mv_body_fn fn, void *arg, char *err, size_t errlen)
+{
+    vmon_http_request req = {.method = "GET", .url = url};
+    long status;
+    return send_locked(c, c->prom, &req, "prometheus_url", fn, arg, &status, err, errlen);
+}
+
 int mv_get(mv_ctx *c, const char *url, const char *method, const char *body, mv_body_fn fn,
            void *arg, char *err, size_t errlen)
 {
@@ -88,18 +115,8 @@ int mv_get(mv_ctx *c, const char *url, const char *method, const char *body, mv_
                              .headers = body ? headers : NULL,
                              .body = body,
                              .body_len = body ? strlen(body) : 0};
-    vmon_http_response r;
-    pthread_mutex_lock(&c->mgmt_lock);
-    int rc = vmon_http_client_send(c->mgmt, &req, &r);
-    if (rc != 0)
-        rc = transport_failure(&r, "9091", err, errlen);
-    else if (r.body_truncated) {
-        snprintf(err, errlen, "an answer of more than the target's `max_body` bytes");
-        rc = VMON_ERROR;
-    } else
-        rc = fn(arg, r.status, r.body, r.body_len, err, errlen);
-    long status = r.status;
-    pthread_mutex_unlock(&c->mgmt_lock);
+    long status;
+    int rc = send_locked(c, c->mgmt, &req, "9091", fn, arg, &status, err, errlen);
     if (status == 401) {
         snprintf(err, errlen,
                  "HTTP 401 from a 9091 route: not authenticated (check `user`/`password`)");

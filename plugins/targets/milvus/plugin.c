@@ -173,7 +173,11 @@ static int make_clients(mv_ctx *c, const vmon_host *h, vmon_instance *in, const 
                                 .user_agent = "vmon-milvus"};
     c->rest = vmon_http_client_new(&cfg, err, errlen);
     c->mgmt = c->rest ? vmon_http_client_new(&cfg, err, errlen) : NULL;
-    return c->mgmt ? 0 : -1;
+    if (!c->mgmt || c->source != MV_SOURCE_PROMETHEUS)
+        return c->mgmt ? 0 : -1;
+    cfg.headers = NULL; /* Milvus's credentials are not Prometheus's business */
+    c->prom = vmon_http_client_new(&cfg, err, errlen);
+    return c->prom ? 0 : -1;
 }
 
 static int read_endpoints(mv_ctx *c, const vmon_host *h, vmon_instance *in, char *err,
@@ -202,6 +206,7 @@ static void mv_destroy(void *ctx)
         return;
     vmon_http_client_free(c->rest);
     vmon_http_client_free(c->mgmt);
+    vmon_http_client_free(c->prom);
     for (size_t i = 0; i < c->n_endpoints; i++)
         free(c->endpoints[i]);
     free(c->uri);

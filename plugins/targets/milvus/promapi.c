@@ -92,7 +92,7 @@ static int run_query(mv_ctx *c, const char *promql, query_pass *p, char *err, si
     char url[4096];
     snprintf(url, sizeof url, "%s/api/v1/query?query=%s", c->prometheus_url, q);
     curl_free(q);
-    return mv_get(c, url, "GET", NULL, on_answer, p, err, errlen);
+    return mv_prom_get(c, url, on_answer, p, err, errlen);
 }
 
 static int query_rule(mv_ctx *c, const mv_rule *r, fig_table *ready, char *err, size_t errlen)
