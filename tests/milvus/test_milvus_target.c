@@ -434,6 +434,34 @@ static void a_server_that_never_answers_times_out(void **state)
     mvf_free(f);
 }
 
+static int ignore_segment(void *arg, const vmon_segment_info *seg)
+{
+    (void)arg;
+    (void)seg;
+    return 0;
+}
+
+/* A 9091 route behind adminAuthEnabled (HTTP Basic root only) refusing the Bearer token
+ * says how to give it credentials, and does not mark the REST credentials refused. */
+static void a_refused_9091_route_leaves_rest_alone(void **state)
+{
+    (void)state;
+    mv_fixture *f = mvf_new();
+    mvf_put(f, "api/v1/query-segment-info.status", "401");
+    mvf_put(f, "api/v1/query-segment-info", "{\"msg\":\"unauthorized\"}");
+    const char *auth[] = {"token", "root:Milvus", NULL};
+    mvf_open(f, auth);
+    char err[512] = "", name[64];
+    assert_int_not_equal(f->ops->segments(f->ctx, "c1", ignore_segment, NULL, err, sizeof err),
+                         VMON_OK);
+    if (!strstr(err, "401"))
+        fail_msg("%s", err);
+    assert_non_null(strstr(err, "metrics_uri"));
+    assert_null(strstr(err, "root:Milvus"));
+    assert_int_equal(f->ops->list_collections(f->ctx, collect_name, name, err, sizeof err), 0);
+    mvf_free(f);
+}
+
 /* A metrics_uri written with user:password@ keeps the password out of every error. */
 static void a_password_in_metrics_uri_stays_out_of_errors(void **state)
 {
@@ -518,6 +546,7 @@ int main(void)
         cmocka_unit_test(milvus_codes_become_statuses),
         cmocka_unit_test(http_statuses_and_broken_bodies),
         cmocka_unit_test(refused_credentials_are_not_retried),
+        cmocka_unit_test(a_refused_9091_route_leaves_rest_alone),
         cmocka_unit_test(search_ids_as_strings_and_params_per_request),
         cmocka_unit_test(segments_carry_their_node),
         cmocka_unit_test(writes_use_the_collection_fields_and_fall_back_on_2_4),

@@ -118,9 +118,11 @@ int mv_get(mv_ctx *c, const char *url, const char *method, const char *body, mv_
     long status;
     int rc = send_locked(c, c->mgmt, &req, "9091", fn, arg, &status, err, errlen);
     if (status == 401) {
+        /* adminAuthEnabled guards 9091 with HTTP Basic root only: not the REST credentials'
+         * fault, so REST goes on. */
         snprintf(err, errlen,
-                 "HTTP 401 from a 9091 route: not authenticated (check `user`/`password`)");
-        remember_auth_failure(c, err);
+                 "HTTP 401 from a 9091 route: it wants HTTP Basic root credentials "
+                 "(adminAuthEnabled); give them in metrics_uri as http://root:PASSWORD@host:9091");
         rc = VMON_ERROR;
     }
     return rc;
