@@ -49,7 +49,9 @@ static void requests_are_shaped_like_the_clients(void **state)
     int v2 = mvf_count(f, " /v2/vectordb/");
     assert_true(v2 >= 5);
     assert_int_equal(mvf_count(f, "POST /v2/vectordb/"), v2);
-    assert_int_equal(mvf_count(f, "auth=Bearer root:Milvus"), mvf_count(f, " /"));
+    /* REST carries the credentials; 9091 takes HTTP Basic only (from metrics_uri), never them */
+    assert_int_equal(mvf_count(f, "auth=Bearer root:Milvus"), v2);
+    assert_int_equal(mvf_count(f, "auth=-"), mvf_count(f, " /") - v2);
     assert_int_equal(mvf_count(f, "\"dbName\":\"prod\""), v2 + mvf_count(f, "query-segment-info"));
     assert_int_equal(mvf_count(f, "\"indexName\":\"emb_idx\""), mvf_count(f, "indexes/describe"));
     mvf_free(f);
@@ -462,6 +464,29 @@ static void a_refused_9091_route_leaves_rest_alone(void **state)
     mvf_free(f);
 }
 
+/* user:password@ in metrics_uri reaches the 9091 routes as HTTP Basic, what adminAuthEnabled
+ * asks for, even when REST has a token of its own. */
+static void metrics_uri_credentials_go_to_9091_as_basic(void **state)
+{
+    (void)state;
+    mv_fixture *f = mvf_new();
+    char metrics[128];
+    snprintf(metrics, sizeof metrics, "http://root:Milvus@%s", f->uri + strlen("http://"));
+    const char *pairs[] = {"uri", f->uri,  "metrics_uri", metrics, "collection",
+                           "c1",  "token", "rest-key",    NULL};
+    char err[512] = "";
+    assert_int_equal(vmon_standalone_open(VMON_BUILD_PLUGIN_DIR, "target", "milvus", "mv", pairs,
+                                          NULL, NULL, &f->target, err, sizeof err),
+                     0);
+    f->ops = vmon_standalone_ops(f->target);
+    f->ctx = vmon_standalone_ctx(f->target);
+    assert_int_equal(f->ops->segments(f->ctx, "c1", ignore_segment, NULL, err, sizeof err),
+                     VMON_OK);
+    assert_int_equal(mvf_count(f, "/api/v1/query-segment-info auth=Basic cm9vdDpNaWx2dXM= "), 1);
+    assert_int_equal(mvf_count(f, "auth=Bearer rest-key"), mvf_count(f, " /v2/vectordb/"));
+    mvf_free(f);
+}
+
 /* A metrics_uri written with user:password@ keeps the password out of every error. */
 static void a_password_in_metrics_uri_stays_out_of_errors(void **state)
 {
@@ -547,6 +572,7 @@ int main(void)
         cmocka_unit_test(http_statuses_and_broken_bodies),
         cmocka_unit_test(refused_credentials_are_not_retried),
         cmocka_unit_test(a_refused_9091_route_leaves_rest_alone),
+        cmocka_unit_test(metrics_uri_credentials_go_to_9091_as_basic),
         cmocka_unit_test(search_ids_as_strings_and_params_per_request),
         cmocka_unit_test(segments_carry_their_node),
         cmocka_unit_test(writes_use_the_collection_fields_and_fall_back_on_2_4),

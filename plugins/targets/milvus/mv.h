@@ -53,9 +53,7 @@ typedef struct mv_ctx {
     pthread_mutex_t rest_lock;
     vmon_http_client *rest;
     pthread_mutex_t mgmt_lock;
-    vmon_http_client *mgmt; /* 9091: big bodies */
-    vmon_http_client
-        *prom; /* Prometheus, under mgmt_lock: another service, no Milvus credentials */
+    vmon_http_client *mgmt; /* 9091 and Prometheus: big bodies, no REST credentials */
     mv_metrics_cache cache;
     mv_index_cache icache;
 

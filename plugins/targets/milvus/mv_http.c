@@ -101,7 +101,7 @@ int mv_prom_get(mv_ctx *c, const char *url, mv_body_fn fn, void *arg, char *err,
 {
     vmon_http_request req = {.method = "GET", .url = url};
     long status;
-    return send_locked(c, c->prom, &req, "prometheus_url", fn, arg, &status, err, errlen);
+    return send_locked(c, c->mgmt, &req, "prometheus_url", fn, arg, &status, err, errlen);
 }
 
 int mv_get(mv_ctx *c, const char *url, const char *method, const char *body, mv_body_fn fn,

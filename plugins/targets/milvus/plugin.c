@@ -172,12 +172,12 @@ static int make_clients(mv_ctx *c, const vmon_host *h, vmon_instance *in, const 
                                 .body_max = (size_t)h->cfg_int(in, "max_body"),
                                 .user_agent = "vmon-milvus"};
     c->rest = vmon_http_client_new(&cfg, err, errlen);
+    /* 9091 takes HTTP Basic only (a user:password@ in metrics_uri, which a fixed
+     * Authorization header would override), and Prometheus is another service:
+     * neither gets the REST credentials. */
+    cfg.headers = NULL;
     c->mgmt = c->rest ? vmon_http_client_new(&cfg, err, errlen) : NULL;
-    if (!c->mgmt || c->source != MV_SOURCE_PROMETHEUS)
-        return c->mgmt ? 0 : -1;
-    cfg.headers = NULL; /* Milvus's credentials are not Prometheus's business */
-    c->prom = vmon_http_client_new(&cfg, err, errlen);
-    return c->prom ? 0 : -1;
+    return c->mgmt ? 0 : -1;
 }
 
 static int read_endpoints(mv_ctx *c, const vmon_host *h, vmon_instance *in, char *err,
@@ -206,7 +206,6 @@ static void mv_destroy(void *ctx)
         return;
     vmon_http_client_free(c->rest);
     vmon_http_client_free(c->mgmt);
-    vmon_http_client_free(c->prom);
     for (size_t i = 0; i < c->n_endpoints; i++)
         free(c->endpoints[i]);
     free(c->uri);
