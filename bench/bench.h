@@ -16,8 +16,9 @@ typedef struct bench_opts {
     uint32_t nlist; /* 0: the engine's default, 2*sqrt(rows) */
     uint32_t m;
     uint32_t ef_construction;
-    uint32_t clusters;
-    double spread;
+    const char *profile; /* the embedded target's generator profile */
+    uint32_t clusters;   /* 0: the profile's */
+    double spread;       /* 0: the profile's */
     uint64_t seed;
     uint64_t insert_rows;
     int skip_hnsw;

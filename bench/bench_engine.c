@@ -81,6 +81,8 @@ static int open_engine(const bench_opts *o, const char *index, const char *data_
                           efc,
                           "seed",
                           seed,
+                          "profile",
+                          o->profile,
                           "clusters",
                           cl,
                           "spread",
@@ -295,7 +297,8 @@ static void insert_and_flush(run *r, const bench_opts *o, const char *label)
     double t0 = bench_now();
     for (uint64_t done = 0; done < o->insert_rows; done += batch) {
         uint64_t n = o->insert_rows - done < batch ? o->insert_rows - done : batch;
-        emb_generate(o->seed, o->dim, o->clusters, o->spread, 0, o->rows + done, n, x);
+        emb_generate_profile(o->profile[0] == 'h' ? EMB_PROFILE_HARD : EMB_PROFILE_EASY, o->seed,
+                             o->dim, o->clusters, o->spread, 0, o->rows + done, n, x);
         if (r->ops->insert(r->ctx, NULL, x, n, o->dim, NULL, NULL, err, sizeof err) != 0) {
             fprintf(stderr, "vmon-bench: insert: %s\n", err);
             break;
@@ -444,8 +447,8 @@ static int hnsw_part(const bench_opts *o, float *q, int64_t *gt, int have_gt)
 int bench_engine(const bench_opts *o)
 {
     printf("vmon-bench engine: %" PRIu64 " rows x %u dim, %u queries, top-%u, threads %u, "
-           "clusters %u, spread %g, seed %" PRIu64 "\n",
-           o->rows, o->dim, o->nq, o->k, o->threads, o->clusters, o->spread, o->seed);
+           "profile %s, clusters %u, spread %g (0: the profile's), seed %" PRIu64 "\n",
+           o->rows, o->dim, o->nq, o->k, o->threads, o->profile, o->clusters, o->spread, o->seed);
     float *q = malloc(sizeof(float) * o->nq * o->dim);
     int64_t *gt = malloc(sizeof(int64_t) * o->nq * o->k);
     int have_gt = 0, rc = 0;

@@ -3,7 +3,7 @@
  *
  *   vmon-bench engine [--rows 200000] [--dim 128] [--queries 1000] [--k 10]
  *                     [--threads 2] [--nlist 0] [--m 16] [--ef-construction 200]
- *                     [--clusters 100] [--spread 0.5] [--seed 42]
+ *                     [--profile hard] [--clusters 0] [--spread 0] [--seed 42]
  *                     [--insert 20000] [--no-hnsw] [--no-ivf] [--plugin-dir DIR]
  *                     [--base FILE.fvecs [--query-file FILE.fvecs] [--gt FILE.ivecs]]
  */
@@ -15,14 +15,16 @@
 
 static void usage(FILE *f)
 {
-    fputs("usage: vmon-bench engine [--rows N] [--dim D] [--queries N] [--k K] [--threads T]\n"
-          "                         [--nlist N] [--m M] [--ef-construction N] [--clusters N]\n"
-          "                         [--spread S] [--seed S] [--insert N] [--no-hnsw] [--no-ivf]\n"
-          "                         [--plugin-dir DIR]\n"
-          "                         [--base F.fvecs [--query-file F.fvecs] [--gt F.ivecs]]\n"
-          "  --base loads the ANN benchmark files instead of generated data; --rows 0 loads\n"
-          "  every base row (needed for --gt, whose ids are base row numbers).\n",
-          f);
+    fputs(
+        "usage: vmon-bench engine [--rows N] [--dim D] [--queries N] [--k K] [--threads T]\n"
+        "                         [--nlist N] [--m M] [--ef-construction N] [--profile hard|easy]\n"
+        "                         [--clusters N] [--spread S] [--seed S] [--insert N] [--no-hnsw] "
+        "[--no-ivf]\n"
+        "                         [--plugin-dir DIR]\n"
+        "                         [--base F.fvecs [--query-file F.fvecs] [--gt F.ivecs]]\n"
+        "  --base loads the ANN benchmark files instead of generated data; --rows 0 loads\n"
+        "  every base row (needed for --gt, whose ids are base row numbers).\n",
+        f);
 }
 
 static int parse(int argc, char **argv, bench_opts *o)
@@ -59,6 +61,8 @@ static int parse(int argc, char **argv, bench_opts *o)
             o->m = (uint32_t)strtoul(v, NULL, 10);
         else if (!strcmp(a, "--ef-construction"))
             o->ef_construction = (uint32_t)strtoul(v, NULL, 10);
+        else if (!strcmp(a, "--profile") && (!strcmp(v, "hard") || !strcmp(v, "easy")))
+            o->profile = !strcmp(v, "hard") ? "hard" : "easy";
         else if (!strcmp(a, "--clusters"))
             o->clusters = (uint32_t)strtoul(v, NULL, 10);
         else if (!strcmp(a, "--spread"))
@@ -101,8 +105,7 @@ int main(int argc, char **argv)
                     .threads = 2,
                     .m = 16,
                     .ef_construction = 200,
-                    .clusters = 100,
-                    .spread = 0.5,
+                    .profile = "hard",
                     .seed = 42,
                     .insert_rows = 20000,
                     .plugin_dir = VMON_BENCH_PLUGIN_DIR};

@@ -29,6 +29,7 @@ void emb_test_config(emb_config *cfg, uint32_t dim, uint64_t rows, uint32_t inde
     cfg->rows = rows;
     cfg->index_type = index_type;
     cfg->threads = 2;
+    cfg->profile = EMB_PROFILE_EASY; /* engine mechanics: data every setting finds */
     cfg->clusters = 20;
     cfg->spread = 0.6;
     cfg->index_min_rows = 1000;
