@@ -21,6 +21,9 @@ typedef struct bench_opts {
     double spread;       /* 0: the profile's */
     uint64_t seed;
     uint64_t insert_rows;
+    uint32_t rounds;      /* interleaved engine / FAISS rounds for the overhead */
+    int overhead_only;    /* skip ground truth, sweeps and inserts */
+    const char *data_dir; /* keep built indexes here and reuse them */
     int skip_hnsw;
     int skip_ivf;
     const char *plugin_dir;
@@ -36,12 +39,15 @@ int bench_engine(const bench_opts *o);
 double bench_now(void);
 
 /**
- * Direct FAISS on the index the engine saved (blob at `path`): mean ms per
- * single-query search at `nprobe`, over `rounds` passes of the queries.
- * Also the index's serialised size. Returns non-zero on failure.
+ * Direct FAISS on an index the engine saved (blob at `path`), for the
+ * overhead comparison. A pass searches the `nq` queries one at a time with
+ * `value` as nprobe (IVF) or efSearch (HNSW, set on the index itself as a
+ * plain FAISS user would) and returns the mean ms per query; ids gets the
+ * results (nq * k).
  */
 int bench_faiss_load(const char *path, char *err, size_t errlen);
-double bench_faiss_search_ms(const float *queries, uint32_t nq, uint32_t k, uint32_t nprobe);
+double bench_faiss_pass(const float *queries, uint32_t nq, uint32_t k, uint32_t value,
+                        int64_t *ids);
 void bench_faiss_unload(void);
 void bench_faiss_set_threads(uint32_t threads);
 

@@ -5,6 +5,7 @@
  *                     [--threads 2] [--nlist 0] [--m 16] [--ef-construction 200]
  *                     [--profile hard] [--clusters 0] [--spread 0] [--seed 42]
  *                     [--insert 20000] [--no-hnsw] [--no-ivf] [--plugin-dir DIR]
+ *                     [--rounds 5] [--data-dir DIR] [--overhead-only]
  *                     [--base FILE.fvecs [--query-file FILE.fvecs] [--gt FILE.ivecs]]
  */
 #include <stdio.h>
@@ -17,13 +18,14 @@ static void usage(FILE *f)
 {
     fputs(
         "usage: vmon-bench engine [--rows N] [--dim D] [--queries N] [--k K] [--threads T]\n"
-        "                         [--nlist N] [--m M] [--ef-construction N] [--profile hard|easy]\n"
-        "                         [--clusters N] [--spread S] [--seed S] [--insert N] [--no-hnsw] "
-        "[--no-ivf]\n"
-        "                         [--plugin-dir DIR]\n"
-        "                         [--base F.fvecs [--query-file F.fvecs] [--gt F.ivecs]]\n"
+        "         [--nlist N] [--m M] [--ef-construction N] [--profile hard|easy]\n"
+        "         [--clusters N] [--spread S] [--seed S] [--insert N] [--no-hnsw] [--no-ivf]\n"
+        "         [--rounds 5] [--data-dir DIR] [--overhead-only] [--plugin-dir DIR]\n"
+        "         [--base F.fvecs [--query-file F.fvecs] [--gt F.ivecs]]\n"
         "  --base loads the ANN benchmark files instead of generated data; --rows 0 loads\n"
-        "  every base row (needed for --gt, whose ids are base row numbers).\n",
+        "  every base row (needed for --gt, whose ids are base row numbers).\n"
+        "  --data-dir keeps the built indexes (DIR/ivf, DIR/hnsw) and reuses them next time;\n"
+        "  --overhead-only runs only the engine-vs-FAISS rounds (bench/engine_instructions.sh).\n",
         f);
 }
 
@@ -34,6 +36,10 @@ static int parse(int argc, char **argv, bench_opts *o)
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "--no-hnsw")) {
             o->skip_hnsw = 1;
+            continue;
+        }
+        if (!strcmp(a, "--overhead-only")) {
+            o->overhead_only = 1;
             continue;
         }
         if (!strcmp(a, "--no-ivf")) {
@@ -71,6 +77,10 @@ static int parse(int argc, char **argv, bench_opts *o)
             o->seed = strtoull(v, NULL, 10);
         else if (!strcmp(a, "--insert"))
             o->insert_rows = strtoull(v, NULL, 10);
+        else if (!strcmp(a, "--rounds"))
+            o->rounds = (uint32_t)strtoul(v, NULL, 10);
+        else if (!strcmp(a, "--data-dir"))
+            o->data_dir = v;
         else if (!strcmp(a, "--plugin-dir"))
             o->plugin_dir = v;
         else if (!strcmp(a, "--base"))
@@ -85,8 +95,9 @@ static int parse(int argc, char **argv, bench_opts *o)
         }
     }
     if ((o->rows < 1000 && !o->base_file) || o->dim == 0 || o->nq == 0 || o->k == 0 ||
-        o->threads == 0) {
-        fprintf(stderr, "vmon-bench: need --rows >= 1000 and positive dim, queries, k, threads\n");
+        o->threads == 0 || o->rounds == 0) {
+        fprintf(stderr,
+                "vmon-bench: need --rows >= 1000 and positive dim, queries, k, threads, rounds\n");
         return -1;
     }
     if ((o->query_file || o->gt_file) && !o->base_file) {
@@ -108,6 +119,7 @@ int main(int argc, char **argv)
                     .profile = "hard",
                     .seed = 42,
                     .insert_rows = 20000,
+                    .rounds = 5,
                     .plugin_dir = VMON_BENCH_PLUGIN_DIR};
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
         usage(argc < 2 ? stderr : stdout);
