@@ -23,6 +23,7 @@ typedef struct bench_opts {
     uint64_t insert_rows;
     uint32_t rounds;      /* interleaved engine / FAISS rounds for the overhead */
     int overhead_only;    /* skip ground truth, sweeps and inserts */
+    uint32_t at;          /* non-zero: the overhead at this nprobe / ef only */
     const char *data_dir; /* keep built indexes here and reuse them */
     int skip_hnsw;
     int skip_ivf;

@@ -356,6 +356,8 @@ static void overhead(run *r, const bench_opts *o, const float *q, const char *in
            o->nq, o->rounds);
     for (int i = 0; i < n_values; i++)
         compare(r, o, q, flag, values[i]);
+    if (o->at)
+        compare(r, o, q, flag, o->at);
     bench_faiss_unload();
 }
 
@@ -519,7 +521,7 @@ static int ivf_part(const bench_opts *o, float *q, int64_t *gt, int *have_gt)
     }
     if (rc == 0) {
         const uint32_t nprobes[] = {16, 64};
-        overhead(&r, o, q, index_path, VMON_SEARCH_NPROBE, nprobes, 2);
+        overhead(&r, o, q, index_path, VMON_SEARCH_NPROBE, nprobes, o->at ? 0 : 2);
     }
     if (rc == 0 && !o->overhead_only) {
         insert_and_flush(&r, o, "IVF_FLAT");
@@ -558,7 +560,7 @@ static int hnsw_part(const bench_opts *o, float *q, int64_t *gt, int have_gt)
         char index_path[1100];
         snprintf(index_path, sizeof index_path, "%s/default/seg_1.index.vmon", dir);
         const uint32_t efs[] = {64, 128};
-        overhead(&r, o, q, index_path, VMON_SEARCH_EF, efs, 2);
+        overhead(&r, o, q, index_path, VMON_SEARCH_EF, efs, o->at ? 0 : 2);
     }
     vmon_standalone_close(r.s);
     close_dir(o, dir);

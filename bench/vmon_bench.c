@@ -5,7 +5,7 @@
  *                     [--threads 2] [--nlist 0] [--m 16] [--ef-construction 200]
  *                     [--profile hard] [--clusters 0] [--spread 0] [--seed 42]
  *                     [--insert 20000] [--no-hnsw] [--no-ivf] [--plugin-dir DIR]
- *                     [--rounds 5] [--data-dir DIR] [--overhead-only]
+ *                     [--rounds 5] [--data-dir DIR] [--overhead-only] [--at V]
  *                     [--base FILE.fvecs [--query-file FILE.fvecs] [--gt FILE.ivecs]]
  */
 #include <stdio.h>
@@ -16,17 +16,17 @@
 
 static void usage(FILE *f)
 {
-    fputs(
-        "usage: vmon-bench engine [--rows N] [--dim D] [--queries N] [--k K] [--threads T]\n"
-        "         [--nlist N] [--m M] [--ef-construction N] [--profile hard|easy]\n"
-        "         [--clusters N] [--spread S] [--seed S] [--insert N] [--no-hnsw] [--no-ivf]\n"
-        "         [--rounds 5] [--data-dir DIR] [--overhead-only] [--plugin-dir DIR]\n"
-        "         [--base F.fvecs [--query-file F.fvecs] [--gt F.ivecs]]\n"
-        "  --base loads the ANN benchmark files instead of generated data; --rows 0 loads\n"
-        "  every base row (needed for --gt, whose ids are base row numbers).\n"
-        "  --data-dir keeps the built indexes (DIR/ivf, DIR/hnsw) and reuses them next time;\n"
-        "  --overhead-only runs only the engine-vs-FAISS rounds (bench/engine_instructions.sh).\n",
-        f);
+    fputs("usage: vmon-bench engine [--rows N] [--dim D] [--queries N] [--k K] [--threads T]\n"
+          "         [--nlist N] [--m M] [--ef-construction N] [--profile hard|easy]\n"
+          "         [--clusters N] [--spread S] [--seed S] [--insert N] [--no-hnsw] [--no-ivf]\n"
+          "         [--rounds 5] [--data-dir DIR] [--overhead-only] [--at V] [--plugin-dir DIR]\n"
+          "         [--base F.fvecs [--query-file F.fvecs] [--gt F.ivecs]]\n"
+          "  --base loads the ANN benchmark files instead of generated data; --rows 0 loads\n"
+          "  every base row (needed for --gt, whose ids are base row numbers).\n"
+          "  --data-dir keeps the built indexes (DIR/ivf, DIR/hnsw) and reuses them next time;\n"
+          "  --overhead-only runs only the engine-vs-FAISS rounds (bench/engine_instructions.sh);\n"
+          "  --at V compares at nprobe / ef V only (default: nprobe 16, 64; ef 64, 128).\n",
+          f);
 }
 
 static int parse(int argc, char **argv, bench_opts *o)
@@ -77,6 +77,8 @@ static int parse(int argc, char **argv, bench_opts *o)
             o->seed = strtoull(v, NULL, 10);
         else if (!strcmp(a, "--insert"))
             o->insert_rows = strtoull(v, NULL, 10);
+        else if (!strcmp(a, "--at"))
+            o->at = (uint32_t)strtoul(v, NULL, 10);
         else if (!strcmp(a, "--rounds"))
             o->rounds = (uint32_t)strtoul(v, NULL, 10);
         else if (!strcmp(a, "--data-dir"))

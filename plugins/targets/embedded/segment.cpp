@@ -233,6 +233,29 @@ void Segment::search_flat(const SearchArgs &args, uint32_t kk, float *d,
         faiss::knn_inner_product(args.queries, vecs_.data(), dim_, args.nq, ids_.size(), kk, d, l);
 }
 
+bool Segment::has_live_rows() const
+{
+    std::shared_lock<std::shared_mutex> lock(mu_);
+    return ids_.size() > n_deleted_;
+}
+
+bool Segment::search_alone(const SearchArgs &args, int64_t *ids, float *dist, float none) const
+{
+    std::shared_lock<std::shared_mutex> lock(mu_);
+    if (!index_ || args.exact || n_deleted_ > 0)
+        return false;
+    static_assert(sizeof(int64_t) == sizeof(faiss::Index::idx_t), "ids are FAISS labels");
+    search_index(args, args.k, dist, reinterpret_cast<faiss::Index::idx_t *>(ids));
+    // FAISS labels are row offsets here; a short list leaves -1.
+    uint64_t n = ids_.size();
+    for (size_t i = 0; i < size_t(args.nq) * args.k; i++) {
+        bool found = ids[i] >= 0 && static_cast<uint64_t>(ids[i]) < n;
+        dist[i] = found ? dist[i] : none;
+        ids[i] = found ? ids_[static_cast<size_t>(ids[i])] : -1;
+    }
+    return true;
+}
+
 void Segment::search(const SearchArgs &args, HitLists &out) const
 {
     std::shared_lock<std::shared_mutex> lock(mu_);

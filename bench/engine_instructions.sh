@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Instructions per query, the embedded engine against FAISS called directly,
+# counted by callgrind (exact and repeatable where times on a shared machine
+# are not). Only the two measured loops are counted: vmon-bench's
+# bench_engine_pass (the ABI call, the engine, FAISS) and bench_faiss_pass
+# (FAISS alone), on the same saved index and queries.
+#
+# Usage: bench/engine_instructions.sh BUILD_DIR DATA_DIR [vmon-bench engine options]
+#   DATA_DIR keeps the indexes: the first run builds them natively, the
+#   callgrind runs load them. Prints one line per (index, nprobe / ef).
+set -euo pipefail
+build=${1:?usage: engine_instructions.sh BUILD_DIR DATA_DIR [options]}
+data=${2:?usage: engine_instructions.sh BUILD_DIR DATA_DIR [options]}
+shift 2
+bench=$build/vmon-bench
+queries=${VMON_BENCH_QUERIES:-200}
+command -v valgrind >/dev/null || { echo "engine_instructions.sh: valgrind is not installed" >&2; exit 1; }
+# Natively first, so the callgrind runs only load (building under valgrind takes hours).
+"$bench" engine --data-dir "$data" --overhead-only --rounds 1 --queries 10 "$@" >/dev/null
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+count() { # part value
+    local part=$1 value=$2 skip=--no-hnsw
+    [ "$part" = hnsw ] && skip=--no-ivf
+    # One thread: callgrind serialises threads, and idle OpenMP workers
+    # spinning would be counted. Passive waiting for the same reason.
+    OMP_WAIT_POLICY=passive valgrind --tool=callgrind --callgrind-out-file="$out/$part.$value" \
+        --collect-atstart=no --toggle-collect=bench_engine_pass --toggle-collect=bench_faiss_pass \
+        "$bench" engine --data-dir "$data" --overhead-only --rounds 1 --threads 1 \
+        --queries "$queries" --at "$value" $skip "$@" >"$out/$part.$value.log" 2>&1
+    # Inclusive counts; each pass ran twice (warm-up + 1 round) over the queries.
+    callgrind_annotate --inclusive=yes "$out/$part.$value" 2>/dev/null |
+        awk -v part="$part" -v value="$value" -v n="$((2 * queries))" '
+            /bench_engine_pass/ { gsub(",", "", $1); e = $1 }
+            /bench_faiss_pass/  { gsub(",", "", $1); f = $1 }
+            END {
+                if (!e || !f) { print part " " value ": no counts (see the log)"; exit 1 }
+                printf "%-5s %-7s %4d: engine %11.0f instr/query, FAISS %11.0f, overhead %+.2f%%\n",
+                       part, part == "ivf" ? "nprobe" : "ef", value, e / n, f / n, (e - f) / f * 100
+            }'
+}
+count ivf 16
+count ivf 64
+count hnsw 64
+count hnsw 128
