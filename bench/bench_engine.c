@@ -127,6 +127,44 @@ static int open_engine(const bench_opts *o, const char *index, const char *data_
     return 0;
 }
 
+/* The same engine linked into vmon-bench, on a folder the loaded engine
+ * saved: it loads the saved index, and runs the very FAISS code the bench's
+ * direct calls run. The plugin carries its own copy of FAISS, whose hot
+ * scalar loops land at other addresses, and that alone moves per-query
+ * times by several percent either way (docs/embedded.md). */
+static int open_in_process(const bench_opts *o, const char *index, const char *data_dir, run *r)
+{
+    emb_config cfg;
+    emb_config_defaults(&cfg);
+    cfg.dim = o->dim;
+    cfg.index_type = (uint32_t)emb_index_type_parse(index);
+    cfg.threads = o->threads;
+    cfg.nlist = o->nlist;
+    cfg.hnsw_m = o->m;
+    cfg.ef_construction = o->ef_construction;
+    cfg.index_min_rows = 1000;
+    cfg.data_dir = data_dir;
+    char err[1024];
+    r->s = NULL;
+    r->ops = &emb_target_ops;
+    if (emb_engine_create(&cfg, &r->ctx, err, sizeof err) != 0 ||
+        emb_engine_start(r->ctx, err, sizeof err) != 0) {
+        fprintf(stderr, "vmon-bench: in-process engine on %s: %s\n", data_dir, err);
+        return -1;
+    }
+    return 0;
+}
+
+static void close_engine(run *r)
+{
+    if (r->s) {
+        vmon_standalone_close(r->s);
+    } else {
+        emb_engine_stop(r->ctx);
+        emb_engine_destroy(r->ctx);
+    }
+}
+
 /* Prints progress while the index builds; returns the engine's build time (s). */
 static double watch_build(run *r, const char *label)
 {
@@ -342,23 +380,42 @@ static void compare(run *r, const bench_opts *o, const float *q, uint32_t flag, 
     free(ids_f);
 }
 
-static void overhead(run *r, const bench_opts *o, const float *q, const char *index_path,
-                     uint32_t flag, const uint32_t *values, int n_values)
+static void overhead_of(run *r, const bench_opts *o, const float *q, uint32_t flag,
+                        const uint32_t *values, int n_values, const char *how)
 {
-    char err[512];
-    if (bench_faiss_load(index_path, err, sizeof err) != 0) {
-        fprintf(stderr, "vmon-bench: direct FAISS: %s\n", err);
-        return;
-    }
-    bench_faiss_set_threads(o->threads);
-    printf("\nengine vs direct FAISS, same saved index, %u single queries, %u interleaved "
-           "rounds (ms/query per round):\n",
-           o->nq, o->rounds);
+    printf("\nengine (%s) vs direct FAISS, same saved index, %u single queries, %u "
+           "interleaved rounds (ms/query per round):\n",
+           how, o->nq, o->rounds);
     for (int i = 0; i < n_values; i++)
         compare(r, o, q, flag, values[i]);
     if (o->at)
         compare(r, o, q, flag, o->at);
+}
+
+/* The overhead twice: the engine as vmond loads it (the plugin, with its own
+ * FAISS copy), then the same engine linked in (one FAISS copy for both
+ * sides: the engine's own cost alone). Closes `r`, which the in-process
+ * engine replaces on the same folder; returns non-zero if that fails. */
+static int overhead(run *r, const bench_opts *o, const float *q, const char *dir, const char *index,
+                    uint32_t flag, const uint32_t *values, int n_values)
+{
+    char err[512], index_path[1100];
+    snprintf(index_path, sizeof index_path, "%s/default/seg_1.index.vmon", dir);
+    if (bench_faiss_load(index_path, err, sizeof err) != 0) {
+        fprintf(stderr, "vmon-bench: direct FAISS: %s\n", err);
+        close_engine(r);
+        return -1;
+    }
+    bench_faiss_set_threads(o->threads);
+    overhead_of(r, o, q, flag, values, n_values, "through the loader");
+    close_engine(r);
+    int rc = open_in_process(o, index, dir, r);
+    if (rc == 0) {
+        overhead_of(r, o, q, flag, values, n_values, "linked in, loaded from the folder");
+        close_engine(r);
+    }
     bench_faiss_unload();
+    return rc;
 }
 
 static void insert_and_flush(run *r, const bench_opts *o, const char *label)
@@ -519,18 +576,27 @@ static int ivf_part(const bench_opts *o, float *q, int64_t *gt, int *have_gt)
         *have_gt = 1;
         sweep(&r, o, q, gt, VMON_SEARCH_NPROBE, 1, cs.nlist);
     }
-    if (rc == 0) {
-        const uint32_t nprobes[] = {16, 64};
-        overhead(&r, o, q, index_path, VMON_SEARCH_NPROBE, nprobes, o->at ? 0 : 2);
+    const uint32_t nprobes[] = {16, 64};
+    if (rc != 0 ||
+        overhead(&r, o, q, dir, "IVF_FLAT", VMON_SEARCH_NPROBE, nprobes, o->at ? 0 : 2) != 0) {
+        if (rc != 0)
+            close_engine(&r);
+        close_dir(o, dir);
+        return -1;
     }
-    if (rc == 0 && !o->overhead_only) {
+    /* The engines above closed; the inserts go to the loaded plugin again. */
+    if (!o->overhead_only && o->insert_rows) {
+        if (open_engine(o, "IVF_FLAT", dir, &r) != 0) {
+            close_dir(o, dir);
+            return -1;
+        }
         insert_and_flush(&r, o, "IVF_FLAT");
         printf("\ncomponent figures (samples, histogram buckets omitted):\n");
         r.ops->report(r.ctx, NULL, print_sample, NULL, err, sizeof err);
+        close_engine(&r);
     }
-    vmon_standalone_close(r.s);
     close_dir(o, dir);
-    return rc;
+    return 0;
 }
 
 static int hnsw_part(const bench_opts *o, float *q, int64_t *gt, int have_gt)
@@ -556,13 +622,11 @@ static int hnsw_part(const bench_opts *o, float *q, int64_t *gt, int have_gt)
         rc = ground_truth(&r, o, q, gt);
     if (rc == 0 && !o->overhead_only)
         sweep(&r, o, q, gt, VMON_SEARCH_EF, 16, 512);
-    if (rc == 0) {
-        char index_path[1100];
-        snprintf(index_path, sizeof index_path, "%s/default/seg_1.index.vmon", dir);
-        const uint32_t efs[] = {64, 128};
-        overhead(&r, o, q, index_path, VMON_SEARCH_EF, efs, o->at ? 0 : 2);
-    }
-    vmon_standalone_close(r.s);
+    const uint32_t efs[] = {64, 128};
+    if (rc == 0)
+        rc = overhead(&r, o, q, dir, "HNSW", VMON_SEARCH_EF, efs, o->at ? 0 : 2);
+    else
+        close_engine(&r);
     close_dir(o, dir);
     return rc;
 }

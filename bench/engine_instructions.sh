@@ -15,22 +15,24 @@ shift 2
 bench=$build/vmon-bench
 queries=${VMON_BENCH_QUERIES:-200}
 command -v valgrind >/dev/null || { echo "engine_instructions.sh: valgrind is not installed" >&2; exit 1; }
-# Natively first, so the callgrind runs only load (building under valgrind takes hours).
-"$bench" engine --data-dir "$data" --overhead-only --rounds 1 --queries 10 "$@" >/dev/null
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 count() { # part value
     local part=$1 value=$2 skip=--no-hnsw
     [ "$part" = hnsw ] && skip=--no-ivf
+    # Natively first, so callgrind only loads (building under valgrind takes hours).
+    [ -e "$data/$part/default/seg_1.index.vmon" ] ||
+        "$bench" engine --data-dir "$data" --overhead-only --rounds 1 --queries 10 $skip "$@" >/dev/null
     # One thread: callgrind serialises threads, and idle OpenMP workers
     # spinning would be counted. Passive waiting for the same reason.
     OMP_WAIT_POLICY=passive valgrind --tool=callgrind --callgrind-out-file="$out/$part.$value" \
         --collect-atstart=no --toggle-collect=bench_engine_pass --toggle-collect=bench_faiss_pass \
         "$bench" engine --data-dir "$data" --overhead-only --rounds 1 --threads 1 \
         --queries "$queries" --at "$value" $skip "$@" >"$out/$part.$value.log" 2>&1
-    # Inclusive counts; each pass ran twice (warm-up + 1 round) over the queries.
+    # Inclusive counts. Each side ran 4 passes over the queries: warm-up and
+    # one round, through the loader and linked in.
     callgrind_annotate --inclusive=yes "$out/$part.$value" 2>/dev/null |
-        awk -v part="$part" -v value="$value" -v n="$((2 * queries))" '
+        awk -v part="$part" -v value="$value" -v n="$((4 * queries))" '
             /bench_engine_pass/ { gsub(",", "", $1); e = $1 }
             /bench_faiss_pass/  { gsub(",", "", $1); f = $1 }
             END {
@@ -39,7 +41,5 @@ count() { # part value
                        part, part == "ivf" ? "nprobe" : "ef", value, e / n, f / n, (e - f) / f * 100
             }'
 }
-count ivf 16
-count ivf 64
-count hnsw 64
-count hnsw 128
+for v in ${VMON_BENCH_NPROBES:-16 64}; do count ivf "$v"; done
+for v in ${VMON_BENCH_EFS:-64 128}; do count hnsw "$v"; done
