@@ -12,6 +12,7 @@ set -euo pipefail
 build=${1:?usage: engine_instructions.sh BUILD_DIR DATA_DIR [options]}
 data=${2:?usage: engine_instructions.sh BUILD_DIR DATA_DIR [options]}
 shift 2
+extra=("$@")
 bench=$build/vmon-bench
 queries=${VMON_BENCH_QUERIES:-200}
 command -v valgrind >/dev/null || { echo "engine_instructions.sh: valgrind is not installed" >&2; exit 1; }
@@ -19,16 +20,20 @@ out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 count() { # part value
     local part=$1 value=$2 skip=--no-hnsw
-    [ "$part" = hnsw ] && skip=--no-ivf
+    if [ "$part" = hnsw ]; then skip=--no-ivf; fi
     # Natively first, so callgrind only loads (building under valgrind takes hours).
     [ -e "$data/$part/default/seg_1.index.vmon" ] ||
-        "$bench" engine --data-dir "$data" --overhead-only --rounds 1 --queries 10 $skip "$@" >/dev/null
+        "$bench" engine --data-dir "$data" --overhead-only --rounds 1 --queries 10 $skip "${extra[@]}" >/dev/null
     # One thread: callgrind serialises threads, and idle OpenMP workers
     # spinning would be counted. Passive waiting for the same reason.
     OMP_WAIT_POLICY=passive valgrind --tool=callgrind --callgrind-out-file="$out/$part.$value" \
         --collect-atstart=no --toggle-collect=bench_engine_pass --toggle-collect=bench_faiss_pass \
         "$bench" engine --data-dir "$data" --overhead-only --rounds 1 --threads 1 \
-        --queries "$queries" --at "$value" $skip "$@" >"$out/$part.$value.log" 2>&1
+        --queries "$queries" --at "$value" $skip "${extra[@]}" >"$out/$part.$value.log" 2>&1 || {
+        echo "engine_instructions.sh: the callgrind run failed:" >&2
+        tail -5 "$out/$part.$value.log" >&2
+        return 1
+    }
     # Inclusive counts. Each side ran 4 passes over the queries: warm-up and
     # one round, through the loader and linked in.
     callgrind_annotate --inclusive=yes "$out/$part.$value" 2>/dev/null |

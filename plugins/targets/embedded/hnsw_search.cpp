@@ -12,6 +12,7 @@
 
 #include <exception>
 #include <memory>
+#include <utility>
 #include <vector>
 
 #include <faiss/impl/AuxIndexStructures.h>
@@ -32,7 +33,7 @@ using Label = faiss::Index::idx_t;
 // FAISS's graph code minimises; inner products are negated on the way in
 // and back on the way out, as IndexHNSW does.
 struct Negated : faiss::DistanceComputer {
-    explicit Negated(faiss::DistanceComputer *d) : inner(d) {}
+    explicit Negated(std::unique_ptr<faiss::DistanceComputer> d) : inner(std::move(d)) {}
     void set_query(const float *x) override
     {
         inner->set_query(x);
@@ -50,20 +51,22 @@ struct Negated : faiss::DistanceComputer {
 
 std::unique_ptr<faiss::DistanceComputer> distance_computer(const faiss::Index &storage)
 {
-    faiss::DistanceComputer *d = storage.get_distance_computer();
-    if (storage.metric_type == faiss::METRIC_INNER_PRODUCT)
-        return std::make_unique<Negated>(d);
-    return std::unique_ptr<faiss::DistanceComputer>(d);
+    std::unique_ptr<faiss::DistanceComputer> d(storage.get_distance_computer());
+    if (storage.metric_type != faiss::METRIC_INNER_PRODUCT)
+        return d;
+    return std::make_unique<Negated>(std::move(d));
 }
 
 // One table per thread, grown to the largest index searched; advance()
 // between queries makes old marks stale without clearing them.
 faiss::VisitedTable &visited_table(size_t n)
 {
-    thread_local std::unique_ptr<faiss::VisitedTable> vt;
-    if (!vt || vt->visited.size() < n)
-        vt = std::make_unique<faiss::VisitedTable>(static_cast<int>(n));
-    return *vt;
+    thread_local faiss::VisitedTable vt(0);
+    if (vt.visited.size() < n) {
+        vt.visited.assign(n, 0);
+        vt.visno = 1;
+    }
+    return vt;
 }
 
 // Move to the closest neighbour on `level` until none is closer.
