@@ -7,6 +7,10 @@
  *                     [--insert 20000] [--no-hnsw] [--no-ivf] [--plugin-dir DIR]
  *                     [--rounds 5] [--data-dir DIR] [--overhead-only] [--at V]
  *                     [--base FILE.fvecs [--query-file FILE.fvecs] [--gt FILE.ivecs]]
+ *   vmon-bench traffic [--rows 50000] [--dim 128] [--queries 1000] [--k 10] [--threads 1]
+ *                      [--requests 5000] [--rounds 5] [--plugin-dir DIR]
+ *   vmon-bench hist [--runs 7] [--records 20000000] [--reads 201] [--qps 1000]
+ *   vmon-bench router [--runs 7] [--picks 20000000] [--plugin-dir DIR]
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,7 +29,13 @@ static void usage(FILE *f)
           "  every base row (needed for --gt, whose ids are base row numbers).\n"
           "  --data-dir keeps the built indexes (DIR/ivf, DIR/hnsw) and reuses them next time;\n"
           "  --overhead-only runs only the engine-vs-FAISS rounds (bench/engine_instructions.sh);\n"
-          "  --at V compares at nprobe / ef V only (default: nprobe 16, 64; ef 64, 128).\n",
+          "  --at V compares at nprobe / ef V only (default: nprobe 16, 64; ef 64, 128).\n"
+          "       vmon-bench traffic [--rows N] [--dim D] [--queries N] [--k K] [--threads T]\n"
+          "                          [--requests N] [--rounds R] [--plugin-dir DIR]\n"
+          "  the traffic driver's cost per query against calling search directly, and the\n"
+          "  mallocs per request in vmon's code (must be 0).\n"
+          "       vmon-bench hist [--runs N] [--records N] [--reads N] [--qps N]\n"
+          "       vmon-bench router [--runs N] [--picks N] [--plugin-dir DIR]\n",
           f);
 }
 
@@ -91,6 +101,8 @@ static int parse(int argc, char **argv, bench_opts *o)
             o->query_file = v;
         else if (!strcmp(a, "--gt"))
             o->gt_file = v;
+        else if (!strcmp(a, "--requests"))
+            o->traffic_requests = strtoull(v, NULL, 10);
         else {
             fprintf(stderr, "vmon-bench: unknown option %s\n", a);
             return -1;
@@ -109,6 +121,35 @@ static int parse(int argc, char **argv, bench_opts *o)
     return 0;
 }
 
+/* `vmon-bench router`: its own few options. */
+static int router_main(int argc, char **argv, const char *plugin_dir)
+{
+    int runs = 7;
+    uint64_t picks = 20000000;
+    for (int i = 2; i < argc; i += 2) {
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!v) {
+            fprintf(stderr, "vmon-bench: %s needs a value\n", argv[i]);
+            return 2;
+        }
+        if (!strcmp(argv[i], "--runs"))
+            runs = atoi(v);
+        else if (!strcmp(argv[i], "--picks"))
+            picks = strtoull(v, NULL, 10);
+        else if (!strcmp(argv[i], "--plugin-dir"))
+            plugin_dir = v;
+        else {
+            fprintf(stderr, "vmon-bench: unknown option %s\n", argv[i]);
+            return 2;
+        }
+    }
+    if (runs < 1 || picks < 1) {
+        fprintf(stderr, "vmon-bench: need positive --runs and --picks\n");
+        return 2;
+    }
+    return bench_router(plugin_dir, runs, picks) == 0 ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
     bench_opts o = {.rows = 200000,
@@ -121,13 +162,23 @@ int main(int argc, char **argv)
                     .profile = "hard",
                     .seed = 42,
                     .insert_rows = 20000,
+                    .traffic_requests = 5000,
                     .rounds = 5,
                     .plugin_dir = VMON_BENCH_PLUGIN_DIR};
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
         usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;
     }
-    if (strcmp(argv[1], "engine") != 0) {
+    if (!strcmp(argv[1], "hist"))
+        return bench_hist_main(argc, argv);
+    if (!strcmp(argv[1], "router"))
+        return router_main(argc, argv, o.plugin_dir);
+    int traffic = strcmp(argv[1], "traffic") == 0;
+    if (traffic) { /* small enough to build in seconds; one thread for steady figures */
+        o.rows = 50000;
+        o.threads = 1;
+    }
+    if (strcmp(argv[1], "engine") != 0 && !traffic) {
         fprintf(stderr, "vmon-bench: unknown benchmark '%s'\n", argv[1]);
         usage(stderr);
         return 2;
@@ -136,5 +187,9 @@ int main(int argc, char **argv)
         usage(stderr);
         return 2;
     }
-    return bench_engine(&o) == 0 ? 0 : 1;
+    if (traffic && o.traffic_requests == 0) {
+        fprintf(stderr, "vmon-bench: --requests must be positive\n");
+        return 2;
+    }
+    return (traffic ? bench_traffic(&o) : bench_engine(&o)) == 0 ? 0 : 1;
 }

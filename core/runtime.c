@@ -105,9 +105,9 @@ int rt_start_probes(vmon_runtime *rt, char *err, size_t errlen)
 int vmon_runtime_start(vmon_runtime *rt, int64_t cycles, char *err, size_t errlen)
 {
     rt->cycles = cycles;
-    if (rt_start_rules(rt, err, errlen) < 0)
+    if (rt_start_rules(rt, err, errlen) < 0 || rt_start_probes(rt, err, errlen) < 0)
         return -1;
-    return rt_start_probes(rt, err, errlen);
+    return rt_start_traffic(rt, err, errlen);
 }
 
 /* Every probe thread is told first, then joined, so N slow probes cost one wait. */
@@ -134,6 +134,7 @@ void vmon_runtime_finish_cycles(vmon_runtime *rt)
 /* Probes and rules stop; sinks keep delivering what is queued. */
 static void quiesce(vmon_runtime *rt)
 {
+    rt_stop_traffic(rt);
     rt_stop_probes(rt, NULL);
     rt_stop_rules(rt);
 }

@@ -15,12 +15,14 @@
 #include <pthread.h>
 
 #include "alert_event.h"
+#include "arm_table.h"
 #include "delivery.h"
 #include "instance.h"
 #include "rules.h"
 #include "runtime.h"
 #include "sample_batch.h"
 #include "selfstats.h"
+#include "traffic.h"
 
 typedef struct rt_slot rt_slot;
 
@@ -59,8 +61,9 @@ typedef struct work_item {
     struct work_item *next;
     vmon_sample_batch *batch; /* a reading, or NULL for an alert */
     long source;              /* instance index; -1 for vmond itself */
-    vmon_alert_event *alert;  /* a plugin alert (raise or resolve) */
+    vmon_alert_event *alert;  /* a plugin alert (raise or resolve), or an event */
     int resolve;
+    long pipeline; /* an event (alert->event set): for this pipeline's sinks */
 } work_item;
 
 typedef struct active_alert {
@@ -72,6 +75,8 @@ typedef struct active_alert {
 typedef struct rt_pipeline {
     const vmon_plan_pipeline *plan;
     vmon_rule_state *rules;
+    vmon_arm_table arms;   /* each arm's search parameters, for traffic */
+    vmon_traffic *traffic; /* running, or NULL */
 } rt_pipeline;
 
 struct vmon_runtime {
@@ -152,6 +157,16 @@ vmon_alert_event *rt_event_from_spec(const vmon_instance *inst, const vmon_alert
 void rt_process_plugin_alert(vmon_runtime *rt, long source, vmon_alert_event *ev, int resolve);
 void rt_fan_out_alert(vmon_runtime *rt, long source, vmon_alert_event *ev);
 void rt_free_active(vmon_runtime *rt);
+
+/* runtime_events.c */
+/** On the rules thread: an event's entry goes to its pipeline's sinks that take events. */
+void rt_fan_out_event(vmon_runtime *rt, size_t pipeline, vmon_alert_event *ev);
+
+/* runtime_traffic.c */
+/** Start the traffic of every pipeline that has one and none running. */
+int rt_start_traffic(vmon_runtime *rt, char *err, size_t errlen);
+/** Stop it (before its target or router can go). */
+void rt_stop_traffic(vmon_runtime *rt);
 
 /* runtime_pipeline.c */
 void rt_compute_membership(vmon_runtime *rt);
