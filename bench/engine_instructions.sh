@@ -6,8 +6,9 @@
 # (FAISS alone), on the same saved index and queries.
 #
 # Usage: bench/engine_instructions.sh BUILD_DIR DATA_DIR [vmon-bench engine options]
-#   DATA_DIR keeps the indexes: the first run builds them natively, the
-#   callgrind runs load them. Prints one line per (index, nprobe / ef).
+#   DATA_DIR keeps the indexes (the first run builds them natively, the
+#   callgrind runs load them) and the callgrind files (DATA_DIR/callgrind).
+#   Prints one line per (index, nprobe / ef).
 set -euo pipefail
 build=${1:?usage: engine_instructions.sh BUILD_DIR DATA_DIR [options]}
 data=${2:?usage: engine_instructions.sh BUILD_DIR DATA_DIR [options]}
@@ -16,8 +17,9 @@ extra=("$@")
 bench=$build/vmon-bench
 queries=${VMON_BENCH_QUERIES:-200}
 command -v valgrind >/dev/null || { echo "engine_instructions.sh: valgrind is not installed" >&2; exit 1; }
-out=$(mktemp -d)
-trap 'rm -rf "$out"' EXIT
+# The callgrind files stay beside the indexes, for callgrind_annotate.
+out=$data/callgrind
+mkdir -p "$out"
 count() { # part value
     local part=$1 value=$2 skip=--no-hnsw
     if [ "$part" = hnsw ]; then skip=--no-ivf; fi
@@ -38,8 +40,9 @@ count() { # part value
     # one round, through the loader and linked in.
     callgrind_annotate --inclusive=yes "$out/$part.$value" 2>/dev/null |
         awk -v part="$part" -v value="$value" -v n="$((4 * queries))" '
-            /bench_engine_pass/ { gsub(",", "", $1); e = $1 }
-            /bench_faiss_pass/  { gsub(",", "", $1); f = $1 }
+            # The function summary lines ("1,234 (5.0%)  file:function [object]").
+            $2 ~ /%\)$/ && /:bench_engine_pass / && !e { gsub(",", "", $1); e = $1 }
+            $2 ~ /%\)$/ && /:bench_faiss_pass / && !f  { gsub(",", "", $1); f = $1 }
             END {
                 if (!e || !f) { print part " " value ": no counts (see the log)"; exit 1 }
                 printf "%-5s %-7s %4d: engine %11.0f instr/query, FAISS %11.0f, overhead %+.2f%%\n",
