@@ -143,8 +143,12 @@ static void ev_figures(vmon_exp_event *ev, const char *prefix, const vmon_arm_fi
     if (!f)
         return;
     char name[24];
-    snprintf(name, sizeof name, "%s.samples", prefix);
+    snprintf(name, sizeof name, "%s.count", prefix);
     ev_field(ev, name, "%u", f->samples);
+    if (f->errors) {
+        snprintf(name, sizeof name, "%s.errors", prefix);
+        ev_field(ev, name, "%u", f->errors);
+    }
     ev_number(ev, prefix, "mean_ms", f->mean_ms);
     ev_number(ev, prefix, "p95_ms", f->p95_ms);
     ev_number(ev, prefix, "p99_ms", f->p99_ms);
@@ -198,6 +202,12 @@ static int config_check(const vmon_exp_config *c, char *err, size_t errlen)
                      c->ramp[i] * 100);
             return -1;
         }
+    }
+    if (c->n_ramp == 1 && c->ramp[0] >= 1) {
+        snprintf(err, errlen,
+                 "ramp: a single step of 100%% leaves A nothing to compare with; "
+                 "start lower, e.g. `ramp = 10%%`");
+        return -1;
     }
     if (!(c->latency_factor > 1) || !(c->qps_drop > 0 && c->qps_drop < 1)) {
         snprintf(err, errlen, "latency_factor must be above 1 and qps_drop between 0%% and 100%%");
@@ -394,7 +404,7 @@ static void announce_infeasible(vmon_experiment *e, const vmon_tuning_output *ou
     ev_params(&ev, "a", &e->current);
     ev_field(&ev, "latency_target_ms", "%.6g", e->cfg.latency_target_ms);
     ev_field(&ev, "recall_floor", "%.6g", e->cfg.recall_floor);
-    ev_figures(&ev, "now", &obs->arm[0]);
+    ev_figures(&ev, "current", &obs->arm[0]);
     ev_field(&ev, "recommendation", "%.39s", out->recommendation);
     ev_message(&ev, "no configuration meets p95 <= %g ms with recall >= %g: %s",
                e->cfg.latency_target_ms, e->cfg.recall_floor,
@@ -415,7 +425,7 @@ static void recommend(vmon_experiment *e, const vmon_search_params *b, const cha
     ev_params(&ev, "a", &e->current);
     ev_params(&ev, "b", b);
     ev_figures(&ev, "baseline", e->has_baseline ? &e->baseline : NULL);
-    ev_figures(&ev, "now", &obs->arm[0]);
+    ev_figures(&ev, "current", &obs->arm[0]);
     ev_message(&ev, "recommend %s -> %s (%s); mode = recommend: nothing changed", from, to, why);
     ev_send(e, &ev);
 }
@@ -466,7 +476,7 @@ static void start(vmon_experiment *e, const vmon_search_params *b, const char *w
     ev_field(&ev, "a.weight", "%.6g", 1 - e->cfg.ramp[0]);
     ev_field(&ev, "b.weight", "%.6g", e->cfg.ramp[0]);
     ev_figures(&ev, "baseline", e->has_baseline ? &e->baseline : NULL);
-    ev_figures(&ev, "now", &obs->arm[0]);
+    ev_figures(&ev, "current", &obs->arm[0]);
     ev_message(&ev, "experiment %llu: %s -> %s (%s), A %.0f%% / B %.0f%%",
                (unsigned long long)e->experiment, from, to, why, (1 - e->cfg.ramp[0]) * 100,
                e->cfg.ramp[0] * 100);
@@ -521,13 +531,14 @@ static void announce_degradation(vmon_experiment *e, int reason, const vmon_arm_
     ev_field(&ev, "reason", "%s", reason_name((uint32_t)reason));
     ev_params(&ev, "a", &e->current);
     ev_figures(&ev, "baseline", &e->baseline);
-    ev_figures(&ev, "now", now);
+    ev_figures(&ev, "current", now);
     if (reason == VMON_TUNE_LATENCY_DEGRADED) {
         double ratio = now->p95_ms / e->baseline.p95_ms;
         ev_field(&ev, "p95_ratio", "%.3g", ratio);
         ev_message(&ev, "P95 up %.1fx: %.3g ms against a baseline of %.3g ms", ratio, now->p95_ms,
                    e->baseline.p95_ms);
     } else if (reason == VMON_TUNE_QPS_DEGRADED) {
+        ev_field(&ev, "qps_drop", "%.3g", 1 - now->qps / e->baseline.qps);
         ev_message(&ev, "QPS down %.0f%%: %.4g against a baseline of %.4g",
                    (1 - now->qps / e->baseline.qps) * 100, now->qps, e->baseline.qps);
     } else {
@@ -644,6 +655,7 @@ static void advance(vmon_experiment *e, int64_t now_ms)
     vmon_exp_event ev;
     ev_begin(&ev, e, VMON_EVENT_RAMP_STEP, VMON_SEV_INFO, now_ms);
     ev_field(&ev, "step", "%u", e->step + 1);
+    ev_field(&ev, "steps", "%u", e->cfg.n_ramp);
     ev_field(&ev, "a.weight", "%.6g", 1 - e->cfg.ramp[e->step]);
     ev_field(&ev, "b.weight", "%.6g", e->cfg.ramp[e->step]);
     ev_params(&ev, "a", &e->current);
@@ -653,13 +665,20 @@ static void advance(vmon_experiment *e, int64_t now_ms)
     ev_send(e, &ev);
 }
 
+/* The last step where A still has traffic: passing it promotes. */
+static uint32_t final_step(const vmon_exp_config *c)
+{
+    return c->ramp[c->n_ramp - 1] >= 1 ? c->n_ramp - 2 : c->n_ramp - 1;
+}
+
 static void run(vmon_experiment *e, const vmon_exp_observation *obs, int64_t now_ms)
 {
-    int look = e->deps.look(e->deps.ctx, &obs->arm[0], &obs->arm[1], e->step, e->cfg.n_ramp);
+    int final = e->step >= final_step(&e->cfg);
+    int look = e->deps.look(e->deps.ctx, &obs->arm[0], &obs->arm[1], e->step, final);
     if (look == VMON_LOOK_CONTINUE || look < 0 || look > VMON_LOOK_ROLLBACK)
         return;
-    if (look == VMON_LOOK_ADVANCE && e->step + 1 == e->cfg.n_ramp)
-        look = VMON_LOOK_PROMOTE; /* the last step's checks passed */
+    if (look == VMON_LOOK_ADVANCE && final)
+        look = VMON_LOOK_PROMOTE;
     verdict_event(e, look, obs, now_ms);
     if (look == VMON_LOOK_ADVANCE)
         advance(e, now_ms);

@@ -50,7 +50,7 @@ typedef enum vmon_exp_state {
 /** What the judge says after a look at both arms. */
 typedef enum vmon_exp_look {
     VMON_LOOK_CONTINUE = 0, /**< not enough evidence yet: stay on this step */
-    VMON_LOOK_ADVANCE = 1,  /**< this step's checks pass: next ramp step (promote after the last) */
+    VMON_LOOK_ADVANCE = 1,  /**< this step's checks pass: next step (promote at the final one) */
     VMON_LOOK_PROMOTE = 2,  /**< B is better: it becomes the current parameters */
     VMON_LOOK_KEEP = 3,     /**< B is not better: end the experiment, keep A */
     VMON_LOOK_ROLLBACK = 4, /**< B regresses: its share back to 0 at once */
@@ -60,14 +60,16 @@ typedef enum vmon_exp_look {
 typedef struct vmon_exp_config {
     const char *collection; /**< as the tuner sees it; the caller keeps it alive */
     vmon_exp_mode mode;
-    double ramp[VMON_EXP_MAX_STEPS]; /**< B's share per step, increasing, in (0, 1] */
-    uint32_t n_ramp;                 /**< 1..VMON_EXP_MAX_STEPS */
-    uint32_t max_measure_rounds;     /**< MEASURE answers followed per consultation */
-    double latency_factor;           /**< degraded when p95 > factor x baseline p95 */
-    double qps_drop;                 /**< degraded when qps < (1 - drop) x baseline qps */
-    double latency_target_ms;        /**< 0: none */
-    double recall_floor;             /**< 0: none */
-    vmon_search_params lower;        /**< bounds; a zero field is unbounded */
+    /** B's share per step, increasing, in (0, 1]. A last step of 100% is reached by promotion
+     *  (A has no traffic left to compare), so the step before it is the final look. */
+    double ramp[VMON_EXP_MAX_STEPS];
+    uint32_t n_ramp;             /**< 1..VMON_EXP_MAX_STEPS */
+    uint32_t max_measure_rounds; /**< MEASURE answers followed per consultation */
+    double latency_factor;       /**< degraded when p95 > factor x baseline p95 */
+    double qps_drop;             /**< degraded when qps < (1 - drop) x baseline qps */
+    double latency_target_ms;    /**< 0: none */
+    double recall_floor;         /**< 0: none */
+    vmon_search_params lower;    /**< bounds; a zero field is unbounded */
     vmon_search_params upper;
     uint32_t top_k;
     int64_t review_ms; /**< ask the tuner (REVIEW) this long after the last consultation; 0 never */
@@ -105,9 +107,10 @@ typedef struct vmon_exp_deps {
     /** Shadow-measure `params` (latency + recall), off the users' path. */
     int (*measure)(void *ctx, const vmon_search_params *params, vmon_arm_figures *out, char *err,
                    size_t errlen);
-    /** The judge's look at the arms at ramp step `step` of `n_steps` (a vmon_exp_look). */
+    /** The judge's look at the arms at ramp step `step` (0-based); `final` is 1 at the last
+     *  step where A still serves, whose pass promotes. Returns a vmon_exp_look. */
     int (*look)(void *ctx, const vmon_arm_figures *a, const vmon_arm_figures *b, uint32_t step,
-                uint32_t n_steps);
+                int final);
     /** Route traffic: arm i searches with arms[i] at weight weights[i]. The monitor's
      *  windows start afresh for the new arms. Returns VMON_OK or an error. */
     int (*apply)(void *ctx, const vmon_search_params *arms, const double *weights, uint32_t n_arms);

@@ -21,6 +21,8 @@ typedef struct fake {
     /* judge */
     int look;
     int n_looks;
+    uint32_t last_step;
+    int last_final;
     /* shadow measurement */
     int n_measured;
     /* router + arm table */
@@ -74,13 +76,13 @@ static int fake_measure(void *ctx, const vmon_search_params *p, vmon_arm_figures
 }
 
 static int fake_look(void *ctx, const vmon_arm_figures *a, const vmon_arm_figures *b, uint32_t step,
-                     uint32_t n_steps)
+                     int final)
 {
     (void)a;
     (void)b;
-    (void)step;
-    (void)n_steps;
     fake *f = ctx;
+    f->last_step = step;
+    f->last_final = final;
     f->n_looks++;
     return f->look;
 }
@@ -277,14 +279,19 @@ static void test_ramp_advances_then_promotes_and_resets_the_baseline(void **stat
     vmon_exp_tick(e, 3000, &o);
     assert_int_equal(count(&f, VMON_EVENT_RAMP_STEP), 0);
     f.look = VMON_LOOK_ADVANCE;
-    const double want[] = {0.25, 0.5, 1.0};
-    for (int i = 0; i < 3; i++) {
+    const double want[] = {0.25, 0.5};
+    for (int i = 0; i < 2; i++) {
         vmon_exp_tick(e, 4000 + i, &o);
+        assert_false(f.last_final);
         assert_int_equal(count(&f, VMON_EVENT_RAMP_STEP), i + 1);
         assert_true(fabs(vmon_exp_share(e) - want[i]) < 1e-12);
         assert_true(fabs(f.weights[1] - want[i]) < 1e-12);
     }
-    vmon_exp_tick(e, 5000, &o); /* the last step's checks pass */
+    /* 50% is the last step where A serves: passing it gives B all traffic as a promotion */
+    vmon_exp_tick(e, 5000, &o);
+    assert_int_equal(f.last_step, 2);
+    assert_true(f.last_final);
+    assert_int_equal(count(&f, VMON_EVENT_RAMP_STEP), 2);
     assert_string_equal(vmon_exp_event_field(last(&f, VMON_EVENT_VERDICT), "verdict"), "promote");
     assert_non_null(last(&f, VMON_EVENT_PROMOTION));
     assert_int_equal(vmon_exp_current(e).nprobe, 11);
@@ -311,6 +318,7 @@ static void test_fixed_split_promotes_on_the_judges_word(void **state)
     f.look = VMON_LOOK_PROMOTE;
     vmon_exp_observation o = window(2.0, 1000, 1);
     vmon_exp_tick(e, 3000, &o);
+    assert_true(f.last_final);
     assert_int_equal(count(&f, VMON_EVENT_RAMP_STEP), 0);
     assert_int_equal(vmon_exp_current(e).nprobe, 11);
     vmon_exp_free(e);
@@ -670,6 +678,11 @@ static void test_bad_ramp_is_refused(void **state)
     char err[256];
     assert_null(vmon_exp_new(&cfg, &d, err, sizeof err));
     assert_non_null(strstr(err, "ramp: step 2"));
+    vmon_exp_config_default(&cfg);
+    cfg.ramp[0] = 1.0;
+    cfg.n_ramp = 1;
+    assert_null(vmon_exp_new(&cfg, &d, err, sizeof err));
+    assert_non_null(strstr(err, "nothing to compare"));
 }
 
 int main(void)
