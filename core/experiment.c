@@ -186,7 +186,7 @@ static void params_text(char *buf, size_t len, const vmon_search_params *p)
 
 /* ---- construction ---- */
 
-static int config_check(const vmon_exp_config *c, char *err, size_t errlen)
+int vmon_exp_config_check(const vmon_exp_config *c, char *err, size_t errlen)
 {
     if (c->n_ramp < 1 || c->n_ramp > VMON_EXP_MAX_STEPS) {
         snprintf(err, errlen,
@@ -219,7 +219,7 @@ static int config_check(const vmon_exp_config *c, char *err, size_t errlen)
 vmon_experiment *vmon_exp_new(const vmon_exp_config *cfg, const vmon_exp_deps *deps, char *err,
                               size_t errlen)
 {
-    if (config_check(cfg, err, errlen))
+    if (vmon_exp_config_check(cfg, err, errlen))
         return NULL;
     if (!deps->decide || !deps->look) {
         snprintf(err, errlen, "the tuning loop needs a tuner and a judge");

@@ -77,6 +77,8 @@ typedef struct vmon_exp_config {
 
 /** A default configuration: apply, ramp 10/25/50/100%, factor 1.5, drop 30%. */
 void vmon_exp_config_default(vmon_exp_config *cfg);
+/** 0, or -1 with `err` saying what is wrong (a ramp that does not increase ...). */
+int vmon_exp_config_check(const vmon_exp_config *cfg, char *err, size_t errlen);
 
 /** Most fields in one event. */
 #define VMON_EXP_MAX_FIELDS 48

@@ -5,6 +5,7 @@
 
 #include "experiment.h"
 #include "test_util.h"
+#include "tuning_config.h"
 
 #define MAX_EV 64
 
@@ -685,6 +686,28 @@ static void test_bad_ramp_is_refused(void **state)
     assert_non_null(strstr(err, "nothing to compare"));
 }
 
+static void test_ramp_list_reads_percents_and_fractions(void **state)
+{
+    (void)state;
+    vmon_exp_config cfg;
+    vmon_exp_config_default(&cfg);
+    char why[256];
+    char *seed[] = {"10%"};
+    assert_int_equal(vmon_tuning_ramp_parse(seed, 1, &cfg, why, sizeof why), 0);
+    assert_int_equal(cfg.n_ramp, 1);
+    assert_true(fabs(cfg.ramp[0] - 0.1) < 1e-12);
+    assert_int_equal(vmon_exp_config_check(&cfg, why, sizeof why), 0);
+    char *mixed[] = {"0.05", "20%", "1"};
+    assert_int_equal(vmon_tuning_ramp_parse(mixed, 3, &cfg, why, sizeof why), 0);
+    assert_true(fabs(cfg.ramp[1] - 0.2) < 1e-12 && cfg.ramp[2] == 1);
+    char *bad[] = {"10%", "lots"};
+    assert_int_equal(vmon_tuning_ramp_parse(bad, 2, &cfg, why, sizeof why), -1);
+    assert_non_null(strstr(why, "step 2"));
+    char *many[] = {"1%", "2%", "3%", "4%", "5%", "6%", "7%", "8%", "9%"};
+    assert_int_equal(vmon_tuning_ramp_parse(many, 9, &cfg, why, sizeof why), -1);
+    assert_non_null(strstr(why, "9 steps"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -710,6 +733,7 @@ int main(void)
         cmocka_unit_test(test_restart_abandons_cleanly),
         cmocka_unit_test(test_restore_refuses_a_snapshot_past_the_ramp),
         cmocka_unit_test(test_bad_ramp_is_refused),
+        cmocka_unit_test(test_ramp_list_reads_percents_and_fractions),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,131 @@
+#include "tuning_config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "schema.h"
+#include "strutil.h"
+
+enum { MODE_AUTO = 0, MODE_APPLY = 1, MODE_RECOMMEND = 2 };
+
+int vmon_tuning_ramp_parse(char *const *items, uint32_t n, vmon_exp_config *cfg, char *why,
+                           size_t whylen)
+{
+    static const vmon_option share = {.key = "ramp", .type = VMON_OPT_PERCENT};
+    if (n < 1 || n > VMON_EXP_MAX_STEPS) {
+        snprintf(why, whylen, "%u steps; give 1 to %d shares, e.g. `10%%, 25%%, 50%%, 100%%`", n,
+                 VMON_EXP_MAX_STEPS);
+        return -1;
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        vmon_value v = {0};
+        char sub[160];
+        if (vmon_value_parse(&share, items[i], ".", &v, sub, sizeof sub)) {
+            snprintf(why, whylen, "step %u: %s", i + 1, sub);
+            vmon_value_clear(&v);
+            return -1;
+        }
+        cfg->ramp[i] = v.d;
+        vmon_value_clear(&v);
+    }
+    cfg->n_ramp = n;
+    return 0;
+}
+
+static int64_t int_of(const vmon_values *v, const char *key)
+{
+    const vmon_value *x = vmon_values_get(v, key);
+    return x && x->set ? x->i : 0;
+}
+
+static double double_of(const vmon_values *v, const char *key)
+{
+    const vmon_value *x = vmon_values_get(v, key);
+    return x && x->set ? x->d : 0;
+}
+
+static char *text_of(const vmon_values *v, const char *key)
+{
+    const vmon_value *x = vmon_values_get(v, key);
+    return x && x->set && x->text ? vmon_strdup(x->text) : NULL;
+}
+
+static void read_tuner(const vmon_values *t, vmon_tuning_settings *out)
+{
+    vmon_exp_config *c = &out->exp;
+    out->collection = text_of(t, "collection");
+    c->collection = out->collection;
+    c->latency_target_ms = double_of(t, "latency_target");
+    c->recall_floor = double_of(t, "recall_floor");
+    c->top_k = (uint32_t)int_of(t, "top_k");
+    c->lower.struct_size = c->upper.struct_size = sizeof c->lower;
+    c->lower.top_k = c->upper.top_k = c->top_k;
+    c->lower.nprobe = (uint32_t)int_of(t, "nprobe_min");
+    c->upper.nprobe = (uint32_t)int_of(t, "nprobe_max");
+    c->lower.ef = (uint32_t)int_of(t, "ef_min");
+    c->upper.ef = (uint32_t)int_of(t, "ef_max");
+}
+
+static void bound_error(const vmon_cfg_section *s, const char *lo, const char *hi,
+                        const vmon_values *t, vmon_errors *errs)
+{
+    int64_t a = int_of(t, lo), b = int_of(t, hi);
+    if (a && b && a > b)
+        vmon_errors_add(errs, s->file, s->line, s->name, NULL,
+                        "the tuner's %s (%lld) is above its %s (%lld); swap them", lo, (long long)a,
+                        hi, (long long)b);
+}
+
+int vmon_tuning_settings_read(const vmon_cfg_section *s, const vmon_values *p,
+                              const vmon_values *tuner, const char *target_plugin,
+                              vmon_tuning_settings *out, vmon_errors *errs)
+{
+    size_t before = errs->count;
+    memset(out, 0, sizeof *out);
+    vmon_exp_config_default(&out->exp);
+    read_tuner(tuner, out);
+    bound_error(s, "nprobe_min", "nprobe_max", tuner, errs);
+    bound_error(s, "ef_min", "ef_max", tuner, errs);
+
+    int mode = (int)int_of(p, "mode");
+    if (mode == MODE_AUTO)
+        mode = target_plugin && !strcmp(target_plugin, "embedded") ? MODE_APPLY : MODE_RECOMMEND;
+    out->exp.mode = mode == MODE_RECOMMEND ? VMON_EXP_RECOMMEND : VMON_EXP_APPLY;
+    out->judge = (int)int_of(p, "judge");
+    out->check_interval_ms = int_of(p, "check_interval");
+    out->window_ms = int_of(p, "window");
+    out->exp.latency_factor = double_of(p, "latency_factor");
+    out->exp.qps_drop = double_of(p, "qps_drop");
+    out->exp.review_ms = int_of(p, "review");
+    out->exp.max_measure_rounds = (uint32_t)int_of(p, "measure_rounds");
+    out->resume = int_of(p, "on_restart") == 0;
+    out->audit_log = text_of(p, "audit_log");
+
+    const vmon_value *ramp = vmon_values_get(p, "ramp");
+    const vmon_cfg_entry *at = vmon_cfg_get(s, "ramp");
+    char why[256];
+    if (ramp && ramp->set &&
+        vmon_tuning_ramp_parse(ramp->items, ramp->n_items, &out->exp, why, sizeof why))
+        vmon_errors_add(errs, at ? at->file : s->file, at ? at->line : s->line, s->name, "ramp",
+                        "%s", why);
+    else if (vmon_exp_config_check(&out->exp, why, sizeof why))
+        vmon_errors_add(errs, at ? at->file : s->file, at ? at->line : s->line, s->name, "ramp",
+                        "%s", why);
+    if (out->check_interval_ms > out->window_ms) {
+        const vmon_cfg_entry *ci = vmon_cfg_get(s, "check_interval");
+        vmon_errors_add(errs, ci ? ci->file : s->file, ci ? ci->line : s->line, s->name,
+                        "check_interval",
+                        "longer than the window (%lld ms > %lld ms): every look would see a "
+                        "different window; lower it or raise `window`",
+                        (long long)out->check_interval_ms, (long long)out->window_ms);
+    }
+    return errs->count == before ? 0 : -1;
+}
+
+void vmon_tuning_settings_free(vmon_tuning_settings *t)
+{
+    free(t->collection);
+    free(t->audit_log);
+    memset(t, 0, sizeof *t);
+}
