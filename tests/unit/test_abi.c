@@ -66,6 +66,17 @@ static void test_old_sink_layout_translated(void **state)
     assert_non_null(ops->on_samples);
 }
 
+/* ABI 0.4 replaced the provisional tuner and router operations: say what to do. */
+static void test_provisional_tuner_and_router_refused(void **state)
+{
+    (void)state;
+    expect_refused(VMON_ABI_FIXTURE_DIR, VMON_KIND_TUNER, "provisional",
+                   "lacks required operation 'decide (ABI 0.4 replaced the provisional "
+                   "initial/adjust: rebuild against the current SDK)'");
+    expect_refused(VMON_ABI_FIXTURE_DIR, VMON_KIND_ROUTER, "provisional",
+                   "'set_weights (ABI 0.4 replaced the provisional set_share");
+}
+
 static void test_every_ops_copy_names_its_kind(void **state)
 {
     (void)state;
@@ -497,6 +508,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_probe_ops_named_as_sink_refused),
         cmocka_unit_test(test_old_sink_layout_translated),
+        cmocka_unit_test(test_provisional_tuner_and_router_refused),
         cmocka_unit_test(test_every_ops_copy_names_its_kind),
         cmocka_unit_test(test_emit_reads_the_callers_size),
         cmocka_unit_test(test_alerts_read_the_callers_size),

@@ -1,8 +1,9 @@
 #include "metrics.hpp"
 
-#include <algorithm>
 #include <cmath>
 #include <ctime>
+#include <memory>
+#include <new>
 
 namespace emb
 {
@@ -14,17 +15,27 @@ int64_t monotonic_ns()
     return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
 }
 
-LatencyWindow::LatencyWindow(size_t capacity) : ring_(capacity) {}
+LatencyWindow::LatencyWindow(uint32_t window_ms, uint32_t slice_ms)
+    : window_(vmon_latency_window_new(window_ms, slice_ms, 1))
+{
+    if (!window_)
+        throw std::bad_alloc();
+}
+
+LatencyWindow::~LatencyWindow()
+{
+    vmon_latency_window_free(window_);
+}
 
 void LatencyWindow::add(double ms)
 {
     size_t b = 0;
     while (b < LATENCY_BOUNDS_MS.size() && ms > LATENCY_BOUNDS_MS[b])
         b++;
+    uint64_t ns = ms > 0 ? static_cast<uint64_t>(std::llround(ms * 1e6)) : 0;
+    uint64_t now = static_cast<uint64_t>(monotonic_ns());
     std::lock_guard<std::mutex> lock(mu_);
-    ring_[next_] = ms;
-    next_ = (next_ + 1) % ring_.size();
-    filled_ = std::min(filled_ + 1, ring_.size());
+    vmon_latency_window_record(window_, 0, now, ns, true);
     buckets_[b]++;
     sum_ += ms;
     count_++;
@@ -32,22 +43,14 @@ void LatencyWindow::add(double ms)
 
 std::vector<double> LatencyWindow::percentiles(const std::vector<double> &qs) const
 {
-    std::vector<double> v;
-    {
-        std::lock_guard<std::mutex> lock(mu_);
-        v.assign(ring_.begin(), ring_.begin() + static_cast<long>(filled_));
-    }
+    auto merged = std::make_unique<vmon_loghist>(); // 18 KiB: not on the stack
+    vmon_latency_window_merged(window_, static_cast<uint64_t>(monotonic_ns()), merged.get());
     std::vector<double> out;
-    for (double q : qs) {
-        if (v.empty()) {
-            out.push_back(NAN);
-            continue;
-        }
-        size_t i = static_cast<size_t>(std::ceil(q * static_cast<double>(v.size())));
-        i = i == 0 ? 0 : std::min(i - 1, v.size() - 1);
-        std::nth_element(v.begin(), v.begin() + static_cast<long>(i), v.end());
-        out.push_back(v[i]);
-    }
+    out.reserve(qs.size());
+    for (double q : qs)
+        out.push_back(vmon_loghist_count(merged.get())
+                          ? static_cast<double>(vmon_loghist_quantile_ns(merged.get(), q)) / 1e6
+                          : NAN);
     return out;
 }
 

@@ -1,6 +1,7 @@
 // Per-collection counters and the search latency window behind the
 // proxy/datanode/indexnode figures. Counters are atomics so the search path
-// pays no lock for them; the latency window takes one short lock.
+// pays no lock for them; recording a latency takes one short lock (search
+// threads are not numbered, and the window wants one writer per slot).
 #pragma once
 
 #include <array>
@@ -9,6 +10,8 @@
 #include <mutex>
 #include <vector>
 
+#include "latency_window.h"
+
 namespace emb
 {
 
@@ -16,21 +19,23 @@ namespace emb
 constexpr std::array<double, 12> LATENCY_BOUNDS_MS = {0.25, 0.5, 1,   2,   5,   10,
                                                       20,   50,  100, 200, 500, 1000};
 
+/** Search latencies: the last minute (common/latency_window) and cumulative buckets. */
 class LatencyWindow
 {
   public:
-    explicit LatencyWindow(size_t capacity = 4096);
+    explicit LatencyWindow(uint32_t window_ms = 60000, uint32_t slice_ms = 1000);
+    ~LatencyWindow();
+    LatencyWindow(const LatencyWindow &) = delete;
+    LatencyWindow &operator=(const LatencyWindow &) = delete;
     void add(double ms);
-    /** Percentiles (0..1) of the window; NaN when empty. Copies, never sorts in place. */
+    /** Percentiles (0..1) of the window, within VMON_LOGHIST_REL_ERROR; NaN when empty. */
     std::vector<double> percentiles(const std::vector<double> &qs) const;
     /** Cumulative bucket counts, the +Inf bucket last, and the sum of all samples. */
     void histogram(std::vector<uint64_t> &cumulative, double &sum, uint64_t &count) const;
 
   private:
-    mutable std::mutex mu_;
-    std::vector<double> ring_;
-    size_t next_ = 0;
-    size_t filled_ = 0;
+    mutable std::mutex mu_; /* makes the adders one writer; readers need no lock */
+    vmon_latency_window *window_;
     std::array<uint64_t, LATENCY_BOUNDS_MS.size() + 1> buckets_{};
     double sum_ = 0;
     uint64_t count_ = 0;
