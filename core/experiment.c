@@ -1,5 +1,7 @@
 #include "experiment.h"
 
+#include "monitor.h"
+
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -71,6 +73,7 @@ void vmon_exp_config_default(vmon_exp_config *cfg)
     cfg->latency_factor = 1.5;
     cfg->qps_drop = 0.30;
     cfg->top_k = 10;
+    cfg->min_samples = 100;
 }
 
 /* ---- events ---- */
@@ -511,13 +514,14 @@ static void decide_and_act(vmon_experiment *e, uint32_t reason, const vmon_exp_o
 /* The tuning reason a full window of A shows against the baseline; -1 none. */
 static int degradation_of(const vmon_experiment *e, const vmon_arm_figures *now)
 {
-    const vmon_arm_figures *b = &e->baseline;
-    if (!now->samples)
-        return -1;
-    if (b->p95_ms > 0 && now->p95_ms > e->cfg.latency_factor * b->p95_ms)
-        return VMON_TUNE_LATENCY_DEGRADED;
-    if (b->qps > 0 && now->qps < (1 - e->cfg.qps_drop) * b->qps)
-        return VMON_TUNE_QPS_DEGRADED;
+    vmon_monitor_config m;
+    vmon_monitor_config_default(&m);
+    m.latency_factor = e->cfg.latency_factor;
+    m.qps_drop = e->cfg.qps_drop;
+    m.min_samples = e->cfg.min_samples;
+    int reason = vmon_monitor_degradation(&m, &e->baseline, now, true);
+    if (reason >= 0)
+        return reason;
     if (e->cfg.recall_floor > 0 && now->recall_queries && now->recall_low < e->cfg.recall_floor)
         return VMON_TUNE_RECALL_LOW;
     return -1;
@@ -698,7 +702,7 @@ void vmon_exp_tick(vmon_experiment *e, int64_t now_ms, const vmon_exp_observatio
         decide_and_act(e, VMON_TUNE_INITIAL, obs, now_ms);
         break;
     case VMON_EXP_NO_BASELINE:
-        if (obs->full && obs->arm[0].samples)
+        if (obs->full && obs->arm[0].samples >= e->cfg.min_samples && obs->arm[0].samples)
             set_baseline(e, &obs->arm[0], now_ms);
         break;
     case VMON_EXP_WATCHING:

@@ -67,15 +67,16 @@ typedef struct vmon_exp_config {
     uint32_t max_measure_rounds; /**< MEASURE answers followed per consultation */
     double latency_factor;       /**< degraded when p95 > factor x baseline p95 */
     double qps_drop;             /**< degraded when qps < (1 - drop) x baseline qps */
-    double latency_target_ms;    /**< 0: none */
-    double recall_floor;         /**< 0: none */
-    vmon_search_params lower;    /**< bounds; a zero field is unbounded */
+    uint32_t min_samples;     /**< successful requests a window needs to set or test a baseline */
+    double latency_target_ms; /**< 0: none */
+    double recall_floor;      /**< 0: none */
+    vmon_search_params lower; /**< bounds; a zero field is unbounded */
     vmon_search_params upper;
     uint32_t top_k;
     int64_t review_ms; /**< ask the tuner (REVIEW) this long after the last consultation; 0 never */
 } vmon_exp_config;
 
-/** A default configuration: apply, ramp 10/25/50/100%, factor 1.5, drop 30%. */
+/** A default configuration: apply, ramp 10/25/50/100%, factor 1.5, drop 30%, 100 samples. */
 void vmon_exp_config_default(vmon_exp_config *cfg);
 /** 0, or -1 with `err` saying what is wrong (a ramp that does not increase ...). */
 int vmon_exp_config_check(const vmon_exp_config *cfg, char *err, size_t errlen);
