@@ -134,13 +134,14 @@ static int known_verb(const char *verb)
     return 0;
 }
 
-/* The answer to one command line, `ok\n...` or `error: ...\n`. */
-static char *answer(vmon_control *c, char *line)
+char *vmon_control_answer(const char *line, vmon_control_fn fn, void *arg)
 {
+    char buf[VMON_CONTROL_MAX_LINE];
+    snprintf(buf, sizeof buf, "%s", line);
     char *save = NULL;
-    char *verb = strtok_r(line, " \t", &save);
-    char *pipeline = strtok_r(NULL, " \t", &save);
-    char reply[CONTROL_REPLY_MAX] = "";
+    char *verb = strtok_r(buf, " \t\r", &save);
+    char *pipeline = strtok_r(NULL, " \t\r", &save);
+    char *extra = strtok_r(NULL, " \t\r", &save);
     if (!verb || !known_verb(verb)) {
         char shown[64];
         vmon_escape_controls(verb ? verb : "", verb ? strlen(verb) : 0, shown, sizeof shown);
@@ -148,11 +149,16 @@ static char *answer(vmon_control *c, char *line)
                              "rollback\n",
                              shown);
     }
+    if (extra)
+        return vmon_asprintf("error: %s takes one pipeline name\n", verb);
     if (!pipeline && strcmp(verb, "status"))
         return vmon_asprintf("error: %s needs a pipeline: vmond ctl %s PIPELINE\n", verb, verb);
-    int rc = c->fn(c->arg, verb, pipeline ? pipeline : "", reply, sizeof reply);
-    if (rc)
-        return vmon_asprintf("error: %s\n", reply);
+    char reply[CONTROL_REPLY_MAX] = "";
+    if (fn(arg, verb, pipeline ? pipeline : "", reply, sizeof reply)) {
+        char shown[CONTROL_REPLY_MAX];
+        vmon_escape_controls(reply, strlen(reply), shown, sizeof shown);
+        return vmon_asprintf("error: %s\n", shown);
+    }
     size_t n = strlen(reply);
     return vmon_asprintf("ok\n%s%s", reply, n && reply[n - 1] != '\n' ? "\n" : "");
 }
@@ -167,7 +173,7 @@ static void serve_one(vmon_control *c, int fd)
     else if (read_line(fd, line, sizeof line))
         out = vmon_strdup("error: send one line `VERB [PIPELINE]`\n");
     else
-        out = answer(c, line);
+        out = vmon_control_answer(line, c->fn, c->arg);
     (void)send_all(fd, out, strlen(out)); /* a client gone early is not our problem */
     free(out);
     close(fd);

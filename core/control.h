@@ -36,6 +36,13 @@ vmon_control *vmon_control_start(const char *path, vmon_control_fn fn, void *arg
 void vmon_control_stop(vmon_control *c);
 
 /**
+ * The answer to one command line (no newline): checks the verb and the
+ * pipeline's presence, calls `fn`, and returns `ok\n...` or `error: ...\n`
+ * (caller frees). Unknown verbs and the handler's errors come back escaped.
+ */
+char *vmon_control_answer(const char *line, vmon_control_fn fn, void *arg);
+
+/**
  * Client side: send `verb pipeline` to the socket at `path` and read the
  * answer into `reply` (whole, NUL-terminated, cut to fit). Every step times
  * out after `timeout_ms`. Returns 0 when the server said ok, 1 when it said
