@@ -1,5 +1,6 @@
 #include "control.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -136,12 +137,16 @@ static int known_verb(const char *verb)
 
 char *vmon_control_answer(const char *line, vmon_control_fn fn, void *arg)
 {
+    for (const char *p = line; *p; p++)
+        if (iscntrl((unsigned char)*p) && *p != '\t')
+            return vmon_strdup("error: the command holds control characters; send one line "
+                               "`VERB [PIPELINE]`\n");
     char buf[VMON_CONTROL_MAX_LINE];
     snprintf(buf, sizeof buf, "%s", line);
     char *save = NULL;
-    char *verb = strtok_r(buf, " \t\r", &save);
-    char *pipeline = strtok_r(NULL, " \t\r", &save);
-    char *extra = strtok_r(NULL, " \t\r", &save);
+    char *verb = strtok_r(buf, " \t", &save);
+    char *pipeline = strtok_r(NULL, " \t", &save);
+    char *extra = strtok_r(NULL, " \t", &save);
     if (!verb || !known_verb(verb)) {
         char shown[64];
         vmon_escape_controls(verb ? verb : "", verb ? strlen(verb) : 0, shown, sizeof shown);
