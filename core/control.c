@@ -47,7 +47,7 @@ static int address_of(const char *path, struct sockaddr_un *a, char *err, size_t
 
 static void set_timeouts(int fd, int ms)
 {
-    struct timeval tv = {.tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000};
+    struct timeval tv = {.tv_sec = ms / 1000, .tv_usec = (suseconds_t)(ms % 1000) * 1000};
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
 }
@@ -156,7 +156,7 @@ char *vmon_control_answer(const char *line, vmon_control_fn fn, void *arg)
     }
     if (extra)
         return vmon_asprintf("error: %s takes one pipeline name\n", verb);
-    if (!pipeline && strcmp(verb, "status"))
+    if (!pipeline && strcmp(verb, "status") != 0)
         return vmon_asprintf("error: %s needs a pipeline: vmond ctl %s PIPELINE\n", verb, verb);
     char reply[CONTROL_REPLY_MAX] = "";
     if (fn(arg, verb, pipeline ? pipeline : "", reply, sizeof reply)) {
@@ -236,7 +236,7 @@ fail:
     snprintf(err, errlen, "control_socket %s: %s: %s", path, step, strerror(errno));
     if (c->fd >= 0)
         close(c->fd);
-    if (strcmp(step, "socket") && strcmp(step, "bind"))
+    if (strcmp(step, "socket") != 0 && strcmp(step, "bind") != 0)
         unlink(path);
     for (int i = 0; i < 2; i++)
         if (c->wake[i] >= 0)

@@ -105,11 +105,9 @@ int vmon_tuning_settings_read(const vmon_cfg_section *s, const vmon_values *p,
     const vmon_value *ramp = vmon_values_get(p, "ramp");
     const vmon_cfg_entry *at = vmon_cfg_get(s, "ramp");
     char why[256];
-    if (ramp && ramp->set &&
-        vmon_tuning_ramp_parse(ramp->items, ramp->n_items, &out->exp, why, sizeof why))
-        vmon_errors_add(errs, at ? at->file : s->file, at ? at->line : s->line, s->name, "ramp",
-                        "%s", why);
-    else if (vmon_exp_config_check(&out->exp, why, sizeof why))
+    int bad = ramp && ramp->set &&
+              vmon_tuning_ramp_parse(ramp->items, ramp->n_items, &out->exp, why, sizeof why);
+    if (bad || vmon_exp_config_check(&out->exp, why, sizeof why))
         vmon_errors_add(errs, at ? at->file : s->file, at ? at->line : s->line, s->name, "ramp",
                         "%s", why);
     if (out->check_interval_ms > out->window_ms) {

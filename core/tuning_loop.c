@@ -23,8 +23,7 @@ struct vmon_tuning_loop {
     uint32_t n_arms;    /* arms routed now */
     int64_t now_ms;     /* of the step or command under way */
     uint64_t now_ns;    /* monotonic, for the monitor */
-    vmon_exp_snapshot saved;
-    int has_saved;
+    char *saved;        /* the snapshot last written, as JSON: written again only when it changes */
     pthread_mutex_t lock; /* serialises steps and commands */
     pthread_mutex_t run_lock;
     pthread_cond_t wake;
@@ -114,17 +113,22 @@ static void dep_warn(void *ctx, const char *message)
 
 static void save(vmon_tuning_loop *l)
 {
+    if (!l->store)
+        return;
     vmon_exp_snapshot now;
     vmon_exp_save(l->exp, &now);
-    if (!l->store || (l->has_saved && !memcmp(&now, &l->saved, sizeof now)))
-        return;
+    char *text = vmon_exp_snapshot_to_json(&now);
     char err[512];
-    if (vmon_tuning_store_save(l->store, l->pipeline, l->collection, &now, err, sizeof err)) {
+    if (l->saved && strcmp(text, l->saved) == 0) {
+        free(text);
+    } else if (vmon_tuning_store_save(l->store, l->pipeline, l->collection, &now, err,
+                                      sizeof err)) {
         vmon_log(VMON_LOGL_ERROR, l->log_source, "%s", err);
-        return;
+        free(text);
+    } else {
+        free(l->saved);
+        l->saved = text;
     }
-    l->saved = now;
-    l->has_saved = 1;
 }
 
 static void take_up(vmon_tuning_loop *l, const vmon_search_params *initial, int64_t now_ms)
@@ -214,6 +218,7 @@ void vmon_tuning_loop_free(vmon_tuning_loop *l)
     pthread_cond_destroy(&l->wake);
     pthread_mutex_destroy(&l->run_lock);
     pthread_mutex_destroy(&l->lock);
+    free(l->saved);
     free(l->log_source);
     free(l->collection);
     free(l->pipeline);
@@ -288,7 +293,7 @@ int vmon_tuning_loop_command(vmon_tuning_loop *l, const char *verb, int64_t now_
         rc = vmon_exp_abort(l->exp, now_ms, reply, replylen);
     else if (!strcmp(verb, "rollback"))
         rc = vmon_exp_rollback(l->exp, now_ms, reply, replylen);
-    else if (strcmp(verb, "status")) {
+    else if (strcmp(verb, "status") != 0) {
         snprintf(reply, replylen, "unknown command '%s'", verb);
         rc = VMON_EINVAL;
     }
