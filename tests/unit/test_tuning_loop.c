@@ -7,6 +7,7 @@
 
 #include "test_util.h"
 #include "tuning_loop.h"
+#include "tuning_registry.h"
 
 #define MS   UINT64_C(1000000)
 #define SEC  (1000 * MS)
@@ -327,6 +328,28 @@ static void test_operator_commands(void **state)
     world_free(w);
 }
 
+static void test_registry_routes_commands_by_pipeline(void **state)
+{
+    (void)state;
+    world *w = world_new();
+    vmon_tuning_loop *l = loop_new(w, NULL);
+    char reply[1024];
+    assert_int_equal(vmon_tuning_control(NULL, "status", "", reply, sizeof reply), 0);
+    assert_non_null(strstr(reply, "no pipeline has a tuning loop"));
+    vmon_tuning_register(l);
+    assert_int_equal(vmon_tuning_control(NULL, "status", "", reply, sizeof reply), 0);
+    assert_non_null(strstr(reply, "autotune (collection vectors, mode apply)"));
+    to_experiment(w, l);
+    assert_int_equal(vmon_tuning_control(NULL, "pause", "autotune", reply, sizeof reply), 0);
+    assert_int_equal(vmon_tuning_loop_state(l), VMON_EXP_PAUSED);
+    assert_int_equal(vmon_tuning_control(NULL, "pause", "other", reply, sizeof reply), -1);
+    assert_non_null(strstr(reply, "no tuning loop for pipeline 'other'"));
+    vmon_tuning_unregister(l);
+    assert_int_equal(vmon_tuning_control(NULL, "resume", "autotune", reply, sizeof reply), -1);
+    vmon_tuning_loop_free(l);
+    world_free(w);
+}
+
 static void test_recommend_mode_touches_nothing(void **state)
 {
     (void)state;
@@ -365,6 +388,7 @@ int main(void)
         cmocka_unit_test(test_degradation_to_promotion_through_the_ports),
         cmocka_unit_test(test_restart_resumes_or_abandons),
         cmocka_unit_test(test_operator_commands),
+        cmocka_unit_test(test_registry_routes_commands_by_pipeline),
         cmocka_unit_test(test_recommend_mode_touches_nothing),
         cmocka_unit_test(test_thread_steps_until_stopped),
     };
