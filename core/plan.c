@@ -220,7 +220,8 @@ static vmon_tuning_settings *read_tuning(const vmon_plan *plan, const vmon_cfg_s
 {
     const vmon_plan_instance *target = p->target >= 0 ? &plan->instances[p->target] : NULL;
     vmon_tuning_settings *t = vmon_calloc(1, sizeof *t);
-    vmon_tuning_settings_read(s, v, &plan->instances[p->tuner].values,
+    const vmon_plan_instance *tuner = &plan->instances[p->tuner];
+    vmon_tuning_settings_read(s, v, tuner->section, &tuner->values,
                               target && target->plugin ? target->plugin->desc.name : NULL, t, errs);
     if (!target)
         vmon_errors_add(errs, s->file, s->line, s->name, "tuner",

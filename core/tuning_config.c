@@ -67,26 +67,27 @@ static void read_tuner(const vmon_values *t, vmon_tuning_settings *out)
     c->upper.ef = (uint32_t)int_of(t, "ef_max");
 }
 
-static void bound_error(const vmon_cfg_section *s, const char *lo, const char *hi,
-                        const vmon_values *t, vmon_errors *errs)
+static void bound_error(const vmon_cfg_section *s, const char *tuner, const char *lo,
+                        const char *hi, const vmon_values *t, vmon_errors *errs)
 {
     int64_t a = int_of(t, lo), b = int_of(t, hi);
     if (a && b && a > b)
-        vmon_errors_add(errs, s->file, s->line, s->name, NULL,
-                        "the tuner's %s (%lld) is above its %s (%lld); swap them", lo, (long long)a,
+        vmon_errors_add(errs, s->file, s->line, s->name, "tuner",
+                        "[%s] has %s (%lld) above %s (%lld); swap them", tuner, lo, (long long)a,
                         hi, (long long)b);
 }
 
 int vmon_tuning_settings_read(const vmon_cfg_section *s, const vmon_values *p,
-                              const vmon_values *tuner, const char *target_plugin,
-                              vmon_tuning_settings *out, vmon_errors *errs)
+                              const char *tuner_section, const vmon_values *tuner,
+                              const char *target_plugin, vmon_tuning_settings *out,
+                              vmon_errors *errs)
 {
     size_t before = errs->count;
     memset(out, 0, sizeof *out);
     vmon_exp_config_default(&out->exp);
     read_tuner(tuner, out);
-    bound_error(s, "nprobe_min", "nprobe_max", tuner, errs);
-    bound_error(s, "ef_min", "ef_max", tuner, errs);
+    bound_error(s, tuner_section, "nprobe_min", "nprobe_max", tuner, errs);
+    bound_error(s, tuner_section, "ef_min", "ef_max", tuner, errs);
 
     int mode = (int)int_of(p, "mode");
     if (mode == MODE_AUTO)
@@ -109,7 +110,7 @@ int vmon_tuning_settings_read(const vmon_cfg_section *s, const vmon_values *p,
               vmon_tuning_ramp_parse(ramp->items, ramp->n_items, &out->exp, why, sizeof why);
     if (bad || vmon_exp_config_check(&out->exp, why, sizeof why))
         vmon_errors_add(errs, at ? at->file : s->file, at ? at->line : s->line, s->name, "ramp",
-                        "%s", why);
+                        "%s", strncmp(why, "ramp: ", 6) == 0 ? why + 6 : why);
     if (out->check_interval_ms > out->window_ms) {
         const vmon_cfg_entry *ci = vmon_cfg_get(s, "check_interval");
         vmon_errors_add(errs, ci ? ci->file : s->file, ci ? ci->line : s->line, s->name,

@@ -25,13 +25,14 @@ typedef struct vmon_tuning_settings {
 
 /**
  * Fill `out` from the pipeline section `s` (its values `pipeline`), the
- * tuner's values and the target's plugin name (`auto` mode: apply on
- * `embedded`, recommend elsewhere). Problems go to `errs`; returns 0 when
- * clean. Free with vmon_tuning_settings_free either way.
+ * tuner's section name (`tuner:t`, for errors) and values, and the target's plugin name (`auto`
+ * mode: apply on `embedded`, recommend elsewhere). Problems go to `errs`; returns 0 when clean.
+ * Free with vmon_tuning_settings_free either way.
  */
 int vmon_tuning_settings_read(const vmon_cfg_section *s, const vmon_values *pipeline,
-                              const vmon_values *tuner, const char *target_plugin,
-                              vmon_tuning_settings *out, vmon_errors *errs);
+                              const char *tuner_section, const vmon_values *tuner,
+                              const char *target_plugin, vmon_tuning_settings *out,
+                              vmon_errors *errs);
 void vmon_tuning_settings_free(vmon_tuning_settings *t);
 
 /** The ramp `items` (each `10%` or `0.1`) into cfg->ramp; -1 with `why` filled. */
