@@ -31,6 +31,9 @@ typedef struct bench_opts {
 /** `vmon-bench engine`: the embedded target's figures. */
 int bench_engine(const bench_opts *o);
 
+/** `vmon-bench hist`: record, read and allocations of the monitor's hot path. */
+int bench_hist_main(int argc, char **argv);
+
 /** Monotonic time in seconds. */
 double bench_now(void);
 

@@ -6,6 +6,7 @@
  *                     [--clusters 100] [--spread 0.5] [--seed 42]
  *                     [--insert 20000] [--no-hnsw] [--no-ivf] [--plugin-dir DIR]
  *                     [--base FILE.fvecs [--query-file FILE.fvecs] [--gt FILE.ivecs]]
+ *   vmon-bench hist [--runs 7] [--records 20000000] [--reads 201] [--qps 1000]
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,7 +22,8 @@ static void usage(FILE *f)
           "                         [--plugin-dir DIR]\n"
           "                         [--base F.fvecs [--query-file F.fvecs] [--gt F.ivecs]]\n"
           "  --base loads the ANN benchmark files instead of generated data; --rows 0 loads\n"
-          "  every base row (needed for --gt, whose ids are base row numbers).\n",
+          "  every base row (needed for --gt, whose ids are base row numbers).\n"
+          "       vmon-bench hist [--runs N] [--records N] [--reads N] [--qps N]\n",
           f);
 }
 
@@ -110,6 +112,8 @@ int main(int argc, char **argv)
         usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;
     }
+    if (!strcmp(argv[1], "hist"))
+        return bench_hist_main(argc, argv);
     if (strcmp(argv[1], "engine") != 0) {
         fprintf(stderr, "vmon-bench: unknown benchmark '%s'\n", argv[1]);
         usage(stderr);

@@ -7,7 +7,10 @@
  * slices only, with relaxed atomic loads and stores and no lock; its slices
  * share no cache line with another writer's. A reader merges the slices that
  * lie in the window when it reads; nothing is ever sorted, and reading never
- * blocks a writer. Quantiles carry the histogram's error, VMON_LOGHIST_REL_ERROR.
+ * blocks a writer. A reader keeps the sum of the slices no writer can touch
+ * any more, so a read costs a few slices per writer, not the whole window
+ * (after a pause longer than a few slices, or a reset, it rebuilds the sum
+ * once). Quantiles carry the histogram's error, VMON_LOGHIST_REL_ERROR.
  *
  * Timestamps are the caller's (CLOCK_MONOTONIC ns, or a fake clock in tests).
  * The window reads the slices of the last `window_ms`, the current (partial)
@@ -49,7 +52,7 @@ typedef struct vmon_latency_summary {
  * slice_ms is best; it is rounded up to whole slices) for `n_writers`
  * writers. NULL when an argument is out of range (0, slice_ms > window_ms,
  * more than VMON_LATENCY_WINDOW_MAX_SLICES slices or MAX_WRITERS writers)
- * or memory is short. Memory: n_writers x slices x about 18 KiB.
+ * or memory is short. Memory: n_writers x (slices + 4) x about 18 KiB.
  */
 vmon_latency_window *vmon_latency_window_new(uint32_t window_ms, uint32_t slice_ms,
                                              uint32_t n_writers);
@@ -65,7 +68,10 @@ void vmon_latency_window_free(vmon_latency_window *w);
 void vmon_latency_window_record(vmon_latency_window *w, uint32_t writer, uint64_t now_ns,
                                 uint64_t latency_ns, bool ok);
 
-/** Summary of the window as of `now_ns`. Any thread; writers go on meanwhile. */
+/**
+ * Summary of the window as of `now_ns`. Any thread: readers share a lock of
+ * their own that writers never take; writers go on meanwhile.
+ */
 void vmon_latency_window_read(const vmon_latency_window *w, uint64_t now_ns,
                               vmon_latency_summary *out);
 

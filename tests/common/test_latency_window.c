@@ -185,6 +185,79 @@ static void test_reset(void **state)
     vmon_latency_window_free(w);
 }
 
+/* Reads at a moving clock against a model of what the window holds: the
+ * reader's running sum (slices added, subtracted, rebuilt after long gaps)
+ * must equal a histogram built from scratch, bucket for bucket. */
+#define MODEL_RECORDS 30000
+
+typedef struct model_rec {
+    uint64_t slice; /* the slice its writer stored it in */
+    uint64_t value;
+    bool ok;
+} model_rec;
+
+static model_rec recs[MODEL_RECORDS];
+
+static uint64_t model_rng = 0x853c49e6748fea9bULL;
+static uint64_t model_next(void)
+{
+    model_rng ^= model_rng << 13;
+    model_rng ^= model_rng >> 7;
+    model_rng ^= model_rng << 17;
+    return model_rng;
+}
+
+static void test_running_sum_matches_model(void **state)
+{
+    (void)state;
+    enum { WRITERS3 = 3 };
+    vmon_latency_window *w = vmon_latency_window_new(10000, 1000, WRITERS3);
+    uint64_t writer_slice[WRITERS3] = {0, 0, 0};
+    static vmon_loghist got, want;
+    uint64_t now = T0;
+    size_t n = 0, reads = 0;
+    while (n < MODEL_RECORDS) {
+        uint64_t r = model_next();
+        /* Mostly small steps, now and then a pause longer than the window. */
+        now += r % 500 == 0 ? 25 * SEC : r % (300 * MS);
+        uint32_t k = (uint32_t)(model_next() % WRITERS3);
+        uint64_t v = 1000 + model_next() % (50 * MS);
+        bool ok = model_next() % 20 != 0;
+        vmon_latency_window_record(w, k, now, v, ok);
+        uint64_t slice = now / SEC > writer_slice[k] ? now / SEC : writer_slice[k];
+        writer_slice[k] = slice;
+        recs[n++] = (model_rec){slice, v, ok};
+        if (model_next() % 7 != 0)
+            continue;
+        uint64_t at = now + model_next() % (2 * SEC);
+        uint64_t newest = at / SEC, oldest = newest - 9;
+        vmon_loghist_init(&want);
+        uint64_t want_errors = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (recs[i].slice < oldest || recs[i].slice > newest)
+                continue;
+            if (recs[i].ok)
+                vmon_loghist_record(&want, recs[i].value);
+            else
+                want_errors++;
+        }
+        vmon_latency_window_merged(w, at, &got);
+        vmon_latency_summary s;
+        vmon_latency_window_read(w, at, &s);
+        assert_int_equal(vmon_loghist_count(&got), vmon_loghist_count(&want));
+        assert_int_equal(got.sum_ns, want.sum_ns);
+        assert_memory_equal(got.buckets, want.buckets, sizeof got.buckets);
+        assert_int_equal(s.errors, want_errors);
+        if (vmon_loghist_count(&want)) {
+            assert_int_equal(vmon_loghist_min_ns(&got), vmon_loghist_min_ns(&want));
+            assert_int_equal(vmon_loghist_max_ns(&got), vmon_loghist_max_ns(&want));
+        }
+        reads++;
+    }
+    assert_true(reads > 1000);
+    vmon_latency_window_free(w);
+}
+
 /* Writers race a reader: reads never go backwards or exceed what was written,
  * and the final read sees every sample. Run under TSan to check the races. */
 #define WRITERS    4
@@ -249,6 +322,7 @@ int main(void)
         cmocka_unit_test(test_errors_are_counted_not_timed),
         cmocka_unit_test(test_writers_merge),
         cmocka_unit_test(test_reset),
+        cmocka_unit_test(test_running_sum_matches_model),
         cmocka_unit_test(test_concurrent_writers_and_reader),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
