@@ -168,6 +168,16 @@ static void ev_send(const vmon_experiment *e, const vmon_exp_event *ev)
         e->deps.emit(e->deps.ctx, ev);
 }
 
+uint32_t vmon_exp_event_labels(const vmon_exp_event *ev, vmon_label *out, uint32_t cap)
+{
+    uint32_t n = ev->n_fields < cap ? ev->n_fields : cap;
+    for (uint32_t i = 0; i < n; i++) {
+        out[i].name = ev->name[i];
+        out[i].value = ev->value[i];
+    }
+    return n;
+}
+
 const char *vmon_exp_event_field(const vmon_exp_event *ev, const char *name)
 {
     for (uint32_t i = 0; i < ev->n_fields; i++)

@@ -98,6 +98,8 @@ typedef struct vmon_exp_event {
 
 /** The type's name as events spell it (`baseline`, `experiment_start` ...). */
 const char *vmon_exp_event_type_name(uint32_t type);
+/** `ev`'s fields as labels (pointing into `ev`) into `out` (room for `cap`); the count. */
+uint32_t vmon_exp_event_labels(const vmon_exp_event *ev, vmon_label *out, uint32_t cap);
 /** The field `name` of `ev`, or NULL. */
 const char *vmon_exp_event_field(const vmon_exp_event *ev, const char *name);
 

@@ -128,3 +128,36 @@ void vmon_tuning_settings_free(vmon_tuning_settings *t)
     free(t->audit_log);
     memset(t, 0, sizeof *t);
 }
+
+static int same_text(const char *a, const char *b)
+{
+    return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+static int same_params(const vmon_search_params *a, const vmon_search_params *b)
+{
+    return a->top_k == b->top_k && a->nprobe == b->nprobe && a->ef == b->ef;
+}
+
+static int same_exp(const vmon_exp_config *a, const vmon_exp_config *b)
+{
+    if (a->n_ramp != b->n_ramp)
+        return 0;
+    for (uint32_t i = 0; i < a->n_ramp; i++)
+        if (a->ramp[i] != b->ramp[i])
+            return 0;
+    return a->mode == b->mode && a->max_measure_rounds == b->max_measure_rounds &&
+           a->latency_factor == b->latency_factor && a->qps_drop == b->qps_drop &&
+           a->min_samples == b->min_samples && a->latency_target_ms == b->latency_target_ms &&
+           a->recall_floor == b->recall_floor && same_params(&a->lower, &b->lower) &&
+           same_params(&a->upper, &b->upper) && a->top_k == b->top_k &&
+           a->review_ms == b->review_ms;
+}
+
+int vmon_tuning_settings_same(const vmon_tuning_settings *a, const vmon_tuning_settings *b)
+{
+    return same_exp(&a->exp, &b->exp) && same_text(a->collection, b->collection) &&
+           a->judge == b->judge && a->check_interval_ms == b->check_interval_ms &&
+           a->window_ms == b->window_ms && a->resume == b->resume &&
+           same_text(a->audit_log, b->audit_log);
+}

@@ -35,6 +35,12 @@ int vmon_tuning_settings_read(const vmon_cfg_section *s, const vmon_values *pipe
                               vmon_errors *errs);
 void vmon_tuning_settings_free(vmon_tuning_settings *t);
 
+/**
+ * Would a loop with `a` behave as one with `b`? A reload keeps a running loop
+ * (and its experiment) only when its settings are the same.
+ */
+int vmon_tuning_settings_same(const vmon_tuning_settings *a, const vmon_tuning_settings *b);
+
 /** The ramp `items` (each `10%` or `0.1`) into cfg->ramp; -1 with `why` filled. */
 int vmon_tuning_ramp_parse(char *const *items, uint32_t n, vmon_exp_config *cfg, char *why,
                            size_t whylen);

@@ -708,6 +708,51 @@ static void test_ramp_list_reads_percents_and_fractions(void **state)
     assert_non_null(strstr(why, "9 steps"));
 }
 
+static void test_settings_sameness_for_reload(void **state)
+{
+    (void)state;
+    vmon_tuning_settings a = {0}, b;
+    vmon_exp_config_default(&a.exp);
+    a.check_interval_ms = 1000;
+    a.window_ms = 10000;
+    a.collection = "docs";
+    b = a;
+    assert_true(vmon_tuning_settings_same(&a, &b));
+    char other[] = "docs"; /* equal text, another pointer */
+    b.collection = other;
+    assert_true(vmon_tuning_settings_same(&a, &b));
+    b.exp.ramp[2] = 0.6;
+    assert_false(vmon_tuning_settings_same(&a, &b));
+    b = a;
+    b.exp.mode = VMON_EXP_RECOMMEND;
+    assert_false(vmon_tuning_settings_same(&a, &b));
+    b = a;
+    b.exp.upper.nprobe = 64;
+    assert_false(vmon_tuning_settings_same(&a, &b));
+    b = a;
+    b.audit_log = "audit.jsonl";
+    assert_false(vmon_tuning_settings_same(&a, &b));
+}
+
+static void test_event_fields_as_labels(void **state)
+{
+    (void)state;
+    fake f = {0};
+    vmon_exp_config cfg;
+    vmon_exp_config_default(&cfg);
+    vmon_experiment *e = running(&f, &cfg);
+    const vmon_exp_event *s = last(&f, VMON_EVENT_EXPERIMENT_START);
+    vmon_label l[VMON_EXP_MAX_FIELDS];
+    uint32_t n = vmon_exp_event_labels(s, l, VMON_EXP_MAX_FIELDS);
+    assert_int_equal(n, s->n_fields);
+    int found = 0;
+    for (uint32_t i = 0; i < n; i++)
+        found += !strcmp(l[i].name, "b.nprobe") && !strcmp(l[i].value, "11");
+    assert_int_equal(found, 1);
+    assert_int_equal(vmon_exp_event_labels(s, l, 2), 2);
+    vmon_exp_free(e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -734,6 +779,8 @@ int main(void)
         cmocka_unit_test(test_restore_refuses_a_snapshot_past_the_ramp),
         cmocka_unit_test(test_bad_ramp_is_refused),
         cmocka_unit_test(test_ramp_list_reads_percents_and_fractions),
+        cmocka_unit_test(test_settings_sameness_for_reload),
+        cmocka_unit_test(test_event_fields_as_labels),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
