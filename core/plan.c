@@ -500,6 +500,8 @@ void vmon_plan_print(const vmon_plan *plan, FILE *out)
             fprintf(out, "tuner = %s\n", plan->instances[p->tuner].name);
         if (p->router >= 0)
             fprintf(out, "router = %s\n", plan->instances[p->router].name);
+        if (p->tuning)
+            vmon_tuning_settings_print(p->tuning, out);
     }
 }
 

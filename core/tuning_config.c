@@ -93,6 +93,7 @@ int vmon_tuning_settings_read(const vmon_cfg_section *s, const vmon_values *p,
     if (mode == MODE_AUTO)
         mode = target_plugin && !strcmp(target_plugin, "embedded") ? MODE_APPLY : MODE_RECOMMEND;
     out->exp.mode = mode == MODE_RECOMMEND ? VMON_EXP_RECOMMEND : VMON_EXP_APPLY;
+    out->mode_auto = int_of(p, "mode") == MODE_AUTO;
     out->judge = (int)int_of(p, "judge");
     out->check_interval_ms = int_of(p, "check_interval");
     out->window_ms = int_of(p, "window");
@@ -160,4 +161,22 @@ int vmon_tuning_settings_same(const vmon_tuning_settings *a, const vmon_tuning_s
            a->judge == b->judge && a->check_interval_ms == b->check_interval_ms &&
            a->window_ms == b->window_ms && a->resume == b->resume &&
            same_text(a->audit_log, b->audit_log);
+}
+
+void vmon_tuning_settings_print(const vmon_tuning_settings *t, FILE *out)
+{
+    const vmon_exp_config *c = &t->exp;
+    fprintf(out, "mode = %s%s\n", c->mode == VMON_EXP_RECOMMEND ? "recommend" : "apply",
+            t->mode_auto ? " ; auto, from the target" : "");
+    fprintf(out, "judge = %s\n", vmon_judge_names[t->judge]);
+    fputs("ramp = ", out);
+    for (uint32_t i = 0; i < c->n_ramp; i++)
+        fprintf(out, "%s%g%%", i ? ", " : "", c->ramp[i] * 100);
+    fprintf(out, "\ncheck_interval = %lldms\nwindow = %lldms\n", (long long)t->check_interval_ms,
+            (long long)t->window_ms);
+    fprintf(out, "latency_factor = %g\nqps_drop = %g%%\n", c->latency_factor, c->qps_drop * 100);
+    fprintf(out, "review = %lldms\nmeasure_rounds = %u\non_restart = %s\n", (long long)c->review_ms,
+            c->max_measure_rounds, t->resume ? "resume" : "abandon");
+    if (t->audit_log)
+        fprintf(out, "audit_log = %s\n", t->audit_log);
 }

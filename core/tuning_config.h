@@ -8,6 +8,8 @@
 #ifndef VMON_CORE_TUNING_CONFIG_H
 #define VMON_CORE_TUNING_CONFIG_H
 
+#include <stdio.h>
+
 #include "config.h"
 #include "errors.h"
 #include "experiment.h"
@@ -20,6 +22,7 @@ typedef struct vmon_tuning_settings {
     int64_t check_interval_ms;
     int64_t window_ms;
     int resume;      /* on_restart: 1 resume, 0 abandon */
+    int mode_auto;   /* exp.mode came from `mode = auto` */
     char *audit_log; /* NULL: events only */
 } vmon_tuning_settings;
 
@@ -40,6 +43,9 @@ void vmon_tuning_settings_free(vmon_tuning_settings *t);
  * (and its experiment) only when its settings are the same.
  */
 int vmon_tuning_settings_same(const vmon_tuning_settings *a, const vmon_tuning_settings *b);
+
+/** The loop's effective keys as INI lines (for `vmond -t --print`); `auto` shown resolved. */
+void vmon_tuning_settings_print(const vmon_tuning_settings *t, FILE *out);
 
 /** The ramp `items` (each `10%` or `0.1`) into cfg->ramp; -1 with `why` filled. */
 int vmon_tuning_ramp_parse(char *const *items, uint32_t n, vmon_exp_config *cfg, char *why,

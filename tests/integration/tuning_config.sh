@@ -73,6 +73,11 @@ check "apply without a router is an error" '! vt norouter && says norouter "need
 
 write auto ""
 check "auto on a non-embedded target recommends: no router needed" 'vt auto'
+"$VMOND" --plugin-dir "$WORK/plugins" -t --print -c "$WORK/auto.ini" >"$WORK/auto.print" 2>/dev/null
+check "--print shows auto resolved and the defaults" \
+  'grep -q "^mode = recommend ; auto, from the target" "$WORK/auto.print" &&
+   grep -q "^ramp = 10%, 25%, 50%, 100%" "$WORK/auto.print" &&
+   grep -q "^judge = sequential" "$WORK/auto.print" && grep -q "^on_restart = resume" "$WORK/auto.print"'
 
 write bounds "router = r" "nprobe_min = 64
 nprobe_max = 8"
