@@ -33,6 +33,8 @@ int bench_engine(const bench_opts *o);
 
 /** `vmon-bench hist`: record, read and allocations of the monitor's hot path. */
 int bench_hist_main(int argc, char **argv);
+/** `vmon-bench router`: ns per hash_split pick, median of `runs`. */
+int bench_router(const char *plugin_dir, int runs, uint64_t picks);
 
 /** Monotonic time in seconds. */
 double bench_now(void);

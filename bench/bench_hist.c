@@ -107,7 +107,7 @@ static double median(double *v, int n)
 
 /* ---- record ---- */
 
-typedef enum { REC_LOGHIST, REC_WINDOW, REC_MONITOR } rec_kind;
+typedef enum { REC_LOGHIST, REC_WINDOW, REC_MONITOR } recorder;
 
 typedef struct rec_ctx {
     vmon_loghist *h;
@@ -116,13 +116,13 @@ typedef struct rec_ctx {
 } rec_ctx;
 
 /* ns per record of `records` records; the clock moves 1 us per request (1M qps). */
-static double time_records(rec_kind kind, const rec_ctx *c, uint64_t records, uint64_t *now)
+static double time_records(recorder which, const rec_ctx *c, uint64_t records, uint64_t *now)
 {
     double t0 = cpu_now();
     for (uint64_t i = 0; i < records; i++) {
         uint64_t v = values[i & (N_VALUES - 1)];
         *now += 1000;
-        switch (kind) {
+        switch (which) {
         case REC_LOGHIST:
             vmon_loghist_record(c->h, v);
             break;
@@ -292,11 +292,11 @@ static int bench_records(const hist_opts *o, double ns[3], unsigned long *allocs
         t[k] = malloc(sizeof(double) * (size_t)o->runs);
     uint64_t now[3] = {SEC_NS, SEC_NS, SEC_NS};
     for (int k = 0; k < 3; k++) /* warm up: pages touched, branch history */
-        time_records((rec_kind)k, &c, o->records / 10, &now[k]);
+        time_records((recorder)k, &c, o->records / 10, &now[k]);
     unsigned long before = allocations_now();
     for (int r = 0; r < o->runs; r++)
         for (int k = 0; k < 3; k++)
-            t[k][r] = time_records((rec_kind)k, &c, o->records, &now[k]);
+            t[k][r] = time_records((recorder)k, &c, o->records, &now[k]);
     *allocs = allocations_now() - before;
     for (int k = 0; k < 3; k++) {
         ns[k] = median(t[k], o->runs);

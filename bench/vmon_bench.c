@@ -7,6 +7,7 @@
  *                     [--insert 20000] [--no-hnsw] [--no-ivf] [--plugin-dir DIR]
  *                     [--base FILE.fvecs [--query-file FILE.fvecs] [--gt FILE.ivecs]]
  *   vmon-bench hist [--runs 7] [--records 20000000] [--reads 201] [--qps 1000]
+ *   vmon-bench router [--runs 7] [--picks 20000000] [--plugin-dir DIR]
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,7 +24,8 @@ static void usage(FILE *f)
           "                         [--base F.fvecs [--query-file F.fvecs] [--gt F.ivecs]]\n"
           "  --base loads the ANN benchmark files instead of generated data; --rows 0 loads\n"
           "  every base row (needed for --gt, whose ids are base row numbers).\n"
-          "       vmon-bench hist [--runs N] [--records N] [--reads N] [--qps N]\n",
+          "       vmon-bench hist [--runs N] [--records N] [--reads N] [--qps N]\n"
+          "       vmon-bench router [--runs N] [--picks N] [--plugin-dir DIR]\n",
           f);
 }
 
@@ -94,6 +96,36 @@ static int parse(int argc, char **argv, bench_opts *o)
     return 0;
 }
 
+/* `vmon-bench router`: its own few options. */
+static int router_main(int argc, char **argv, const char *plugin_dir)
+{
+    int runs = 7;
+    uint64_t picks = 20000000;
+    for (int i = 2; i < argc; i++) {
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!v) {
+            fprintf(stderr, "vmon-bench: %s needs a value\n", argv[i]);
+            return 2;
+        }
+        if (!strcmp(argv[i], "--runs"))
+            runs = atoi(v);
+        else if (!strcmp(argv[i], "--picks"))
+            picks = strtoull(v, NULL, 10);
+        else if (!strcmp(argv[i], "--plugin-dir"))
+            plugin_dir = v;
+        else {
+            fprintf(stderr, "vmon-bench: unknown option %s\n", argv[i]);
+            return 2;
+        }
+        i++;
+    }
+    if (runs < 1 || picks < 1) {
+        fprintf(stderr, "vmon-bench: need positive --runs and --picks\n");
+        return 2;
+    }
+    return bench_router(plugin_dir, runs, picks) == 0 ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
     bench_opts o = {.rows = 200000,
@@ -114,6 +146,8 @@ int main(int argc, char **argv)
     }
     if (!strcmp(argv[1], "hist"))
         return bench_hist_main(argc, argv);
+    if (!strcmp(argv[1], "router"))
+        return router_main(argc, argv, o.plugin_dir);
     if (strcmp(argv[1], "engine") != 0) {
         fprintf(stderr, "vmon-bench: unknown benchmark '%s'\n", argv[1]);
         usage(stderr);
