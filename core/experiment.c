@@ -56,12 +56,6 @@ static const char *reason_name(uint32_t reason)
     return reason < sizeof names / sizeof names[0] ? names[reason] : "unknown";
 }
 
-static const char *look_name(int look)
-{
-    static const char *const names[] = {"continue", "advance", "promote", "keep", "rollback"};
-    return look >= 0 && look <= VMON_LOOK_ROLLBACK ? names[look] : "unknown";
-}
-
 void vmon_exp_config_default(vmon_exp_config *cfg)
 {
     static const double ramp[] = {0.10, 0.25, 0.50, 1.00};
@@ -599,23 +593,28 @@ static void watch(vmon_experiment *e, const vmon_exp_observation *obs, int64_t n
 
 /* ---- a running experiment ---- */
 
-static void verdict_event(vmon_experiment *e, int look, const vmon_exp_observation *obs,
-                          int64_t now_ms)
+static void verdict_event(vmon_experiment *e, vmon_judge_verdict look, const vmon_judge_result *j,
+                          const vmon_exp_observation *obs, int64_t now_ms)
 {
     vmon_exp_event ev;
     ev_begin(&ev, e, VMON_EVENT_VERDICT, VMON_SEV_INFO, now_ms);
-    ev_field(&ev, "verdict", "%s", look_name(look));
+    ev_field(&ev, "verdict", "%s", vmon_judge_verdict_name(look));
     ev_field(&ev, "step", "%u", e->step + 1);
     ev_field(&ev, "b.weight", "%.6g", e->cfg.ramp[e->step]);
     ev_params(&ev, "a", &e->current);
     ev_params(&ev, "b", &e->candidate);
     ev_figures(&ev, "a", &obs->arm[0]);
     ev_figures(&ev, "b", &obs->arm[1]);
-    ev_message(&ev,
-               "verdict %s at step %u (B %.0f%%): A p95 %.3g ms mean %.3g ms, B p95 %.3g ms "
-               "mean %.3g ms",
-               look_name(look), e->step + 1, e->cfg.ramp[e->step] * 100, obs->arm[0].p95_ms,
-               obs->arm[0].mean_ms, obs->arm[1].p95_ms, obs->arm[1].mean_ms);
+    ev_number(&ev, "judge", "ratio", j->ratio);
+    ev_number(&ev, "judge", "ratio_low", j->ratio_low);
+    ev_number(&ev, "judge", "ratio_high", j->ratio_high);
+    ev_number(&ev, "judge", "p_value", j->p_value);
+    if (isfinite(j->ratio))
+        ev_field(&ev, "change_pct", "%.3g", (j->ratio - 1) * 100);
+    if (j->reason[0])
+        ev_field(&ev, "why", "%.39s", j->reason);
+    ev_message(&ev, "verdict %s at step %u (B %.0f%%): %s", vmon_judge_verdict_name(look),
+               e->step + 1, e->cfg.ramp[e->step] * 100, j->reason[0] ? j->reason : "-");
     ev_send(e, &ev);
 }
 
@@ -688,17 +687,22 @@ static uint32_t final_step(const vmon_exp_config *c)
 static void run(vmon_experiment *e, const vmon_exp_observation *obs, int64_t now_ms)
 {
     int final = e->step >= final_step(&e->cfg);
-    int look = e->deps.look(e->deps.ctx, &obs->arm[0], &obs->arm[1], e->step, final);
-    if (look == VMON_LOOK_CONTINUE || look < 0 || look > VMON_LOOK_ROLLBACK)
+    vmon_judge_result j;
+    memset(&j, 0, sizeof j);
+    j.verdict = VMON_VERDICT_CONTINUE;
+    j.ratio = j.ratio_low = j.ratio_high = j.p_value = NAN;
+    e->deps.look(e->deps.ctx, &obs->arm[0], &obs->arm[1], e->step, final, &j);
+    vmon_judge_verdict look = j.verdict;
+    if (look == VMON_VERDICT_CONTINUE || look > VMON_VERDICT_ROLLBACK)
         return;
-    if (look == VMON_LOOK_ADVANCE && final)
-        look = VMON_LOOK_PROMOTE;
-    verdict_event(e, look, obs, now_ms);
-    if (look == VMON_LOOK_ADVANCE)
+    if (look == VMON_VERDICT_ADVANCE && final)
+        look = VMON_VERDICT_PROMOTE;
+    verdict_event(e, look, &j, obs, now_ms);
+    if (look == VMON_VERDICT_ADVANCE)
         advance(e, now_ms);
-    else if (look == VMON_LOOK_PROMOTE)
+    else if (look == VMON_VERDICT_PROMOTE)
         promote(e, now_ms);
-    else if (look == VMON_LOOK_KEEP)
+    else if (look == VMON_VERDICT_KEEP)
         end_experiment(e, 0, "keep", now_ms);
     else
         end_experiment(e, VMON_EVENT_ROLLBACK, "regression", now_ms);

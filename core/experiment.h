@@ -22,6 +22,8 @@
 #include <vmon/event.h>
 #include <vmon/tuner.h>
 
+#include "judge.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -46,15 +48,6 @@ typedef enum vmon_exp_state {
     VMON_EXP_RUNNING = 3,     /**< an experiment ramps B */
     VMON_EXP_PAUSED = 4,      /**< an experiment held by an operator: weights kept, no looks */
 } vmon_exp_state;
-
-/** What the judge says after a look at both arms. */
-typedef enum vmon_exp_look {
-    VMON_LOOK_CONTINUE = 0, /**< not enough evidence yet: stay on this step */
-    VMON_LOOK_ADVANCE = 1,  /**< this step's checks pass: next step (promote at the final one) */
-    VMON_LOOK_PROMOTE = 2,  /**< B is better: it becomes the current parameters */
-    VMON_LOOK_KEEP = 3,     /**< B is not better: end the experiment, keep A */
-    VMON_LOOK_ROLLBACK = 4, /**< B regresses: its share back to 0 at once */
-} vmon_exp_look;
 
 /** The loop's settings (from [tuner:NAME] and [pipeline:NAME]). */
 typedef struct vmon_exp_config {
@@ -113,9 +106,9 @@ typedef struct vmon_exp_deps {
     int (*measure)(void *ctx, const vmon_search_params *params, vmon_arm_figures *out, char *err,
                    size_t errlen);
     /** The judge's look at the arms at ramp step `step` (0-based); `final` is 1 at the last
-     *  step where A still serves, whose pass promotes. Returns a vmon_exp_look. */
-    int (*look)(void *ctx, const vmon_arm_figures *a, const vmon_arm_figures *b, uint32_t step,
-                int final);
+     *  step where A still serves, whose pass promotes. Fills `out` (verdict and evidence). */
+    void (*look)(void *ctx, const vmon_arm_figures *a, const vmon_arm_figures *b, uint32_t step,
+                 int final, vmon_judge_result *out);
     /** Route traffic: arm i searches with arms[i] at weight weights[i]. The monitor's
      *  windows start afresh for the new arms. Returns VMON_OK or an error. */
     int (*apply)(void *ctx, const vmon_search_params *arms, const double *weights, uint32_t n_arms);

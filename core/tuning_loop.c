@@ -51,11 +51,11 @@ static int dep_measure(void *ctx, const vmon_search_params *p, vmon_arm_figures 
     return l->ports.measure(l->ports.ctx, p, out, err, errlen);
 }
 
-static int dep_look(void *ctx, const vmon_arm_figures *a, const vmon_arm_figures *b, uint32_t step,
-                    int final)
+static void dep_look(void *ctx, const vmon_arm_figures *a, const vmon_arm_figures *b, uint32_t step,
+                     int final, vmon_judge_result *out)
 {
     vmon_tuning_loop *l = ctx;
-    return l->ports.look(l->ports.ctx, a, b, step, final);
+    l->ports.look(l->ports.ctx, a, b, step, final, out);
 }
 
 static int set_weights(vmon_tuning_loop *l, const double *weights, uint32_t n)

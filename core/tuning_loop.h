@@ -39,8 +39,8 @@ typedef struct vmon_tuning_ports {
     int (*measure)(void *ctx, const vmon_search_params *params, vmon_arm_figures *out, char *err,
                    size_t errlen);
     /** The judge (see vmon_exp_deps.look). */
-    int (*look)(void *ctx, const vmon_arm_figures *a, const vmon_arm_figures *b, uint32_t step,
-                int final);
+    void (*look)(void *ctx, const vmon_arm_figures *a, const vmon_arm_figures *b, uint32_t step,
+                 int final, vmon_judge_result *out);
     /** Deliver an event to the pipeline's sinks. */
     void (*event)(void *ctx, const char *pipeline, const char *collection,
                   const vmon_exp_event *ev);

@@ -22,15 +22,15 @@ static int decide(void *ctx, const vmon_tuning_input *in, vmon_tuning_output *ou
     return 0;
 }
 
-static int look(void *ctx, const vmon_arm_figures *a, const vmon_arm_figures *b, uint32_t step,
-                int final)
+static void look(void *ctx, const vmon_arm_figures *a, const vmon_arm_figures *b, uint32_t step,
+                 int final, vmon_judge_result *out)
 {
     (void)ctx;
     (void)a;
     (void)b;
     (void)step;
     (void) final;
-    return VMON_LOOK_CONTINUE;
+    out->verdict = VMON_VERDICT_CONTINUE;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -76,8 +76,8 @@ static int fake_measure(void *ctx, const vmon_search_params *p, vmon_arm_figures
     return VMON_OK;
 }
 
-static int fake_look(void *ctx, const vmon_arm_figures *a, const vmon_arm_figures *b, uint32_t step,
-                     int final)
+static void fake_look(void *ctx, const vmon_arm_figures *a, const vmon_arm_figures *b,
+                      uint32_t step, int final, vmon_judge_result *out)
 {
     (void)a;
     (void)b;
@@ -85,7 +85,9 @@ static int fake_look(void *ctx, const vmon_arm_figures *a, const vmon_arm_figure
     f->last_step = step;
     f->last_final = final;
     f->n_looks++;
-    return f->look;
+    out->verdict = (vmon_judge_verdict)f->look;
+    out->ratio = 0.9;
+    snprintf(out->reason, sizeof out->reason, "scripted %d", f->look);
 }
 
 static int fake_apply(void *ctx, const vmon_search_params *arms, const double *weights,
@@ -276,10 +278,10 @@ static void test_ramp_advances_then_promotes_and_resets_the_baseline(void **stat
     vmon_exp_config_default(&cfg);
     vmon_experiment *e = running(&f, &cfg);
     vmon_exp_observation o = window(2.0, 1000, 1);
-    f.look = VMON_LOOK_CONTINUE;
+    f.look = VMON_VERDICT_CONTINUE;
     vmon_exp_tick(e, 3000, &o);
     assert_int_equal(count(&f, VMON_EVENT_RAMP_STEP), 0);
-    f.look = VMON_LOOK_ADVANCE;
+    f.look = VMON_VERDICT_ADVANCE;
     const double want[] = {0.25, 0.5};
     for (int i = 0; i < 2; i++) {
         vmon_exp_tick(e, 4000 + i, &o);
@@ -293,7 +295,11 @@ static void test_ramp_advances_then_promotes_and_resets_the_baseline(void **stat
     assert_int_equal(f.last_step, 2);
     assert_true(f.last_final);
     assert_int_equal(count(&f, VMON_EVENT_RAMP_STEP), 2);
-    assert_string_equal(vmon_exp_event_field(last(&f, VMON_EVENT_VERDICT), "verdict"), "promote");
+    const vmon_exp_event *v = last(&f, VMON_EVENT_VERDICT);
+    assert_string_equal(vmon_exp_event_field(v, "verdict"), "promote");
+    assert_string_equal(vmon_exp_event_field(v, "judge.ratio"), "0.9");
+    assert_string_equal(vmon_exp_event_field(v, "change_pct"), "-10");
+    assert_null(vmon_exp_event_field(v, "judge.p_value")); /* NaN: not computed */
     assert_non_null(last(&f, VMON_EVENT_PROMOTION));
     assert_int_equal(vmon_exp_current(e).nprobe, 11);
     assert_int_equal(f.n_arms, 1);
@@ -316,7 +322,7 @@ static void test_fixed_split_promotes_on_the_judges_word(void **state)
     cfg.ramp[0] = 0.10;
     cfg.n_ramp = 1;
     vmon_experiment *e = running(&f, &cfg);
-    f.look = VMON_LOOK_PROMOTE;
+    f.look = VMON_VERDICT_PROMOTE;
     vmon_exp_observation o = window(2.0, 1000, 1);
     vmon_exp_tick(e, 3000, &o);
     assert_true(f.last_final);
@@ -332,7 +338,7 @@ static void test_regression_rolls_back_to_zero(void **state)
     vmon_exp_config cfg;
     vmon_exp_config_default(&cfg);
     vmon_experiment *e = running(&f, &cfg);
-    f.look = VMON_LOOK_ROLLBACK;
+    f.look = VMON_VERDICT_ROLLBACK;
     vmon_exp_observation o = window(2.0, 1000, 1);
     vmon_exp_tick(e, 3000, &o);
     const vmon_exp_event *r = last(&f, VMON_EVENT_ROLLBACK);
@@ -354,7 +360,7 @@ static void test_keep_ends_the_experiment_without_rollback(void **state)
     vmon_exp_config cfg;
     vmon_exp_config_default(&cfg);
     vmon_experiment *e = running(&f, &cfg);
-    f.look = VMON_LOOK_KEEP;
+    f.look = VMON_VERDICT_KEEP;
     vmon_exp_observation o = window(2.0, 1000, 1);
     vmon_exp_tick(e, 3000, &o);
     assert_string_equal(vmon_exp_event_field(last(&f, VMON_EVENT_VERDICT), "verdict"), "keep");
@@ -536,7 +542,7 @@ static void test_pause_holds_the_step_and_resume_goes_on(void **state)
     assert_int_equal(vmon_exp_pause(e, 3000, err, sizeof err), VMON_OK);
     assert_non_null(last(&f, VMON_EVENT_PAUSE));
     assert_int_equal(vmon_exp_pause(e, 3001, err, sizeof err), VMON_EINVAL);
-    f.look = VMON_LOOK_ADVANCE;
+    f.look = VMON_VERDICT_ADVANCE;
     vmon_exp_observation o = window(2.0, 1000, 1);
     vmon_exp_tick(e, 4000, &o);
     assert_int_equal(f.n_looks, 0);
@@ -579,7 +585,7 @@ static void test_rollback_after_promotion_restores_a(void **state)
     script(&f, 0, VMON_TUNE_PROPOSE, 11);
     vmon_exp_observation o = window(2.0, 1000, 1);
     vmon_exp_tick(e, 2000, &o);
-    f.look = VMON_LOOK_PROMOTE;
+    f.look = VMON_VERDICT_PROMOTE;
     vmon_exp_tick(e, 3000, &o);
     assert_int_equal(vmon_exp_current(e).nprobe, 11);
     assert_int_equal(vmon_exp_rollback(e, 4000, err, sizeof err), VMON_OK);
@@ -601,7 +607,7 @@ static void test_restart_resumes_a_running_experiment(void **state)
     vmon_exp_config_default(&cfg);
     char err[256];
     vmon_experiment *e = running(&f, &cfg);
-    f.look = VMON_LOOK_ADVANCE;
+    f.look = VMON_VERDICT_ADVANCE;
     vmon_exp_observation o = window(2.0, 1000, 1);
     vmon_exp_tick(e, 3000, &o);
     vmon_exp_snapshot snap;
@@ -621,7 +627,7 @@ static void test_restart_resumes_a_running_experiment(void **state)
     assert_string_equal(vmon_exp_event_field(r, "reason"), "restart");
     assert_int_equal(r->experiment, 1);
     /* and it goes on where it was */
-    g.look = VMON_LOOK_ADVANCE;
+    g.look = VMON_VERDICT_ADVANCE;
     vmon_exp_tick(e, 10000, &o);
     assert_true(fabs(vmon_exp_share(e) - 0.5) < 1e-12);
     vmon_exp_free(e);

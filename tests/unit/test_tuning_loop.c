@@ -101,15 +101,14 @@ static int fake_facts(void *ctx, const char *collection, vmon_collection_stats *
     return 0;
 }
 
-static int fake_look(void *ctx, const vmon_arm_figures *a, const vmon_arm_figures *b, uint32_t step,
-                     int final)
+static void fake_look(void *ctx, const vmon_arm_figures *a, const vmon_arm_figures *b,
+                      uint32_t step, int final, vmon_judge_result *out)
 {
     (void)a;
     (void)b;
     (void)step;
     (void) final;
-    world *w = ctx;
-    return w->look;
+    out->verdict = (vmon_judge_verdict)((world *)ctx)->look;
 }
 
 static void fake_event(void *ctx, const char *pipeline, const char *collection,
@@ -221,7 +220,7 @@ static void test_degradation_to_promotion_through_the_ports(void **state)
     assert_true(fabs(w->weights[1] - 0.1) < 1e-12);
     assert_true(w->n_facts > 0);
 
-    w->look = VMON_LOOK_ADVANCE;
+    w->look = VMON_VERDICT_ADVANCE;
     for (int i = 0; i < 3; i++)
         vmon_tuning_loop_step(l, WALL + 3000 + i, T0 + 2 * SEC + (uint64_t)i * MS);
     assert_int_equal(seen(w, VMON_EVENT_PROMOTION), 1);
@@ -265,7 +264,7 @@ static void test_restart_resumes_or_abandons(void **state)
         vmon_tuning_store *st = store_in(w);
         vmon_tuning_loop *l = loop_new(w, st);
         to_experiment(w, l);
-        w->look = VMON_LOOK_ADVANCE;
+        w->look = VMON_VERDICT_ADVANCE;
         vmon_tuning_loop_step(l, WALL + 3000, T0 + 2 * SEC + MS); /* 25% */
         vmon_tuning_loop_free(l);
         vmon_tuning_store_close(st);
@@ -308,7 +307,7 @@ static void test_operator_commands(void **state)
     assert_int_equal(vmon_tuning_loop_command(l, "pause", WALL + 2500, reply, sizeof reply), 0);
     assert_non_null(strstr(reply, "paused"));
     assert_int_equal(seen(w, VMON_EVENT_PAUSE), 1);
-    w->look = VMON_LOOK_ADVANCE;
+    w->look = VMON_VERDICT_ADVANCE;
     vmon_tuning_loop_step(l, WALL + 2600, T0 + 2 * SEC + MS);
     assert_true(fabs(w->weights[1] - 0.1) < 1e-12); /* held */
     assert_int_equal(vmon_tuning_loop_command(l, "resume", WALL + 2700, reply, sizeof reply), 0);
