@@ -7,6 +7,8 @@
 
 #include "audit_log.h"
 #include "clock.h"
+#include "judge.h"
+#include "loghist.h"
 #include "log.h"
 #include "strutil.h"
 
@@ -24,6 +26,11 @@ struct vmon_tuning_loop {
     int64_t now_ms;     /* of the step or command under way */
     uint64_t now_ns;    /* monotonic, for the monitor */
     char *saved;        /* the snapshot last written, as JSON: written again only when it changes */
+    vmon_judge_config judge;
+    vmon_loghist *hist[2]; /* the arms' latencies at a look (large: not on the stack) */
+    /* recall by shadow measurement, per arm, kept while the arm's parameters stay */
+    vmon_search_params recall_of[2];
+    vmon_arm_figures recall[2];
     pthread_mutex_t lock; /* serialises steps and commands */
     pthread_mutex_t run_lock;
     pthread_cond_t wake;
@@ -51,11 +58,31 @@ static int dep_measure(void *ctx, const vmon_search_params *p, vmon_arm_figures 
     return l->ports.measure(l->ports.ctx, p, out, err, errlen);
 }
 
+/* The judge of judge.h on both arms' windows, unless the ports bring their own. */
 static void dep_look(void *ctx, const vmon_arm_figures *a, const vmon_arm_figures *b, uint32_t step,
                      int final, vmon_judge_result *out)
 {
     vmon_tuning_loop *l = ctx;
-    l->ports.look(l->ports.ctx, a, b, step, final, out);
+    if (l->ports.look) {
+        l->ports.look(l->ports.ctx, a, b, step, final, out);
+        return;
+    }
+    char err[256];
+    for (uint32_t arm = 0; arm < 2; arm++) {
+        vmon_monitor_arm *m =
+            vmon_monitor_arm_get(l->ports.monitor, l->collection, arm, err, sizeof err);
+        if (m)
+            vmon_monitor_arm_latency(m, l->now_ns, l->hist[arm]);
+        else
+            vmon_loghist_init(l->hist[arm]);
+    }
+    /* The monitor starts afresh at every ramp step, so B's window is this step's. */
+    vmon_judge_look look = {.a = {.latency = l->hist[0], .figures = a},
+                            .b = {.latency = l->hist[1], .figures = b},
+                            .step = step,
+                            .final_step = (uint32_t) final,
+                            .step_b_samples = b->samples};
+    vmon_judge_decide(&l->judge, &look, out);
 }
 
 static int set_weights(vmon_tuning_loop *l, const double *weights, uint32_t n)
@@ -165,11 +192,19 @@ vmon_tuning_loop *vmon_tuning_loop_new(const char *pipeline, const char *collect
                                        const vmon_search_params *initial, int64_t now_ms, char *err,
                                        size_t errlen)
 {
-    if (!ports->tuner || !ports->monitor || !ports->publish_arms || !ports->look) {
+    if (!ports->tuner || !ports->monitor || !ports->publish_arms) {
         snprintf(err, errlen,
-                 "[pipeline:%s]: the tuning loop needs a tuner, a monitor, an arm "
-                 "table and a judge",
+                 "[pipeline:%s]: the tuning loop needs a tuner, a monitor and an arm table",
                  pipeline);
+        return NULL;
+    }
+    vmon_judge_config judge;
+    vmon_judge_config_default(&judge,
+                              settings->judge == 1 ? VMON_JUDGE_CLASSIC : VMON_JUDGE_SEQUENTIAL);
+    judge.recall_floor = settings->exp.recall_floor;
+    char why[256];
+    if (vmon_judge_config_check(&judge, why, sizeof why)) {
+        snprintf(err, errlen, "[pipeline:%s] judge: %s", pipeline, why);
         return NULL;
     }
     vmon_tuning_loop *l = vmon_calloc(1, sizeof *l);
@@ -181,6 +216,9 @@ vmon_tuning_loop *vmon_tuning_loop_new(const char *pipeline, const char *collect
     l->store = store;
     l->origin = "loop";
     l->n_arms = 1;
+    l->judge = judge;
+    for (int i = 0; i < 2; i++)
+        l->hist[i] = vmon_calloc(1, sizeof *l->hist[i]);
     pthread_mutex_init(&l->lock, NULL);
     pthread_mutex_init(&l->run_lock, NULL);
     vmon_cond_init_monotonic(&l->wake);
@@ -218,6 +256,8 @@ void vmon_tuning_loop_free(vmon_tuning_loop *l)
     pthread_cond_destroy(&l->wake);
     pthread_mutex_destroy(&l->run_lock);
     pthread_mutex_destroy(&l->lock);
+    free(l->hist[0]);
+    free(l->hist[1]);
     free(l->saved);
     free(l->log_source);
     free(l->collection);
@@ -227,11 +267,39 @@ void vmon_tuning_loop_free(vmon_tuning_loop *l)
 
 /* ---- steps ---- */
 
+/* Recall of the arm's parameters from the shadow measurement, measured once per parameters:
+ * it changes with the parameters and the data, not with traffic. */
+static void add_recall(vmon_tuning_loop *l, uint32_t arm, const vmon_search_params *p,
+                       vmon_arm_figures *f)
+{
+    if (!l->ports.measure || !(p->nprobe || p->ef))
+        return;
+    vmon_search_params *had = &l->recall_of[arm];
+    if (had->nprobe != p->nprobe || had->ef != p->ef || had->top_k != p->top_k) {
+        char err[256];
+        vmon_arm_figures m = {.struct_size = sizeof m};
+        if (l->ports.measure(l->ports.ctx, p, &m, err, sizeof err) != 0) {
+            vmon_log(VMON_LOGL_WARNING, l->log_source, "shadow measurement: %s", err);
+            return;
+        }
+        *had = *p;
+        l->recall[arm] = m;
+    }
+    f->recall = l->recall[arm].recall;
+    f->recall_low = l->recall[arm].recall_low;
+    f->recall_high = l->recall[arm].recall_high;
+    f->recall_queries = l->recall[arm].recall_queries;
+    f->recall_exact = l->recall[arm].recall_exact;
+}
+
 static void observe(vmon_tuning_loop *l, uint64_t now_ns, vmon_exp_observation *o,
                     vmon_collection_stats *facts)
 {
     memset(o, 0, sizeof *o);
     char err[256];
+    vmon_exp_state st = vmon_exp_state_of(l->exp);
+    int running = st == VMON_EXP_RUNNING || st == VMON_EXP_PAUSED;
+    vmon_search_params params[2] = {vmon_exp_current(l->exp), vmon_exp_candidate(l->exp)};
     for (uint32_t arm = 0; arm < 2; arm++) {
         vmon_monitor_arm *a =
             vmon_monitor_arm_get(l->ports.monitor, l->collection, arm, err, sizeof err);
@@ -240,6 +308,8 @@ static void observe(vmon_tuning_loop *l, uint64_t now_ns, vmon_exp_observation *
             vmon_monitor_arm_figures(a, now_ns, &o->arm[arm], &full);
         if (arm == 0)
             o->full = full;
+        if (arm == 0 || running)
+            add_recall(l, arm, &params[arm], &o->arm[arm]);
     }
     memset(facts, 0, sizeof *facts);
     facts->struct_size = sizeof *facts;

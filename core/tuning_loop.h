@@ -38,7 +38,8 @@ typedef struct vmon_tuning_ports {
     /** Shadow-measure `params` (latency + recall@k with its interval). May be NULL. */
     int (*measure)(void *ctx, const vmon_search_params *params, vmon_arm_figures *out, char *err,
                    size_t errlen);
-    /** The judge (see vmon_exp_deps.look). */
+    /** A judge of its own (tests); NULL: judge.h's, as the pipeline's `judge =` names it, on
+     *  the monitor's windows of both arms. */
     void (*look)(void *ctx, const vmon_arm_figures *a, const vmon_arm_figures *b, uint32_t step,
                  int final, vmon_judge_result *out);
     /** Deliver an event to the pipeline's sinks. */

@@ -349,6 +349,86 @@ static void test_registry_routes_commands_by_pipeline(void **state)
     world_free(w);
 }
 
+/* Both arms served for one second from `t`, then a look. */
+static uint64_t serve_and_look(world *w, vmon_tuning_loop *l, uint64_t t, double a_ms, double b_ms)
+{
+    traffic(w, 0, t, t + SEC, a_ms);
+    traffic(w, 1, t, t + SEC, b_ms);
+    vmon_tuning_loop_step(l, WALL + (int64_t)((t - T0) / MS), t + SEC);
+    return t + SEC;
+}
+
+static void test_classic_judge_promotes_a_faster_b(void **state)
+{
+    (void)state;
+    world *w = world_new();
+    w->ports.look = NULL;
+    w->settings.judge = 1; /* classic */
+    vmon_tuning_loop *l = loop_new(w, NULL);
+    to_experiment(w, l);
+    uint64_t t = T0 + 2 * SEC;
+    for (int i = 0; i < 3 && !seen(w, VMON_EVENT_PROMOTION); i++)
+        t = serve_and_look(w, l, t, 3.0, 2.0);
+    assert_int_equal(seen(w, VMON_EVENT_RAMP_STEP), 2);
+    assert_int_equal(seen(w, VMON_EVENT_PROMOTION), 1);
+    assert_int_equal(vmon_tuning_loop_current(l).nprobe, 11);
+    vmon_tuning_loop_free(l);
+    world_free(w);
+}
+
+static void test_classic_judge_keeps_a_slower_b(void **state)
+{
+    (void)state;
+    world *w = world_new();
+    w->ports.look = NULL;
+    w->settings.judge = 1;
+    vmon_tuning_loop *l = loop_new(w, NULL);
+    to_experiment(w, l);
+    uint64_t t = T0 + 2 * SEC;
+    for (int i = 0; i < 3 && vmon_tuning_loop_state(l) == VMON_EXP_RUNNING; i++)
+        t = serve_and_look(w, l, t, 3.0, 4.0);
+    assert_int_equal(seen(w, VMON_EVENT_PROMOTION), 0);
+    assert_int_equal(vmon_tuning_loop_state(l), VMON_EXP_WATCHING);
+    assert_int_equal(vmon_tuning_loop_current(l).nprobe, 16);
+    assert_int_equal(w->n_arms, 1);
+    vmon_tuning_loop_free(l);
+    world_free(w);
+}
+
+/* Recall of nprobe 11 far below the floor; of nprobe 16, above it. */
+static int fake_measure(void *ctx, const vmon_search_params *p, vmon_arm_figures *out, char *err,
+                        size_t errlen)
+{
+    (void)ctx, (void)err, (void)errlen;
+    double r = p->nprobe >= 16 ? 0.99 : 0.50;
+    out->recall = r;
+    out->recall_low = r - 0.01;
+    out->recall_high = r + 0.01;
+    out->recall_queries = 200;
+    out->recall_exact = 1;
+    return 0;
+}
+
+static void test_sequential_judge_never_promotes_below_the_floor(void **state)
+{
+    (void)state;
+    world *w = world_new();
+    w->ports.look = NULL;
+    w->ports.measure = fake_measure;
+    w->settings.judge = 0; /* sequential */
+    w->settings.exp.recall_floor = 0.95;
+    vmon_tuning_loop *l = loop_new(w, NULL);
+    to_experiment(w, l);
+    uint64_t t = T0 + 2 * SEC;
+    for (int i = 0; i < 5 && vmon_tuning_loop_state(l) == VMON_EXP_RUNNING; i++)
+        t = serve_and_look(w, l, t, 3.0, 1.0); /* B three times faster, recall 0.5 */
+    assert_int_equal(seen(w, VMON_EVENT_PROMOTION), 0);
+    assert_int_equal(seen(w, VMON_EVENT_ROLLBACK), 1);
+    assert_int_equal(vmon_tuning_loop_current(l).nprobe, 16);
+    vmon_tuning_loop_free(l);
+    world_free(w);
+}
+
 static void test_recommend_mode_touches_nothing(void **state)
 {
     (void)state;
@@ -388,6 +468,9 @@ int main(void)
         cmocka_unit_test(test_restart_resumes_or_abandons),
         cmocka_unit_test(test_operator_commands),
         cmocka_unit_test(test_registry_routes_commands_by_pipeline),
+        cmocka_unit_test(test_classic_judge_promotes_a_faster_b),
+        cmocka_unit_test(test_classic_judge_keeps_a_slower_b),
+        cmocka_unit_test(test_sequential_judge_never_promotes_below_the_floor),
         cmocka_unit_test(test_recommend_mode_touches_nothing),
         cmocka_unit_test(test_thread_steps_until_stopped),
     };
