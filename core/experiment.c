@@ -856,8 +856,8 @@ static int snapshot_check(const vmon_experiment *e, const vmon_exp_snapshot *s, 
     return 0;
 }
 
-int vmon_exp_restore(vmon_experiment *e, const vmon_exp_snapshot *s, int resume, int64_t now_ms,
-                     char *err, size_t errlen)
+int vmon_exp_restore(vmon_experiment *e, const vmon_exp_snapshot *s, int resume, const char *cause,
+                     int64_t now_ms, char *err, size_t errlen)
 {
     if (snapshot_check(e, s, err, errlen))
         return VMON_EINVAL;
@@ -879,19 +879,19 @@ int vmon_exp_restore(vmon_experiment *e, const vmon_exp_snapshot *s, int resume,
         return VMON_OK;
     }
     if (!resume) {
-        end_experiment(e, VMON_EVENT_ABORT, "restart", now_ms);
+        end_experiment(e, VMON_EVENT_ABORT, cause, now_ms);
         return VMON_OK;
     }
     route(e, e->cfg.ramp[e->step]);
     vmon_exp_event ev;
     ev_begin(&ev, e, VMON_EVENT_RESUME, VMON_SEV_INFO, now_ms);
-    ev_field(&ev, "reason", "restart");
+    ev_field(&ev, "reason", "%s", cause);
     ev_field(&ev, "step", "%u", e->step + 1);
     ev_field(&ev, "b.weight", "%.6g", e->cfg.ramp[e->step]);
     ev_params(&ev, "a", &e->current);
     ev_params(&ev, "b", &e->candidate);
-    ev_message(&ev, "experiment %llu resumed after a restart at step %u (B %.0f%%)%s",
-               (unsigned long long)e->experiment, e->step + 1, e->cfg.ramp[e->step] * 100,
+    ev_message(&ev, "experiment %llu resumed after a %s at step %u (B %.0f%%)%s",
+               (unsigned long long)e->experiment, cause, e->step + 1, e->cfg.ramp[e->step] * 100,
                e->state == VMON_EXP_PAUSED ? ", still paused" : "");
     ev_send(e, &ev);
     return VMON_OK;

@@ -175,11 +175,12 @@ void vmon_exp_save(const vmon_experiment *e, vmon_exp_snapshot *out);
 /**
  * Take up `snap` after a restart: parameters and baseline come back (applied
  * through `apply`); a running experiment is resumed at its step (`resume` 1,
- * event RESUME) or cleanly abandoned (event ABORT, B's share 0). An invalid
+ * event RESUME) or cleanly abandoned (event ABORT, B's share 0), the event's
+ * `reason` being `cause` (`restart`, `reload`). An invalid
  * snapshot is VMON_EINVAL and leaves the loop as it was.
  */
-int vmon_exp_restore(vmon_experiment *e, const vmon_exp_snapshot *snap, int resume, int64_t now_ms,
-                     char *err, size_t errlen);
+int vmon_exp_restore(vmon_experiment *e, const vmon_exp_snapshot *snap, int resume,
+                     const char *cause, int64_t now_ms, char *err, size_t errlen);
 
 #ifdef __cplusplus
 }

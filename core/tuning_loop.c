@@ -158,30 +158,41 @@ static void save(vmon_tuning_loop *l)
     }
 }
 
-static void take_up(vmon_tuning_loop *l, const vmon_search_params *initial, int64_t now_ms)
+/* A reload's handoff first (an experiment always goes on), else the state file. */
+static void take_up(vmon_tuning_loop *l, const vmon_exp_snapshot *handoff,
+                    const vmon_search_params *initial, int64_t now_ms)
 {
     vmon_exp_snapshot snap;
     char err[512] = "";
-    int found = l->store ? vmon_tuning_store_load(l->store, l->pipeline, l->collection, &snap, err,
-                                                  sizeof err)
-                         : 0;
+    int found = handoff    ? 1
+                : l->store ? vmon_tuning_store_load(l->store, l->pipeline, l->collection, &snap,
+                                                    err, sizeof err)
+                           : 0;
     if (err[0])
         vmon_log(VMON_LOGL_WARNING, l->log_source, "%s", err);
     if (found == 1) {
-        l->origin = "restart";
-        int rc = vmon_exp_restore(l->exp, &snap, l->settings->resume, now_ms, err, sizeof err);
+        const char *cause = handoff ? "reload" : "restart";
+        l->origin = cause;
+        int rc =
+            vmon_exp_restore(l->exp, handoff ? handoff : &snap, handoff ? 1 : l->settings->resume,
+                             cause, now_ms, err, sizeof err);
         l->origin = "loop";
         if (rc == VMON_OK) {
-            vmon_log(VMON_LOGL_INFO, l->log_source, "tuning state taken up from the state file");
+            vmon_log(VMON_LOGL_INFO, l->log_source, "tuning state taken up after a %s", cause);
             return;
         }
         vmon_log(VMON_LOGL_WARNING, l->log_source,
-                 "saved tuning state not used (%s); starting "
-                 "afresh",
-                 err);
+                 "saved tuning state not used (%s); starting afresh", err);
     }
     if (initial && (initial->nprobe || initial->ef))
         vmon_exp_set_current(l->exp, initial);
+}
+
+void vmon_tuning_loop_save(vmon_tuning_loop *l, vmon_exp_snapshot *out)
+{
+    pthread_mutex_lock(&l->lock);
+    vmon_exp_save(l->exp, out);
+    pthread_mutex_unlock(&l->lock);
 }
 
 /* ---- life ---- */
@@ -189,6 +200,7 @@ static void take_up(vmon_tuning_loop *l, const vmon_search_params *initial, int6
 vmon_tuning_loop *vmon_tuning_loop_new(const char *pipeline, const char *collection,
                                        const vmon_tuning_settings *settings,
                                        const vmon_tuning_ports *ports, vmon_tuning_store *store,
+                                       const vmon_exp_snapshot *handoff,
                                        const vmon_search_params *initial, int64_t now_ms, char *err,
                                        size_t errlen)
 {
@@ -241,7 +253,7 @@ vmon_tuning_loop *vmon_tuning_loop_new(const char *pipeline, const char *collect
     }
     l->now_ms = now_ms;
     l->now_ns = (uint64_t)vmon_monotonic_ns();
-    take_up(l, initial, now_ms);
+    take_up(l, handoff, initial, now_ms);
     save(l);
     return l;
 }

@@ -55,16 +55,22 @@ typedef struct vmon_tuning_loop vmon_tuning_loop;
  * A loop for [pipeline:NAME] `pipeline` tuning `collection` with `settings` (kept by pointer: the
  * plan outlives the loop) and `ports`. `store` (may be NULL) is read at once:
  * the saved parameters come back and a saved experiment is resumed or
- * abandoned as `on_restart` says, with an event either way. `initial`
+ * abandoned as `on_restart` says, with an event either way. `handoff` (may
+ * be NULL) is the state of the loop a reload replaces (vmon_tuning_loop_save):
+ * it wins over the file, and a running experiment goes on (reason `reload`). `initial`
  * (may be NULL) is what the target uses today when nothing was saved.
  * NULL with `err` filled.
  */
 vmon_tuning_loop *vmon_tuning_loop_new(const char *pipeline, const char *collection,
                                        const vmon_tuning_settings *settings,
                                        const vmon_tuning_ports *ports, vmon_tuning_store *store,
+                                       const vmon_exp_snapshot *handoff,
                                        const vmon_search_params *initial, int64_t now_ms, char *err,
                                        size_t errlen);
 void vmon_tuning_loop_free(vmon_tuning_loop *l);
+
+/** The loop's lasting state, for the loop that replaces it on a reload. */
+void vmon_tuning_loop_save(vmon_tuning_loop *l, vmon_exp_snapshot *out);
 
 /** One check interval: monitor -> experiment -> actions; then the state is saved. */
 void vmon_tuning_loop_step(vmon_tuning_loop *l, int64_t now_ms, uint64_t now_ns);

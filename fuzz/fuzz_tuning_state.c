@@ -57,7 +57,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         vmon_exp_deps deps = {.decide = decide, .look = look};
         vmon_experiment *e = vmon_exp_new(&cfg, &deps, err, sizeof err);
         if (e) {
-            (void)vmon_exp_restore(e, &s, (int)(size & 1), 0, err, sizeof err);
+            (void)vmon_exp_restore(e, &s, (int)(size & 1), "restart", 0, err, sizeof err);
             vmon_exp_observation o = {0};
             vmon_exp_tick(e, 1, &o);
             vmon_exp_free(e);

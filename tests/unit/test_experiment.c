@@ -616,7 +616,7 @@ static void test_restart_resumes_a_running_experiment(void **state)
 
     fake g = {0};
     e = make(&g, &cfg);
-    assert_int_equal(vmon_exp_restore(e, &snap, 1, 9000, err, sizeof err), VMON_OK);
+    assert_int_equal(vmon_exp_restore(e, &snap, 1, "restart", 9000, err, sizeof err), VMON_OK);
     assert_int_equal(vmon_exp_state_of(e), VMON_EXP_RUNNING);
     assert_int_equal(vmon_exp_current(e).nprobe, 16);
     assert_int_equal(vmon_exp_candidate(e).nprobe, 11);
@@ -647,7 +647,7 @@ static void test_restart_abandons_cleanly(void **state)
 
     fake g = {0};
     e = make(&g, &cfg);
-    assert_int_equal(vmon_exp_restore(e, &snap, 0, 9000, err, sizeof err), VMON_OK);
+    assert_int_equal(vmon_exp_restore(e, &snap, 0, "restart", 9000, err, sizeof err), VMON_OK);
     assert_string_equal(vmon_exp_event_field(last(&g, VMON_EVENT_ABORT), "reason"), "restart");
     assert_int_equal(vmon_exp_state_of(e), VMON_EXP_WATCHING);
     assert_int_equal(g.n_arms, 1);
@@ -665,12 +665,12 @@ static void test_restore_refuses_a_snapshot_past_the_ramp(void **state)
     char err[256];
     vmon_exp_snapshot snap = {.state = VMON_EXP_RUNNING, .step = 6, .has_baseline = 1};
     vmon_experiment *e = make(&f, &cfg);
-    assert_int_equal(vmon_exp_restore(e, &snap, 1, 0, err, sizeof err), VMON_EINVAL);
+    assert_int_equal(vmon_exp_restore(e, &snap, 1, "restart", 0, err, sizeof err), VMON_EINVAL);
     assert_non_null(strstr(err, "ramp step 7"));
     assert_int_equal(vmon_exp_state_of(e), VMON_EXP_NO_PARAMS);
     assert_int_equal(f.n_apply, 0);
     snap.state = 42;
-    assert_int_equal(vmon_exp_restore(e, &snap, 1, 0, err, sizeof err), VMON_EINVAL);
+    assert_int_equal(vmon_exp_restore(e, &snap, 1, "restart", 0, err, sizeof err), VMON_EINVAL);
     vmon_exp_free(e);
 }
 

@@ -185,12 +185,21 @@ static int seen(const world *w, vmon_event_type type)
     return n;
 }
 
+static vmon_tuning_loop *loop_from(world *w, vmon_tuning_store *store,
+                                   const vmon_exp_snapshot *handoff);
+
 static vmon_tuning_loop *loop_new(world *w, vmon_tuning_store *store)
+{
+    return loop_from(w, store, NULL);
+}
+
+static vmon_tuning_loop *loop_from(world *w, vmon_tuning_store *store,
+                                   const vmon_exp_snapshot *handoff)
 {
     vmon_search_params initial = {.struct_size = sizeof initial, .top_k = 10, .nprobe = 16};
     char err[512];
     vmon_tuning_loop *l = vmon_tuning_loop_new("autotune", "vectors", &w->settings, &w->ports,
-                                               store, &initial, WALL, err, sizeof err);
+                                               store, handoff, &initial, WALL, err, sizeof err);
     assert_non_null(l);
     return l;
 }
@@ -293,6 +302,28 @@ static void test_restart_resumes_or_abandons(void **state)
         free(text);
         world_free(w);
     }
+}
+
+static void test_reload_hands_a_running_experiment_over(void **state)
+{
+    (void)state;
+    world *w = world_new();
+    w->settings.resume = 0; /* a restart would abandon it; a reload never does */
+    vmon_tuning_loop *l = loop_new(w, NULL);
+    to_experiment(w, l);
+    w->look = VMON_VERDICT_ADVANCE;
+    vmon_tuning_loop_step(l, WALL + 3000, T0 + 2 * SEC + MS); /* 25% */
+    vmon_exp_snapshot snap;
+    vmon_tuning_loop_save(l, &snap);
+    vmon_tuning_loop_free(l);
+    w->n_ev = 0;
+    l = loop_from(w, NULL, &snap);
+    assert_int_equal(seen(w, VMON_EVENT_RESUME), 1);
+    assert_string_equal(vmon_exp_event_field(&w->ev[0], "reason"), "reload");
+    assert_int_equal(vmon_tuning_loop_state(l), VMON_EXP_RUNNING);
+    assert_true(fabs(w->weights[1] - 0.25) < 1e-12);
+    vmon_tuning_loop_free(l);
+    world_free(w);
 }
 
 static void test_operator_commands(void **state)
@@ -466,6 +497,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_degradation_to_promotion_through_the_ports),
         cmocka_unit_test(test_restart_resumes_or_abandons),
+        cmocka_unit_test(test_reload_hands_a_running_experiment_over),
         cmocka_unit_test(test_operator_commands),
         cmocka_unit_test(test_registry_routes_commands_by_pipeline),
         cmocka_unit_test(test_classic_judge_promotes_a_faster_b),
