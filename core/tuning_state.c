@@ -230,7 +230,8 @@ vmon_tuning_store *vmon_tuning_store_open(const char *dir, char *err, size_t err
         return NULL;
     }
     close(fd);
-    const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+    /* One store serves every pipeline's tuning thread: SQLite serialises them (FULLMUTEX). */
+    const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX;
     if (sq->open_v2(st->path, &st->db, flags, NULL) != SQLITE_OK ||
         (sq->busy_timeout(st->db, STATE_BUSY_MS),
          sq->exec(st->db, schema_sql, NULL, NULL, NULL) != SQLITE_OK)) {

@@ -1,6 +1,7 @@
 /* What the tuning loop leaves on disk: the state file (restart) and the audit log. */
 #include <json-c/json.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -120,6 +121,49 @@ static void test_store_survives_reopening(void **state)
     free(dir);
 }
 
+typedef struct saver {
+    vmon_tuning_store *st;
+    const char *pipeline;
+    int failures;
+} saver;
+
+static void *save_many(void *arg)
+{
+    saver *sv = arg;
+    vmon_exp_snapshot s = running_snapshot();
+    char err[512];
+    for (uint32_t i = 0; i < 100; i++) {
+        s.experiment = i;
+        sv->failures += vmon_tuning_store_save(sv->st, sv->pipeline, "c", &s, err, sizeof err) != 0;
+    }
+    return NULL;
+}
+
+/* Every pipeline's tuning thread saves through one store. */
+static void test_store_serves_threads_at_once(void **state)
+{
+    (void)state;
+    char *dir = test_tempdir();
+    char err[512];
+    vmon_tuning_store *st = vmon_tuning_store_open(dir, err, sizeof err);
+    assert_non_null(st);
+    saver a = {st, "p1", 0}, b = {st, "p2", 0};
+    pthread_t ta, tb;
+    assert_int_equal(pthread_create(&ta, NULL, save_many, &a), 0);
+    assert_int_equal(pthread_create(&tb, NULL, save_many, &b), 0);
+    pthread_join(ta, NULL);
+    pthread_join(tb, NULL);
+    assert_int_equal(a.failures + b.failures, 0);
+    vmon_exp_snapshot back;
+    assert_int_equal(vmon_tuning_store_load(st, "p1", "c", &back, err, sizeof err), 1);
+    assert_int_equal(back.experiment, 99);
+    assert_int_equal(vmon_tuning_store_load(st, "p2", "c", &back, err, sizeof err), 1);
+    assert_int_equal(back.experiment, 99);
+    vmon_tuning_store_close(st);
+    test_rm_tree(dir);
+    free(dir);
+}
+
 static void test_store_reports_an_unusable_dir(void **state)
 {
     (void)state;
@@ -213,6 +257,7 @@ int main(void)
         cmocka_unit_test(test_snapshot_json_round_trip),
         cmocka_unit_test(test_snapshot_json_refuses_what_it_cannot_read),
         cmocka_unit_test(test_store_survives_reopening),
+        cmocka_unit_test(test_store_serves_threads_at_once),
         cmocka_unit_test(test_store_reports_an_unusable_dir),
         cmocka_unit_test(test_audit_line_is_json_with_evidence),
         cmocka_unit_test(test_audit_log_appends_lines),
