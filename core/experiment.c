@@ -878,7 +878,8 @@ int vmon_exp_restore(vmon_experiment *e, const vmon_exp_snapshot *s, int resume,
             route(e, 0);
         return VMON_OK;
     }
-    if (!resume) {
+    if (!resume || e->cfg.mode == VMON_EXP_RECOMMEND) {
+        /* recommend mode runs no experiment, whatever the file says */
         end_experiment(e, VMON_EVENT_ABORT, cause, now_ms);
         return VMON_OK;
     }

@@ -656,6 +656,27 @@ static void test_restart_abandons_cleanly(void **state)
     vmon_exp_free(e);
 }
 
+static void test_restart_in_recommend_mode_runs_no_experiment(void **state)
+{
+    (void)state;
+    fake f = {0};
+    vmon_exp_config cfg;
+    vmon_exp_config_default(&cfg);
+    char err[256];
+    vmon_experiment *e = running(&f, &cfg);
+    vmon_exp_snapshot snap;
+    vmon_exp_save(e, &snap);
+    vmon_exp_free(e);
+    fake g = {0};
+    cfg.mode = VMON_EXP_RECOMMEND;
+    e = make(&g, &cfg);
+    assert_int_equal(vmon_exp_restore(e, &snap, 1, "restart", 9000, err, sizeof err), VMON_OK);
+    assert_int_equal(vmon_exp_state_of(e), VMON_EXP_WATCHING);
+    assert_non_null(last(&g, VMON_EVENT_ABORT));
+    assert_int_equal(g.n_apply, 0);
+    vmon_exp_free(e);
+}
+
 static void test_restore_refuses_a_snapshot_past_the_ramp(void **state)
 {
     (void)state;
@@ -782,6 +803,7 @@ int main(void)
         cmocka_unit_test(test_rollback_after_promotion_restores_a),
         cmocka_unit_test(test_restart_resumes_a_running_experiment),
         cmocka_unit_test(test_restart_abandons_cleanly),
+        cmocka_unit_test(test_restart_in_recommend_mode_runs_no_experiment),
         cmocka_unit_test(test_restore_refuses_a_snapshot_past_the_ramp),
         cmocka_unit_test(test_bad_ramp_is_refused),
         cmocka_unit_test(test_ramp_list_reads_percents_and_fractions),
