@@ -287,6 +287,22 @@ static int route(vmon_experiment *e, double share)
     return e->deps.apply(e->deps.ctx, arms, weights, share > 0 ? 2 : 1);
 }
 
+#if defined(__GNUC__)
+__attribute__((format(printf, 2, 3)))
+#endif
+static void
+note(const vmon_experiment *e, const char *fmt, ...)
+{
+    if (!e->deps.note)
+        return;
+    char line[320];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    e->deps.note(e->deps.ctx, line);
+}
+
 static void warn(const vmon_experiment *e, const char *message)
 {
     if (e->deps.warn)
@@ -378,9 +394,12 @@ static int consult(vmon_experiment *e, uint32_t reason, const vmon_exp_observati
         if (out->decision != VMON_TUNE_MEASURE)
             return 0;
         if (round >= e->cfg.max_measure_rounds || !e->deps.measure) {
+            note(e, "tuner still asks for measurements after %u round(s); A stays", round);
             out->decision = VMON_TUNE_NOTHING_BETTER;
             return 0;
         }
+        note(e, "tuner (%s): shadow-measuring %u candidate(s), round %u", reason_name(reason),
+             out->n_candidates, round + 1);
         for (uint32_t i = 0; i < out->n_candidates; i++) {
             vmon_search_params p = bounded(e, out->candidates[i].params);
             vmon_arm_figures f = {.struct_size = sizeof f};
@@ -502,8 +521,11 @@ static void decide_and_act(vmon_experiment *e, uint32_t reason, const vmon_exp_o
     }
     vmon_search_params b;
     int i = out.decision == VMON_TUNE_PROPOSE ? pick_candidate(e, &out, &b) : -1;
-    if (i < 0)
-        return; /* nothing better: A stays */
+    if (i < 0) {
+        note(e, "tuner (%s): nothing better than A%s%s", reason_name(reason),
+             out.recommendation[0] ? "; " : "", out.recommendation);
+        return;
+    }
     const char *why = out.candidates[i].reason;
     if (e->cfg.mode == VMON_EXP_RECOMMEND)
         recommend(e, &b, why, reason, obs, now_ms);

@@ -116,6 +116,8 @@ typedef struct vmon_exp_deps {
     void (*emit)(void *ctx, const vmon_exp_event *ev);
     /** A warning alert for an operator (infeasible): `message` says what to do. */
     void (*warn)(void *ctx, const char *message);
+    /** Optional: what the loop is doing between events (the tuner's answers), for the log. */
+    void (*note)(void *ctx, const char *message);
 } vmon_exp_deps;
 
 /** What the monitor saw in the last window. */

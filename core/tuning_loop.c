@@ -128,6 +128,12 @@ static void dep_emit(void *ctx, const vmon_exp_event *ev)
         l->ports.event(l->ports.ctx, l->pipeline, l->collection, ev);
 }
 
+static void dep_note(void *ctx, const char *message)
+{
+    vmon_tuning_loop *l = ctx;
+    vmon_log(VMON_LOGL_INFO, l->log_source, "%s", message);
+}
+
 static void dep_warn(void *ctx, const char *message)
 {
     vmon_tuning_loop *l = ctx;
@@ -246,7 +252,8 @@ vmon_tuning_loop *vmon_tuning_loop_new(const char *pipeline, const char *collect
                           .look = dep_look,
                           .apply = dep_apply,
                           .emit = dep_emit,
-                          .warn = dep_warn};
+                          .warn = dep_warn,
+                          .note = dep_note};
     if (!(l->exp = vmon_exp_new(&cfg, &deps, err, errlen))) {
         vmon_tuning_loop_free(l);
         return NULL;
