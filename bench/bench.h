@@ -23,10 +23,15 @@ typedef struct bench_opts {
     int skip_hnsw;
     int skip_ivf;
     const char *plugin_dir;
-    const char *base_file;  /* .fvecs: replaces generated data */
-    const char *query_file; /* .fvecs queries (with base_file) */
-    const char *gt_file;    /* .ivecs ground truth for the query file */
+    const char *base_file;     /* .fvecs: replaces generated data */
+    const char *query_file;    /* .fvecs queries (with base_file) */
+    const char *gt_file;       /* .ivecs ground truth for the query file */
+    uint64_t traffic_requests; /* traffic: requests per round */
+    uint32_t rounds;           /* traffic: interleaved rounds (>= 5) */
 } bench_opts;
+
+/** `vmon-bench traffic`: the traffic driver's per-query cost and mallocs per request. */
+int bench_traffic(const bench_opts *o);
 
 /** `vmon-bench engine`: the embedded target's figures. */
 int bench_engine(const bench_opts *o);
@@ -35,6 +40,9 @@ int bench_engine(const bench_opts *o);
 int bench_hist_main(int argc, char **argv);
 /** `vmon-bench router`: ns per hash_split pick, median of `runs`. */
 int bench_router(const char *plugin_dir, int runs, uint64_t picks);
+
+/** Allocations made so far by the code linked into vmon-bench (bench/alloc_count.c). */
+unsigned long bench_allocations(void);
 
 /** Monotonic time in seconds. */
 double bench_now(void);

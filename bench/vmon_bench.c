@@ -6,6 +6,8 @@
  *                     [--clusters 100] [--spread 0.5] [--seed 42]
  *                     [--insert 20000] [--no-hnsw] [--no-ivf] [--plugin-dir DIR]
  *                     [--base FILE.fvecs [--query-file FILE.fvecs] [--gt FILE.ivecs]]
+ *   vmon-bench traffic [--rows 50000] [--dim 128] [--queries 1000] [--k 10] [--threads 1]
+ *                      [--requests 5000] [--rounds 5] [--plugin-dir DIR]
  *   vmon-bench hist [--runs 7] [--records 20000000] [--reads 201] [--qps 1000]
  *   vmon-bench router [--runs 7] [--picks 20000000] [--plugin-dir DIR]
  */
@@ -24,6 +26,10 @@ static void usage(FILE *f)
           "                         [--base F.fvecs [--query-file F.fvecs] [--gt F.ivecs]]\n"
           "  --base loads the ANN benchmark files instead of generated data; --rows 0 loads\n"
           "  every base row (needed for --gt, whose ids are base row numbers).\n"
+          "       vmon-bench traffic [--rows N] [--dim D] [--queries N] [--k K] [--threads T]\n"
+          "                          [--requests N] [--rounds R] [--plugin-dir DIR]\n"
+          "  the traffic driver's cost per query against calling search directly, and the\n"
+          "  mallocs per request in vmon's code (must be 0).\n"
           "       vmon-bench hist [--runs N] [--records N] [--reads N] [--qps N]\n"
           "       vmon-bench router [--runs N] [--picks N] [--plugin-dir DIR]\n",
           f);
@@ -79,6 +85,10 @@ static int parse(int argc, char **argv, bench_opts *o)
             o->query_file = v;
         else if (!strcmp(a, "--gt"))
             o->gt_file = v;
+        else if (!strcmp(a, "--requests"))
+            o->traffic_requests = strtoull(v, NULL, 10);
+        else if (!strcmp(a, "--rounds"))
+            o->rounds = (uint32_t)strtoul(v, NULL, 10);
         else {
             fprintf(stderr, "vmon-bench: unknown option %s\n", a);
             return -1;
@@ -101,7 +111,7 @@ static int router_main(int argc, char **argv, const char *plugin_dir)
 {
     int runs = 7;
     uint64_t picks = 20000000;
-    for (int i = 2; i < argc; i++) {
+    for (int i = 2; i < argc; i += 2) {
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!v) {
             fprintf(stderr, "vmon-bench: %s needs a value\n", argv[i]);
@@ -117,7 +127,6 @@ static int router_main(int argc, char **argv, const char *plugin_dir)
             fprintf(stderr, "vmon-bench: unknown option %s\n", argv[i]);
             return 2;
         }
-        i++;
     }
     if (runs < 1 || picks < 1) {
         fprintf(stderr, "vmon-bench: need positive --runs and --picks\n");
@@ -139,6 +148,8 @@ int main(int argc, char **argv)
                     .spread = 0.5,
                     .seed = 42,
                     .insert_rows = 20000,
+                    .traffic_requests = 5000,
+                    .rounds = 5,
                     .plugin_dir = VMON_BENCH_PLUGIN_DIR};
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
         usage(argc < 2 ? stderr : stdout);
@@ -148,7 +159,12 @@ int main(int argc, char **argv)
         return bench_hist_main(argc, argv);
     if (!strcmp(argv[1], "router"))
         return router_main(argc, argv, o.plugin_dir);
-    if (strcmp(argv[1], "engine") != 0) {
+    int traffic = strcmp(argv[1], "traffic") == 0;
+    if (traffic) { /* small enough to build in seconds; one thread for steady figures */
+        o.rows = 50000;
+        o.threads = 1;
+    }
+    if (strcmp(argv[1], "engine") != 0 && !traffic) {
         fprintf(stderr, "vmon-bench: unknown benchmark '%s'\n", argv[1]);
         usage(stderr);
         return 2;
@@ -157,5 +173,9 @@ int main(int argc, char **argv)
         usage(stderr);
         return 2;
     }
-    return bench_engine(&o) == 0 ? 0 : 1;
+    if (traffic && o.traffic_requests == 0) {
+        fprintf(stderr, "vmon-bench: --requests must be positive\n");
+        return 2;
+    }
+    return (traffic ? bench_traffic(&o) : bench_engine(&o)) == 0 ? 0 : 1;
 }

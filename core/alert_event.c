@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "event_copy.h"
 #include "fnv.h"
 #include "strutil.h"
 
@@ -124,5 +125,6 @@ void vmon_alert_event_free(vmon_alert_event *e)
     free((char *)e->a.message);
     free((char *)e->a.fingerprint);
     free((char *)e->a.idempotency_key);
+    vmon_event_free(e->event);
     free(e);
 }

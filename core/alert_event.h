@@ -15,6 +15,7 @@ typedef struct vmon_alert_event {
     uint32_t attempts;             /* delivery attempts so far */
     int64_t spool_id;              /* row in the sink's spool, 0 when in memory only */
     int64_t queued_ms;             /* when it entered a sink's queue (for batch_linger) */
+    struct vmon_event *event;      /* set: this entry is an event (event_copy.h), not an alert */
 } vmon_alert_event;
 
 /** Labels are copied and sorted by name; alertname is added first if missing. */

@@ -125,6 +125,29 @@ static void block_signals(sigset_t *set)
     signal(SIGPIPE, SIG_IGN);
 }
 
+/* How often a daemon whose traffic ends by itself looks whether it has. */
+#define TRAFFIC_POLL_MS 100
+
+/*
+ * The next signal; with bounded traffic, 0 once all of it has ended (then
+ * vmond stops as on SIGTERM: rules drain, sinks deliver what is queued).
+ */
+static int next_signal(const sigset_t *set, vmon_runtime *rt)
+{
+    if (!vmon_runtime_traffic_bounded(rt)) {
+        int sig = 0;
+        return sigwait(set, &sig) == 0 ? sig : -1;
+    }
+    struct timespec poll = {0, TRAFFIC_POLL_MS * 1000000L};
+    for (;;) {
+        int sig = sigtimedwait(set, NULL, &poll);
+        if (sig > 0)
+            return sig;
+        if (vmon_runtime_traffic_ended(rt))
+            return 0;
+    }
+}
+
 int vmon_daemon_run(const vmon_daemon_opts *o)
 {
     sigset_t set;
@@ -150,9 +173,13 @@ int vmon_daemon_run(const vmon_daemon_opts *o)
     vmon_log(VMON_LOGL_INFO, "core", "running %s (pid %d)", o->config_path, (int)getpid());
     for (;;) {
         /* Signals that arrive while a reload runs stay pending and coalesce into one. */
-        int sig = 0;
-        if (sigwait(&set, &sig) != 0)
+        int sig = next_signal(&set, rt);
+        if (sig < 0)
             continue;
+        if (sig == 0) {
+            vmon_log(VMON_LOGL_INFO, "core", "all traffic has ended: stopping");
+            break;
+        }
         if (sig == SIGHUP) {
             rt = reload(o, rt);
             if (!rt) {

@@ -52,9 +52,12 @@ uint64_t delivery_pending(vmon_delivery *d)
 /* No lock held: dead letters written, the spool settled. */
 static void settle_on_disk(vmon_delivery *d, batch *b, const outcome *o)
 {
-    if (o->verdict == OUT_FAILED)
-        for (uint32_t i = 0; i < b->n; i++)
+    for (uint32_t i = 0; o->verdict == OUT_FAILED && i < b->n; i++) {
+        if (b->is_events)
+            delivery_dead_letter_event(d, &b->events[i], o->reason);
+        else
             delivery_dead_letter(d, &b->alerts[i], o->reason);
+    }
     delivery_spool_settle(d, b, o->verdict == OUT_RETRY);
 }
 
@@ -78,15 +81,16 @@ static void settle_in_memory(vmon_delivery *d, int rc, batch *b, const outcome *
     switch (o->verdict) {
     case OUT_DELIVERED:
         d->stats.delivered += b->n;
-        for (uint32_t i = 0; d->resend_ms > 0 && i < b->n; i++)
+        for (uint32_t i = 0; d->resend_ms > 0 && !b->is_events && i < b->n; i++)
             delivery_resend_track(d, &b->alerts[i]);
         delivery_batch_release(b);
         return;
     case OUT_RETRY:
         d->stats.retries++;
         vmon_log(VMON_LOGL_WARNING, d->sink->log_source,
-                 "delivery of %u alert(s) failed (%s); retry %u in %lld ms", b->n, o->reason,
-                 b->attempts + 1, (long long)o->wait_ms);
+                 "delivery of %u %s failed (%s); retry %u in %lld ms", b->n,
+                 b->is_events ? "event(s)" : "alert(s)", o->reason, b->attempts + 1,
+                 (long long)o->wait_ms);
         d->next_attempt_ms = vmon_mono_ms() + o->wait_ms;
         delivery_queue_requeue(d, b);
         return;
@@ -128,6 +132,8 @@ static void deliver_batch(vmon_delivery *d)
     int rc = VMON_ERROR;
     if (disabled)
         snprintf(res.detail, sizeof res.detail, "sink is disabled");
+    else if (b.is_events)
+        rc = d->ops->on_events(d->sink->ctx, b.events, b.n, &res);
     else
         rc = d->ops->deliver(d->sink->ctx, b.alerts, b.n, &res);
     outcome o;
@@ -311,6 +317,29 @@ void vmon_delivery_push_alert(vmon_delivery *d, vmon_alert_event *ev)
                  "alert %s pushed after this sink handed its queue over: dropped (push to the "
                  "replacement instead)",
                  ev->a.rule);
+        vmon_alert_event_free(ev);
+    } else {
+        delivery_push_locked(d, ev);
+    }
+    pthread_mutex_unlock(&d->lock);
+}
+
+int vmon_delivery_wants_events(const vmon_delivery *d)
+{
+    return d->ops->on_events != NULL;
+}
+
+void vmon_delivery_push_event(vmon_delivery *d, vmon_alert_event *ev)
+{
+    if (!vmon_delivery_wants_events(d)) {
+        vmon_alert_event_free(ev);
+        return;
+    }
+    pthread_mutex_lock(&d->lock);
+    if (d->handed_over) {
+        d->stats.dropped++;
+        vmon_log(VMON_LOGL_ERROR, d->sink->log_source,
+                 "event %s pushed after this sink handed its queue over: dropped", ev->a.rule);
         vmon_alert_event_free(ev);
     } else {
         delivery_push_locked(d, ev);

@@ -40,6 +40,14 @@ vmon_delivery *vmon_delivery_start(struct vmon_instance *sink, vmon_sink_event_f
                                    void *arg, char *err, size_t errlen);
 /** Queue a notification (ownership passes); honours min_severity. */
 void vmon_delivery_push_alert(vmon_delivery *d, vmon_alert_event *ev);
+/**
+ * Queue an event (a vmon_queued_event_new entry; ownership passes). A sink
+ * without on_events drops it silently: it never receives events.
+ * min_severity does not apply: it filters alerts.
+ */
+void vmon_delivery_push_event(vmon_delivery *d, vmon_alert_event *ev);
+/** 1 when the sink receives events (its plugin has on_events). */
+int vmon_delivery_wants_events(const vmon_delivery *d);
 /** Queue a reading for the sink's on_samples (shared reference taken). */
 void vmon_delivery_push_samples(vmon_delivery *d, vmon_sample_batch *b);
 /** Current counters. */

@@ -7,14 +7,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "event_json.h"
+
 void delivery_batch_release(batch *b)
 {
-    for (uint32_t i = 0; b->holders && i < b->n; i++)
-        vmon_alert_json_release(&b->alerts[i], b->holders[i]);
+    for (uint32_t i = 0; b->holders && i < b->n; i++) {
+        if (b->is_events)
+            vmon_event_json_release(&b->events[i], b->holders[i]);
+        else
+            vmon_alert_json_release(&b->alerts[i], b->holders[i]);
+    }
     for (uint32_t i = 0; b->items && i < b->n; i++)
         vmon_spool_item_clear(&b->items[i]);
     delivery_free_chain(b->chain);
     free(b->alerts);
+    free(b->events);
     free(b->items);
     free(b->holders);
     memset(b, 0, sizeof *b);

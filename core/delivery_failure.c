@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "deadletter.h"
+#include "event_json.h"
 #include "log.h"
 
 /* Events go out under their own lock: once set_events(NULL) returns, none is running. */
@@ -44,6 +45,28 @@ void delivery_dead_letter(vmon_delivery *d, const vmon_alert *a, const char *rea
         vmon_log(VMON_LOGL_ERROR, d->sink->log_source, "cannot write dead-letter file %s: %s",
                  d->dead_letter, strerror(errno));
     free(payload);
+}
+
+void delivery_dead_letter_event(vmon_delivery *d, const vmon_event *e, const char *reason)
+{
+    vmon_log(VMON_LOGL_ERROR, d->sink->log_source, "giving up on event %s #%llu (%s): %s%s%s",
+             e->type_name, (unsigned long long)e->sequence, e->idempotency_key, reason,
+             d->dead_letter ? "; written to " : "", d->dead_letter ? d->dead_letter : "");
+    if (!d->dead_letter)
+        return;
+    char *payload = vmon_event_to_json_string(e);
+    if (vmon_deadletter_write(d->dead_letter, d->sink->section, reason, payload) != VMON_OK)
+        vmon_log(VMON_LOGL_ERROR, d->sink->log_source, "cannot write dead-letter file %s: %s",
+                 d->dead_letter, strerror(errno));
+    free(payload);
+}
+
+void delivery_dead_letter_entry(vmon_delivery *d, const vmon_alert_event *ev, const char *reason)
+{
+    if (ev->event)
+        delivery_dead_letter_event(d, ev->event, reason);
+    else
+        delivery_dead_letter(d, &ev->a, reason);
 }
 
 void delivery_disable(vmon_delivery *d, const char *reason)

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "event_copy.h"
+#include "event_json.h"
 #include "log.h"
 #include "strutil.h"
 
@@ -44,7 +46,8 @@ static void copy_in_flight(vmon_delivery *from, handed *h)
     if (!from->in_call || !b || !b->chain)
         return;
     for (uint32_t i = 0; i < b->n; i++) {
-        vmon_alert_event *copy = vmon_alert_event_copy(&b->alerts[i]);
+        vmon_alert_event *copy = b->is_events ? vmon_queued_event_new(&b->events[i])
+                                              : vmon_alert_event_copy(&b->alerts[i]);
         copy->attempts = b->attempts;
         handed_append(h, copy);
     }
@@ -56,8 +59,14 @@ static void take_spool_rows(vmon_delivery *from, handed *h)
     vmon_spool_item it;
     while (vmon_spool_peek(from->spool, &it, 1) == 1) {
         vmon_alert a;
+        vmon_event e;
         json_object *holder = NULL;
-        if (vmon_alert_from_json(it.payload, &a, &holder) == 0) {
+        if (vmon_event_from_json(it.payload, &e, &holder) == 0) {
+            vmon_alert_event *ev = vmon_queued_event_new(&e);
+            ev->attempts = it.attempts;
+            handed_append(h, ev);
+            vmon_event_json_release(&e, holder);
+        } else if (vmon_alert_from_json(it.payload, &a, &holder) == 0) {
             vmon_alert_event *ev = vmon_alert_event_copy(&a);
             ev->attempts = it.attempts;
             handed_append(h, ev);

@@ -71,14 +71,16 @@ typedef struct firing {
     uint32_t resends;
 } firing;
 
-/* One delivery attempt's alerts, from memory or from the spool. */
+/* One delivery attempt's alerts or events (never both), from memory or from the spool. */
 typedef struct batch {
-    vmon_alert *alerts;
+    vmon_alert *alerts; /* alerts: the views passed to deliver */
+    vmon_event *events; /* events: the views passed to on_events */
+    int is_events;
     uint32_t n;
     uint32_t attempts;       /* attempts made before this one */
     vmon_alert_event *chain; /* memory: the events taken off the queue */
     vmon_spool_item *items;  /* spool: the rows peeked */
-    json_object **holders;   /* spool: parsed payloads backing `alerts` */
+    json_object **holders;   /* spool: parsed payloads backing `alerts` or `events` */
 } batch;
 
 /* What a deliver call's answer means for its batch. */
@@ -139,6 +141,9 @@ void delivery_resend_free(vmon_delivery *d);
 void delivery_emit(vmon_delivery *d, const char *alert, const char *reason, int resolve);
 /** Logs; writes (and fsyncs) the dead-letter file: call without the lock. */
 void delivery_dead_letter(vmon_delivery *d, const vmon_alert *a, const char *reason);
+void delivery_dead_letter_event(vmon_delivery *d, const vmon_event *e, const char *reason);
+/** A queue entry, alert or event. */
+void delivery_dead_letter_entry(vmon_delivery *d, const vmon_alert_event *ev, const char *reason);
 /** Lock held. */
 void delivery_disable(vmon_delivery *d, const char *reason);
 

@@ -22,7 +22,9 @@ void delivery_queue_take(vmon_delivery *d, batch *b)
     vmon_alert_event *last = d->head;
     b->chain = d->head;
     b->n = 1;
-    while (b->n < d->batch_max && last->next) {
+    b->is_events = d->head->event != NULL;
+    /* A batch never mixes alerts and events: they go to different operations. */
+    while (b->n < d->batch_max && last->next && (last->next->event != NULL) == b->is_events) {
         last = last->next;
         b->n++;
     }
@@ -33,9 +35,13 @@ void delivery_queue_take(vmon_delivery *d, batch *b)
     d->n_alerts -= b->n;
     b->attempts = b->chain->attempts;
     b->alerts = vmon_calloc(b->n, sizeof *b->alerts);
+    b->events = b->is_events ? vmon_calloc(b->n, sizeof *b->events) : NULL;
     uint32_t i = 0;
-    for (vmon_alert_event *e = b->chain; e; e = e->next)
-        b->alerts[i++] = e->a;
+    for (vmon_alert_event *e = b->chain; e; e = e->next, i++) {
+        b->alerts[i] = e->a;
+        if (b->is_events)
+            b->events[i] = *e->event;
+    }
 }
 
 /* Failed for now: a memory batch goes back at the head, in order, one attempt older. */

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "deadletter.h"
+#include "event_json.h"
 #include "log.h"
 #include "strutil.h"
 
@@ -26,20 +27,39 @@ void delivery_spool_sync(vmon_delivery *d)
     pthread_mutex_unlock(&d->lock);
 }
 
+/* Parse row `it` into slot b->n; its kind must match the batch's. -1: unreadable, 1: other kind. */
+static int parse_row(batch *b, const vmon_spool_item *it)
+{
+    int is_event = vmon_json_is_event(it->payload);
+    if (b->n > 0 && is_event != b->is_events)
+        return 1;
+    b->is_events = is_event;
+    if (is_event)
+        return vmon_event_from_json(it->payload, &b->events[b->n], &b->holders[b->n]);
+    return vmon_alert_from_json(it->payload, &b->alerts[b->n], &b->holders[b->n]);
+}
+
 /* spool_lock held. A row that does not parse is dead-lettered as it is and removed. */
 static void peek_spool_batch(vmon_delivery *d, batch *b)
 {
     b->items = vmon_calloc(d->batch_max, sizeof *b->items);
     b->alerts = vmon_calloc(d->batch_max, sizeof *b->alerts);
+    b->events = vmon_calloc(d->batch_max, sizeof *b->events);
     b->holders = vmon_calloc(d->batch_max, sizeof *b->holders);
     size_t got = vmon_spool_peek(d->spool, b->items, d->batch_max);
     if (got == 0) /* another connection took this sink's rows: count again, do not spin */
         vmon_spool_refresh(d->spool);
     for (size_t i = 0; i < got; i++) {
         vmon_spool_item *it = &b->items[i];
-        if (vmon_alert_from_json(it->payload, &b->alerts[b->n], &b->holders[b->n]) < 0) {
+        int parsed = parse_row(b, it);
+        if (parsed > 0) { /* the next batch starts with it: a batch never mixes the two */
+            for (size_t j = i; j < got; j++)
+                vmon_spool_item_clear(&b->items[j]);
+            break;
+        }
+        if (parsed < 0) {
             vmon_log(VMON_LOGL_ERROR, d->sink->log_source,
-                     "spool row %lld is not an alert; moved to the dead letters",
+                     "spool row %lld is neither an alert nor an event; moved to the dead letters",
                      (long long)it->id);
             if (d->dead_letter)
                 vmon_deadletter_write(d->dead_letter, d->sink->section, "unreadable spool row",
@@ -101,7 +121,7 @@ static void refuse_to_spool(vmon_delivery *d, vmon_alert_event *ev, int rc)
              rc == VMON_RETRY ? "spool full" : "spool write failed",
              (unsigned long long)d->spooled_bytes, (unsigned long long)d->spool_max);
     pthread_mutex_unlock(&d->lock);
-    delivery_dead_letter(d, &ev->a, reason);
+    delivery_dead_letter_entry(d, ev, reason);
     pthread_mutex_lock(&d->lock);
     d->stats.dropped++;
     d->stats.dead_lettered++;
@@ -120,7 +140,8 @@ static void commit_group(vmon_delivery *d, vmon_alert_event *group, size_t n)
     int *status = vmon_calloc(n, sizeof *status);
     size_t i = 0;
     for (vmon_alert_event *e = group; e; e = e->next, i++) {
-        payloads[i] = vmon_alert_to_json_string(&e->a);
+        payloads[i] =
+            e->event ? vmon_event_to_json_string(e->event) : vmon_alert_to_json_string(&e->a);
         entries[i] = (vmon_spool_entry){e->a.idempotency_key, payloads[i], strlen(payloads[i])};
     }
     pthread_mutex_lock(&d->spool_lock);

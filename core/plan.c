@@ -226,11 +226,33 @@ static vmon_tuning_settings *read_tuning(const vmon_plan *plan, const vmon_cfg_s
     if (!target)
         vmon_errors_add(errs, s->file, s->line, s->name, "tuner",
                         "a tuning loop needs the pipeline's `target =`; add one");
+    if (p->traffic < 0 && !vmon_cfg_get(s, "traffic"))
+        vmon_errors_add(errs, s->file, s->line, s->name, "tuner",
+                        "a tuning loop measures the pipeline's traffic; add `traffic = NAME` "
+                        "and a [traffic:NAME] section");
     if (t->exp.mode == VMON_EXP_APPLY && p->router < 0)
         vmon_errors_add(errs, s->file, s->line, s->name, "tuner",
                         "mode = apply needs a `router =` for its experiments; add one, or set "
                         "`mode = recommend`");
     return t;
+}
+
+/* Traffic needs a target to send its queries to. */
+static int resolve_traffic(const vmon_plan *plan, const vmon_cfg_section *s, const vmon_values *v,
+                           int target, vmon_errors *errs)
+{
+    const vmon_value *x = vmon_values_get(v, "traffic");
+    if (!x)
+        return -1;
+    const vmon_cfg_entry *e = vmon_cfg_get(s, "traffic");
+    int idx = vmon_plan_find_traffic(plan, x->text);
+    if (idx < 0)
+        vmon_errors_add(errs, e->file, e->line, s->name, "traffic",
+                        "no section [traffic:%s]; define it or fix the name", x->text);
+    else if (target < 0 && !vmon_cfg_get(s, "target"))
+        vmon_errors_add(errs, e->file, e->line, s->name, "traffic",
+                        "traffic needs the pipeline's target; set target = NAME");
+    return idx;
 }
 
 static void add_pipeline(vmon_plan *plan, const vmon_cfg_section *s, vmon_errors *errs)
@@ -242,6 +264,7 @@ static void add_pipeline(vmon_plan *plan, const vmon_cfg_section *s, vmon_errors
     p.target = resolve_single(plan, s, &v, "target", VMON_KIND_TARGET, errs);
     p.tuner = resolve_single(plan, s, &v, "tuner", VMON_KIND_TUNER, errs);
     p.router = resolve_single(plan, s, &v, "router", VMON_KIND_ROUTER, errs);
+    p.traffic = resolve_traffic(plan, s, &v, p.target, errs);
     resolve_list(plan, s, &v, "probes", VMON_KIND_PROBE, &p.probes, &p.n_probes, errs);
     resolve_list(plan, s, &v, "rules", 0, &p.rules, &p.n_rules, errs);
     resolve_list(plan, s, &v, "sinks", VMON_KIND_SINK, &p.sinks, &p.n_sinks, errs);
@@ -277,7 +300,7 @@ static void read_daemon(vmon_plan *plan, const vmon_cfg *cfg, const char *plugin
 }
 
 /* Sections the core owns whole; the plugin kinds come from the kind table. */
-static const char *const core_sections[] = {"daemon", "rule", "pipeline"};
+static const char *const core_sections[] = {"daemon", "rule", "traffic", "pipeline"};
 #define N_CORE_SECTIONS (sizeof core_sections / sizeof *core_sections)
 
 static const char *section_kind_at(size_t i)
@@ -299,8 +322,8 @@ static void unknown_section(const vmon_cfg_section *s, vmon_errors *errs)
                         "unknown section kind '%s'; did you mean [%s:%s]?", s->kind, best, s->id);
     else
         vmon_errors_add(errs, s->file, s->line, s->name, NULL,
-                        "unknown section kind '%s'; use daemon, %s, rule or pipeline", s->kind,
-                        vmon_kind_names_joined());
+                        "unknown section kind '%s'; use daemon, %s, rule, traffic or pipeline",
+                        s->kind, vmon_kind_names_joined());
 }
 
 static void check_section_name(const vmon_cfg_section *s, vmon_errors *errs)
@@ -366,7 +389,7 @@ int vmon_plan_build(const vmon_cfg *cfg, const char *config_path, const char *pl
         const vmon_cfg_section *s = &cfg->sections[i];
         uint32_t kind = vmon_kind_from_name(s->kind);
         int known = kind || strcmp(s->kind, "rule") == 0 || strcmp(s->kind, "pipeline") == 0 ||
-                    strcmp(s->kind, "daemon") == 0;
+                    strcmp(s->kind, "traffic") == 0 || strcmp(s->kind, "daemon") == 0;
         if (!known) {
             unknown_section(s, errs);
             continue;
@@ -376,6 +399,8 @@ int vmon_plan_build(const vmon_cfg *cfg, const char *config_path, const char *pl
             add_instance(plan, s, kind, errs);
         else if (strcmp(s->kind, "rule") == 0)
             add_rule(plan, s, errs);
+        else if (strcmp(s->kind, "traffic") == 0)
+            vmon_plan_add_traffic(plan, s, errs);
     }
     link_targets(plan, cfg, errs);
     check_exclusive(plan, cfg, errs);
@@ -488,6 +513,8 @@ void vmon_plan_print(const vmon_plan *plan, FILE *out)
     }
     for (size_t i = 0; i < plan->n_rules; i++)
         print_rule(&plan->rules[i], out);
+    for (size_t i = 0; i < plan->n_traffic; i++)
+        vmon_plan_print_traffic(&plan->traffic[i], out);
     for (size_t i = 0; i < plan->n_pipelines; i++) {
         const vmon_plan_pipeline *p = &plan->pipelines[i];
         fprintf(out, "\n[pipeline:%s]\n", p->name);
@@ -500,6 +527,8 @@ void vmon_plan_print(const vmon_plan *plan, FILE *out)
             fprintf(out, "tuner = %s\n", plan->instances[p->tuner].name);
         if (p->router >= 0)
             fprintf(out, "router = %s\n", plan->instances[p->router].name);
+        if (p->traffic >= 0)
+            fprintf(out, "traffic = %s\n", plan->traffic[p->traffic].name);
         if (p->tuning)
             vmon_tuning_settings_print(p->tuning, out);
     }
@@ -525,6 +554,7 @@ void vmon_plan_free(vmon_plan *plan)
         vmon_values_free(&plan->instances[i].values);
     }
     free(plan->instances);
+    vmon_plan_free_traffic(plan);
     for (size_t i = 0; i < plan->n_rules; i++) {
         vmon_plan_rule *r = &plan->rules[i];
         free(r->name);

@@ -42,9 +42,18 @@ typedef struct vmon_plan_rule {
     size_t n_labels, n_annotations;
 } vmon_plan_rule;
 
+/* A [traffic:NAME] section, read into the driver's settings (traffic.h). */
+typedef struct vmon_plan_traffic {
+    char *name;
+    char *collection, *queries, *request_ids; /* NULL when not set */
+    double rate, max_qps, insert_rate;
+    int64_t workers, count, duration_ms, top_k, query_pool, seed;
+} vmon_plan_traffic;
+
 typedef struct vmon_plan_pipeline {
     char *name;
-    int target; /* instance index or -1 */
+    int target;  /* instance index or -1 */
+    int traffic; /* index in plan->traffic or -1 */
     int *probes, *rules, *sinks;
     size_t n_probes, n_rules, n_sinks;
     int tuner, router;
@@ -65,6 +74,8 @@ typedef struct vmon_plan {
     size_t n_rules;
     vmon_plan_pipeline *pipelines;
     size_t n_pipelines;
+    vmon_plan_traffic *traffic;
+    size_t n_traffic;
     /* `probe:m` of sections whose plugin could not be had (already reported):
      * references to them are not reported again as missing. */
     char **unusable;
@@ -80,6 +91,13 @@ int vmon_plan_build(const vmon_cfg *cfg, const char *config_path, const char *pl
                     vmon_plan *plan, vmon_errors *errs);
 /** Read, parse and validate a config file in one go. */
 int vmon_plan_load(const char *path, const char *plugin_dir, vmon_plan *plan, vmon_errors *errs);
+/** Read a [traffic:NAME] section into plan->traffic (plan_traffic.c). */
+void vmon_plan_add_traffic(vmon_plan *plan, const vmon_cfg_section *s, vmon_errors *errs);
+/** Index of [traffic:NAME], or -1. */
+int vmon_plan_find_traffic(const vmon_plan *plan, const char *name);
+void vmon_plan_print_traffic(const vmon_plan_traffic *t, FILE *out);
+void vmon_plan_free_traffic(vmon_plan *plan);
+
 /** The effective configuration with defaults, secrets masked. */
 void vmon_plan_print(const vmon_plan *plan, FILE *out);
 void vmon_plan_free(vmon_plan *plan);

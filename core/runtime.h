@@ -38,6 +38,17 @@ vmon_runtime *vmon_runtime_reload(vmon_runtime *old, vmon_plan *plan, char *err,
 /** Stop everything (bounded by the plan's shutdown_timeout) and free. */
 void vmon_runtime_stop(vmon_runtime *rt);
 const vmon_plan *vmon_runtime_plan(const vmon_runtime *rt);
+
+struct vmon_traffic;
+struct vmon_arm_table;
+/** 1 when some pipeline has traffic and every one that has ends (by count or duration). */
+int vmon_runtime_traffic_bounded(const vmon_runtime *rt);
+/** 1 when no pipeline's traffic is still sending. */
+int vmon_runtime_traffic_ended(vmon_runtime *rt);
+/** The running traffic of [pipeline:NAME] (to set its recorder), or NULL. */
+struct vmon_traffic *vmon_runtime_traffic(vmon_runtime *rt, const char *pipeline);
+/** The arm table [pipeline:NAME]'s traffic reads: the tuning loop publishes into it. */
+struct vmon_arm_table *vmon_runtime_arm_table(vmon_runtime *rt, const char *pipeline);
 /** Process-wide count of successful reloads, reported as vmon.reloads_total. */
 void vmon_runtime_count_reload(void);
 uint64_t vmon_runtime_reloads(void);

@@ -39,6 +39,7 @@ void rt_init_pipelines(vmon_runtime *rt)
     for (size_t p = 0; p < rt->plan.n_pipelines; p++) {
         rt_pipeline *rp = &rt->pipelines[p];
         rp->plan = &rt->plan.pipelines[p];
+        vmon_arm_table_init(&rp->arms);
         rp->rules = vmon_calloc(rp->plan->n_rules + 1, sizeof *rp->rules);
         for (size_t r = 0; r < rp->plan->n_rules; r++)
             vmon_rule_init(&rp->rules[r], &rt->plan.rules[rp->plan->rules[r]], now);
@@ -51,6 +52,7 @@ void rt_free_pipelines(vmon_runtime *rt)
         for (size_t r = 0; r < rt->pipelines[p].plan->n_rules; r++)
             vmon_rule_free(&rt->pipelines[p].rules[r]);
         free(rt->pipelines[p].rules);
+        vmon_arm_table_destroy(&rt->pipelines[p].arms);
     }
     free(rt->pipelines);
     rt->pipelines = NULL;

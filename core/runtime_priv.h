@@ -15,14 +15,18 @@
 #include <pthread.h>
 
 #include "alert_event.h"
+#include "arm_table.h"
 #include "delivery.h"
 #include "instance.h"
 #include "rules.h"
 #include "runtime.h"
 #include "sample_batch.h"
+#include "experiment.h"
 #include "selfstats.h"
+#include "traffic.h"
 
 typedef struct rt_slot rt_slot;
+typedef struct rt_tuning rt_tuning;
 
 typedef struct probe_runner {
     rt_slot *slot;
@@ -59,8 +63,9 @@ typedef struct work_item {
     struct work_item *next;
     vmon_sample_batch *batch; /* a reading, or NULL for an alert */
     long source;              /* instance index; -1 for vmond itself */
-    vmon_alert_event *alert;  /* a plugin alert (raise or resolve) */
+    vmon_alert_event *alert;  /* a plugin alert (raise or resolve), or an event */
     int resolve;
+    long pipeline; /* an event (alert->event set): for this pipeline's sinks */
 } work_item;
 
 typedef struct active_alert {
@@ -72,6 +77,11 @@ typedef struct active_alert {
 typedef struct rt_pipeline {
     const vmon_plan_pipeline *plan;
     vmon_rule_state *rules;
+    vmon_arm_table arms;       /* each arm's search parameters, for traffic */
+    vmon_traffic *traffic;     /* running, or NULL */
+    struct rt_tuning *tuning;  /* the tuning loop, with a tuner (runtime_tuning.c) */
+    vmon_exp_snapshot handoff; /* a reload's state for it */
+    int handoff_set;
 } rt_pipeline;
 
 struct vmon_runtime {
@@ -80,6 +90,7 @@ struct vmon_runtime {
     unsigned char *member; /* [instance * n_pipelines + pipeline] */
     rt_pipeline *pipelines;
     int64_t cycles;
+    struct vmon_tuning_store *tuning_store; /* [daemon] state_dir, opened by the first loop */
 
     pthread_mutex_t lock; /* guards the work queue, stop flag */
     pthread_cond_t wake;  /* the rules thread waits here */
@@ -93,6 +104,16 @@ struct vmon_runtime {
     int64_t next_self_ms;
     vmon_selfstats stats;
 };
+
+/* runtime_tuning.c */
+/** A tuning loop for each pipeline with a tuner, recording its traffic (started already). */
+int rt_start_tuning(vmon_runtime *rt, char *err, size_t errlen);
+/** Stop the loops' threads (before the traffic stops). */
+void rt_stop_tuning(vmon_runtime *rt);
+/** Free the loops and their monitors (after the traffic stopped), and the state file. */
+void rt_free_tuning(vmon_runtime *rt);
+/** A reload: pipelines of `rt` whose loop is unchanged take the state of `old`'s. */
+void rt_hand_tuning_over(vmon_runtime *old, vmon_runtime *rt);
 
 /* runtime.c */
 /** A runtime for `plan` (ownership passes) with no instance yet. */
@@ -152,6 +173,16 @@ vmon_alert_event *rt_event_from_spec(const vmon_instance *inst, const vmon_alert
 void rt_process_plugin_alert(vmon_runtime *rt, long source, vmon_alert_event *ev, int resolve);
 void rt_fan_out_alert(vmon_runtime *rt, long source, vmon_alert_event *ev);
 void rt_free_active(vmon_runtime *rt);
+
+/* runtime_events.c */
+/** On the rules thread: an event's entry goes to its pipeline's sinks that take events. */
+void rt_fan_out_event(vmon_runtime *rt, size_t pipeline, vmon_alert_event *ev);
+
+/* runtime_traffic.c */
+/** Start the traffic of every pipeline that has one and none running. */
+int rt_start_traffic(vmon_runtime *rt, char *err, size_t errlen);
+/** Stop it (before its target or router can go). */
+void rt_stop_traffic(vmon_runtime *rt);
 
 /* runtime_pipeline.c */
 void rt_compute_membership(vmon_runtime *rt);

@@ -123,6 +123,8 @@ static void run_item(vmon_runtime *rt, work_item *w)
     if (w->batch) {
         process_batch(rt, w->source, w->batch);
         vmon_batch_unref(w->batch);
+    } else if (w->alert->event) {
+        rt_fan_out_event(rt, (size_t)w->pipeline, w->alert);
     } else {
         rt_process_plugin_alert(rt, w->source, w->alert, w->resolve);
     }

@@ -4,6 +4,7 @@
 
 #include "kinds.h"
 #include "severity.h"
+#include "traffic.h"
 
 static const char *const log_levels[] = {"error", "warning", "info", "debug", NULL};
 
@@ -268,6 +269,81 @@ const vmon_option vmon_schema_rule[] = {
      .help = "text with {rule} {metric} {value} {threshold} {severity} and {LABEL} fields"},
     {0}};
 
+const vmon_option vmon_schema_traffic[] = {
+    {.key = "rate",
+     .type = VMON_OPT_DOUBLE,
+     .flags = VMON_OPT_RANGE,
+     .default_value = "0",
+     .min = 0,
+     .max = 1e7,
+     .help = "queries per second in all; 0 = as fast as the workers allow (within max_qps)"},
+    {.key = "workers",
+     .type = VMON_OPT_INT,
+     .flags = VMON_OPT_RANGE,
+     .default_value = "1",
+     .min = 1,
+     .max = 256,
+     .help = "concurrent query threads"},
+    {.key = "count",
+     .type = VMON_OPT_INT,
+     .flags = VMON_OPT_RANGE,
+     .default_value = "0",
+     .min = 0,
+     .max = 1e15,
+     .help = "stop after this many queries; 0 = no limit"},
+    {.key = "duration",
+     .type = VMON_OPT_DURATION,
+     .default_value = "0s",
+     .help = "stop after this long; 0 = no limit. With count or duration vmond exits 0 once "
+             "every pipeline's traffic has ended and its alerts and events are delivered"},
+    {.key = "max_qps",
+     .type = VMON_OPT_DOUBLE,
+     .flags = VMON_OPT_RANGE,
+     .default_value = VMON_TRAFFIC_DEFAULT_MAX_QPS,
+     .min = 0.001,
+     .max = 1e7,
+     .help = "the most queries per second ever sent, whatever rate and workers say: synthetic "
+             "load on a production database must be bounded"},
+    {.key = "top_k",
+     .type = VMON_OPT_INT,
+     .flags = VMON_OPT_RANGE,
+     .default_value = "10",
+     .min = 1,
+     .max = 16384,
+     .help = "neighbours per query"},
+    {.key = "collection",
+     .type = VMON_OPT_STRING,
+     .help = "the collection searched; default: the target's own default"},
+    {.key = "queries",
+     .type = VMON_OPT_PATH,
+     .help = "an .fvecs file of queries (cycled); default: drawn from the collection's own "
+             "distribution (the target's sample_queries)"},
+    {.key = "query_pool",
+     .type = VMON_OPT_INT,
+     .flags = VMON_OPT_RANGE,
+     .default_value = "1000",
+     .min = 1,
+     .max = 1000000,
+     .help = "queries drawn from the target when there is no queries file (cycled)"},
+    {.key = "seed",
+     .type = VMON_OPT_INT,
+     .flags = VMON_OPT_RANGE,
+     .default_value = "1",
+     .min = 0,
+     .max = 9e15,
+     .help = "seed of the drawn queries"},
+    {.key = "request_ids",
+     .type = VMON_OPT_PATH,
+     .help = "request ids, one per line (cycled), for the router; default: req_0, req_1, ..."},
+    {.key = "insert_rate",
+     .type = VMON_OPT_DOUBLE,
+     .flags = VMON_OPT_RANGE,
+     .default_value = "0",
+     .min = 0,
+     .max = 1e7,
+     .help = "rows per second inserted while traffic runs, so the collection grows"},
+    {0}};
+
 const vmon_option vmon_schema_pipeline[] = {
     {.key = "target", .type = VMON_OPT_STRING, .help = "the [target:NAME] this pipeline watches"},
     {.key = "probes", .type = VMON_OPT_LIST, .help = "[probe:NAME] sections to run"},
@@ -337,6 +413,7 @@ const vmon_option vmon_schema_pipeline[] = {
     {.key = "audit_log",
      .type = VMON_OPT_PATH,
      .help = "append every change the loop makes, with its evidence, to this file (JSON lines)"},
+    {.key = "traffic", .type = VMON_OPT_STRING, .help = "[traffic:NAME] sent to the target"},
     {0}};
 
 const char *const vmon_tuning_modes[] = {"auto", "apply", "recommend", NULL};

@@ -24,6 +24,7 @@ uint16_t vmon_core_key_since(const vmon_option *o);
 extern const vmon_option vmon_schema_daemon[];
 extern const vmon_option vmon_schema_rule[];
 extern const vmon_option vmon_schema_pipeline[];
+extern const vmon_option vmon_schema_traffic[];
 
 /* Core keys of each plugin kind's sections (the kind table points at them). */
 extern const vmon_option vmon_schema_target[];

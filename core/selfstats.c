@@ -21,6 +21,7 @@ void vmon_selfstats_fill(vmon_sample_batch *b, const vmon_selfstats *st,
     add(b, "vmon.uptime_seconds", (double)(now_ms - st->started_ms) / 1000.0, NULL, now_ms);
     add(b, "vmon.samples_total", (double)st->samples, NULL, now_ms);
     add(b, "vmon.alerts_total", (double)st->alerts, NULL, now_ms);
+    add(b, "vmon.events_total", (double)st->events, NULL, now_ms);
     add(b, "vmon.probe_failures_total", (double)st->probe_failures, NULL, now_ms);
     add(b, "vmon.reloads_total", (double)st->reloads, NULL, now_ms);
     for (size_t i = 0; i < n_sinks; i++) {

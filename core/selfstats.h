@@ -8,7 +8,7 @@
 #include "sample_batch.h"
 
 typedef struct vmon_selfstats {
-    uint64_t samples, alerts, probe_failures, reloads;
+    uint64_t samples, alerts, events, probe_failures, reloads;
     int64_t started_ms;
 } vmon_selfstats;
 

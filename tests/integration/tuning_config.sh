@@ -29,12 +29,15 @@ recall_floor = 95%
 ${3:-}
 [router:r]
 plugin = split
+[traffic:q]
+duration = 10s
 [sink:out]
 plugin = stdout
 [pipeline:p]
 target = db
 sinks = out
 tuner = t
+traffic = q
 $2
 INI
 }
@@ -58,7 +61,7 @@ check "the seed's fixed split passes" 'vt seed'
 write decreasing "router = r
 ramp = 50%, 10%"
 check "a decreasing ramp is an error at its line" \
-  '! vt decreasing && says decreasing "decreasing.ini:20: \[pipeline:p\] ramp: step 2 (10%) must be above"'
+  '! vt decreasing && says decreasing "decreasing.ini:23: \[pipeline:p\] ramp: step 2 (10%) must be above"'
 
 write word "router = r
 ramp = 10%, lots"
@@ -91,4 +94,6 @@ check "a check interval longer than the window" '! vt interval && says interval 
 write badmode "router = r
 mode = sometimes"
 check "an unknown mode names the values" '! vt badmode && says badmode "mode: expected one of: auto apply recommend"'
+sed '/^traffic = q$/d' "$WORK/seed.ini" >"$WORK/notraffic.ini"
+check "a loop without traffic is an error" '! vt notraffic && says notraffic "measures the pipeline.s traffic"'
 checks_done

@@ -5,6 +5,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "syslog_event_format.h"
 #include "syslog_format.h"
 
 #include <math.h>
@@ -370,6 +371,65 @@ static void test_long_message_uses_the_whole_record(void **state)
     }
 }
 
+static vmon_event make_event(void)
+{
+    static const vmon_label labels[] = {{"collection", "docs"}, {"pipeline", "autotune"}};
+    static const vmon_label fields[] = {{"a.nprobe", "16"}, {"b.nprobe", "11"}};
+    vmon_event e = {.struct_size = sizeof e,
+                    .type = VMON_EVENT_PROMOTION,
+                    .n_labels = 2,
+                    .n_fields = 2,
+                    .sequence = 7,
+                    .time_ms = T0,
+                    .type_name = "promotion",
+                    .pipeline = "autotune",
+                    .labels = labels,
+                    .fields = fields,
+                    .message = "B promoted",
+                    .idempotency_key = "autotune-promotion-7"};
+    return e;
+}
+
+/* Events have their own MSGID and SD elements, and info severity: never taken for an alert. */
+static void test_event_rfc5424(void **state)
+{
+    (void)state;
+    sl_format_cfg c = cfg5424();
+    c.event_msgid = "event";
+    vmon_event e = make_event();
+    char buf[4096];
+    size_t n = sl_format_event_record(&c, &e, T0, buf, sizeof buf);
+    assert_int_equal(n, strlen(buf));
+    /* PRI = 16 * 8 + info (6) = 134 */
+    assert_non_null(strstr(buf, "<134>1 2025-11-21T05:00:00.123Z host1 vmond 42 event "));
+    assert_non_null(strstr(buf, "[vmonEvent@32473 type=\"promotion\" sequence=\"7\" "
+                                "key=\"autotune-promotion-7\" pipeline=\"autotune\""));
+    assert_non_null(strstr(buf, "[vmon@32473 collection=\"docs\" pipeline=\"autotune\"]"));
+    assert_non_null(strstr(buf, "[vmonFields@32473 a.nprobe=\"16\" b.nprobe=\"11\"]"));
+    assert_non_null(strstr(buf, "] EVENT promotion #7: B promoted (a.nprobe=16 b.nprobe=11)"));
+    assert_null(strstr(buf, "FIRING"));
+    e.severity = VMON_SEV_WARNING;
+    sl_format_event_record(&c, &e, T0, buf, sizeof buf);
+    assert_non_null(strstr(buf, "<132>1 "));
+}
+
+static void test_event_rfc3164_and_small_record(void **state)
+{
+    (void)state;
+    sl_format_cfg c = cfg5424();
+    c.format = SL_RFC3164;
+    vmon_event e = make_event();
+    char buf[4096];
+    sl_format_event_record(&c, &e, T0, buf, sizeof buf);
+    assert_non_null(strstr(
+        buf, "vmond[42]: EVENT promotion #7 [collection=docs pipeline=autotune]: B promoted"));
+    c.format = SL_RFC5424;
+    c.max_record = 120; /* the elements give way; the record stays in bounds */
+    size_t n = sl_format_event_record(&c, &e, T0, buf, sizeof buf);
+    assert_true(n <= 120);
+    assert_int_equal(n, strlen(buf));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -386,6 +446,8 @@ int main(void)
         cmocka_unit_test(test_invalid_utf8_message_replaced),
         cmocka_unit_test(test_long_label_left_out_whole),
         cmocka_unit_test(test_long_message_uses_the_whole_record),
+        cmocka_unit_test(test_event_rfc5424),
+        cmocka_unit_test(test_event_rfc3164_and_small_record),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

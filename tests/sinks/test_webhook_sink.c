@@ -260,6 +260,89 @@ static void test_bad_config_refused_without_secrets(void **state)
     }
 }
 
+static int send_events(fx *f, const vmon_event *e, uint32_t n, vmon_delivery_result *res)
+{
+    const vmon_sink_ops *ops = vmon_standalone_descriptor(f->s)->ops;
+    memset(res, 0, sizeof *res);
+    res->struct_size = sizeof *res;
+    return ops->on_events(vmon_standalone_ctx(f->s), e, n, res);
+}
+
+static vmon_event sample_event(uint64_t seq, const char *key)
+{
+    static const vmon_label labels[] = {{"pipeline", "autotune"}};
+    static const vmon_label fields[] = {{"a.nprobe", "16"}, {"b.nprobe", "11"}};
+    return (vmon_event){.struct_size = sizeof(vmon_event),
+                        .type = VMON_EVENT_PROMOTION,
+                        .n_labels = 1,
+                        .n_fields = 2,
+                        .sequence = seq,
+                        .time_ms = 1764620193000,
+                        .type_name = "promotion",
+                        .pipeline = "autotune",
+                        .labels = labels,
+                        .fields = fields,
+                        .message = "B promoted",
+                        .idempotency_key = key};
+}
+
+/* format = json: an event is posted as vmon's event JSON (kind = event), never as an alert. */
+static void test_events_posted_as_event_json(void **state)
+{
+    fx *f = *state;
+    open_sink(f, NULL);
+    vmon_event e = sample_event(5, "autotune-promotion-5");
+    vmon_delivery_result res;
+    assert_int_equal(send_events(f, &e, 1, &res), VMON_OK);
+    hook_request q;
+    assert_int_equal(hook_get(f->rx, 0, &q), 0);
+    assert_string_equal(q.key, "\"autotune-promotion-5\"");
+    json_object *body = json_tokener_parse(q.body), *v;
+    assert_non_null(body);
+    assert_true(json_object_object_get_ex(body, "kind", &v));
+    assert_string_equal(json_object_get_string(v), "event");
+    assert_true(json_object_object_get_ex(body, "sequence", &v));
+    assert_int_equal(json_object_get_int64(v), 5);
+    assert_false(json_object_object_get_ex(body, "rule", &v));
+    json_object *fields;
+    assert_true(json_object_object_get_ex(body, "fields", &fields));
+    assert_true(json_object_object_get_ex(fields, "b.nprobe", &v));
+    assert_string_equal(json_object_get_string(v), "11");
+    json_object_put(body);
+    hook_request_free(&q);
+}
+
+/* format = alertmanager: events never reach Alertmanager; with events_url they go there as JSON. */
+static void test_alertmanager_never_gets_events(void **state)
+{
+    fx *f = *state;
+    const char *extra[] = {"format", "alertmanager", "resend", "1m", NULL};
+    open_sink(f, extra);
+    vmon_event e = sample_event(6, "autotune-promotion-6");
+    vmon_delivery_result res;
+    assert_int_equal(send_events(f, &e, 1, &res), VMON_OK);
+    assert_int_equal(hook_count(f->rx), 0);
+    vmon_standalone_close(f->s);
+    f->s = NULL;
+    char events_url[160];
+    snprintf(events_url, sizeof events_url, "http://127.0.0.1:%d/events", hook_port(f->rx));
+    const char *with_url[] = {"format",     "alertmanager", "resend", "1m",
+                              "events_url", events_url,     NULL};
+    open_sink(f, with_url);
+    vmon_event two[2] = {sample_event(7, "k7"), sample_event(8, "k8")};
+    assert_int_equal(send_events(f, two, 2, &res), VMON_OK);
+    assert_int_equal(hook_count(f->rx), 1);
+    hook_request q;
+    assert_int_equal(hook_get(f->rx, 0, &q), 0);
+    assert_string_equal(q.path, "/events");
+    json_object *body = json_tokener_parse(q.body);
+    assert_true(json_object_is_type(body, json_type_array));
+    assert_int_equal(json_object_array_length(body), 2);
+    json_object_put(body);
+    assert_non_null(strstr(q.key, "events-"));
+    hook_request_free(&q);
+}
+
 int main(int argc, char **argv)
 {
     plugin_dir = argc > 1 ? argv[1] : "plugins";
@@ -272,6 +355,8 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_batch_is_array_with_stable_key, setup, teardown),
         cmocka_unit_test_setup_teardown(test_slack_body_and_ok_check, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_config_refused_without_secrets, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_events_posted_as_event_json, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_alertmanager_never_gets_events, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

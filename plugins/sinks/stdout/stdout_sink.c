@@ -1,6 +1,7 @@
 /*
  * sink `stdout`: the seed's human report lines, or one JSON object per line
- * (`format = json`) for machines. Each report or alert is written with one
+ * (`format = json`) for machines; events (event_format.c) as headed blocks,
+ * or in JSON with "kind":"event". Each report or alert is written with one
  * write so lines from other writers never interleave inside it.
  */
 #include <stdio.h>
@@ -11,6 +12,8 @@
 #include <vmon/plugin.h>
 
 #include "alert_json.h"
+#include "event_format.h"
+#include "event_json.h"
 #include "io.h"
 #include "report_format.h"
 
@@ -123,12 +126,32 @@ static int stdout_deliver(void *ctx, const vmon_alert *alerts, uint32_t n,
     return flush_buffer(s, mem, &buf, &len, result);
 }
 
+static int stdout_events(void *ctx, const vmon_event *events, uint32_t n,
+                         vmon_delivery_result *result)
+{
+    stdout_sink *s = ctx;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&buf, &len);
+    for (uint32_t i = 0; i < n; i++) {
+        if (s->format == FORMAT_JSON) {
+            char *line = vmon_event_to_json_string(&events[i]);
+            fprintf(mem, "%s\n", line);
+            free(line);
+        } else {
+            format_event(mem, &events[i]);
+        }
+    }
+    return flush_buffer(s, mem, &buf, &len, result);
+}
+
 static const vmon_sink_ops ops = {
     .struct_size = sizeof(vmon_sink_ops),
     .kind = VMON_KIND_SINK,
     .max_batch = 64,
     .deliver = stdout_deliver,
     .on_samples = stdout_samples,
+    .on_events = stdout_events,
 };
 
 VMON_PLUGIN_DEFINE(.kind = VMON_KIND_SINK, .name = "stdout", .version = "0.1.0",

@@ -4,6 +4,7 @@
  * process-wide, so two instances with different idents or sockets could not
  * coexist.
  */
+#include "syslog_event_format.h"
 #include "syslog_format.h"
 #include "syslog_transport.h"
 
@@ -46,6 +47,8 @@ static const vmon_option syslog_options[] = {
     {"hostname", VMON_OPT_STRING, VMON_OPT_COMPUTED_DEFAULT, "this host's name", 0, 0, NULL,
      "HOSTNAME field"},
     {"msgid", VMON_OPT_STRING, 0, "alert", 0, 0, NULL, "RFC 5424 MSGID (at most 32 characters)"},
+    {"event_msgid", VMON_OPT_STRING, 0, "event", 0, 0, NULL,
+     "RFC 5424 MSGID of events (tuning decisions), so receivers tell them from alerts"},
     {"sd_id", VMON_OPT_STRING, 0, "vmon@32473", 0, 0, NULL,
      "SD-ID of the labels element; 32473 is the documentation PEN, use your own"},
     {"max_message", VMON_OPT_SIZE, VMON_OPT_RANGE | VMON_OPT_COMPUTED_DEFAULT,
@@ -89,6 +92,7 @@ static void setup_format(syslog_sink *s, int mode)
     s->fmt.hostname = s->hostname;
     s->fmt.app_name = h->cfg_string(s->inst, "app_name");
     s->fmt.msgid = h->cfg_string(s->inst, "msgid");
+    s->fmt.event_msgid = h->cfg_string(s->inst, "event_msgid");
     s->fmt.sd_id = h->cfg_string(s->inst, "sd_id");
     s->fmt.procid = (long)getpid();
     s->fmt.max_record = h->cfg_isset(s->inst, "max_message")
@@ -148,6 +152,17 @@ static void syslog_destroy(void *ctx)
     free(s);
 }
 
+/* One send for the batch; the outcome applies to all of it. */
+static int send_records(syslog_sink *s, const char **recs, size_t *lens, uint32_t n,
+                        vmon_delivery_result *res)
+{
+    int rc = sl_transport_send(&s->tr, recs, lens, n, res->detail, sizeof res->detail);
+    if (rc == 0)
+        return VMON_OK;
+    s->host->log(s->inst, VMON_LOG_DEBUG, "%s", res->detail);
+    return rc == 1 ? VMON_RETRY : VMON_ERROR;
+}
+
 static int syslog_deliver(void *ctx, const vmon_alert *alerts, uint32_t n,
                           vmon_delivery_result *res)
 {
@@ -162,11 +177,23 @@ static int syslog_deliver(void *ctx, const vmon_alert *alerts, uint32_t n,
         lens[i] = sl_format_record(&s->fmt, &alerts[i], now, rec, SYSLOG_REC_CAP);
         recs[i] = rec;
     }
-    int rc = sl_transport_send(&s->tr, recs, lens, n, res->detail, sizeof res->detail);
-    if (rc == 0)
-        return VMON_OK;
-    s->host->log(s->inst, VMON_LOG_DEBUG, "%s", res->detail);
-    return rc == 1 ? VMON_RETRY : VMON_ERROR;
+    return send_records(s, recs, lens, n, res);
+}
+
+static int syslog_events(void *ctx, const vmon_event *events, uint32_t n, vmon_delivery_result *res)
+{
+    syslog_sink *s = ctx;
+    const char *recs[SYSLOG_MAX_BATCH];
+    size_t lens[SYSLOG_MAX_BATCH];
+    int64_t now = s->host->now_ms();
+    if (n > SYSLOG_MAX_BATCH)
+        n = SYSLOG_MAX_BATCH;
+    for (uint32_t i = 0; i < n; i++) {
+        char *rec = s->buf + (size_t)i * SYSLOG_REC_CAP;
+        lens[i] = sl_format_event_record(&s->fmt, &events[i], now, rec, SYSLOG_REC_CAP);
+        recs[i] = rec;
+    }
+    return send_records(s, recs, lens, n, res);
 }
 
 static const vmon_sink_ops syslog_ops = {
@@ -174,6 +201,7 @@ static const vmon_sink_ops syslog_ops = {
     .kind = VMON_KIND_SINK,
     .max_batch = SYSLOG_MAX_BATCH,
     .deliver = syslog_deliver,
+    .on_events = syslog_events,
 };
 
 VMON_PLUGIN_DEFINE(.kind = VMON_KIND_SINK, .name = "syslog", .version = "0.1.0",

@@ -199,11 +199,10 @@ static void put_bsd_time(char *out, size_t cap, size_t *len, int64_t ms)
     put_str(out, cap, len, ts);
 }
 
-static void put_pri(char *out, size_t cap, size_t *len, const sl_format_cfg *cfg,
-                    const vmon_alert *a)
+static void put_pri(char *out, size_t cap, size_t *len, const sl_format_cfg *cfg, int severity)
 {
     char pri[16];
-    snprintf(pri, sizeof pri, "<%d>", cfg->facility * 8 + sl_severity(a));
+    snprintf(pri, sizeof pri, "<%d>", cfg->facility * 8 + severity);
     put_str(out, cap, len, pri);
 }
 
@@ -353,10 +352,10 @@ static void put_text(char *out, size_t limit, size_t *len, const vmon_alert *a, 
     }
 }
 
-static void header_5424(char *out, size_t cap, size_t *len, const sl_format_cfg *cfg,
-                        const vmon_alert *a, int64_t now_ms)
+static void header_5424(char *out, size_t cap, size_t *len, const sl_format_cfg *cfg, int severity,
+                        const char *msgid, int64_t now_ms)
 {
-    put_pri(out, cap, len, cfg, a);
+    put_pri(out, cap, len, cfg, severity);
     put_str(out, cap, len, "1 ");
     put_rfc3339(out, cap, len, now_ms);
     put_str(out, cap, len, " ");
@@ -369,14 +368,14 @@ static void header_5424(char *out, size_t cap, size_t *len, const sl_format_cfg 
         snprintf(pid, sizeof pid, "%ld", cfg->procid);
     sl_put_header_field(out, cap, len, pid, 128);
     put_str(out, cap, len, " ");
-    sl_put_header_field(out, cap, len, cfg->msgid, 32);
+    sl_put_header_field(out, cap, len, msgid, 32);
     put_str(out, cap, len, " ");
 }
 
-static void header_3164(char *out, size_t cap, size_t *len, const sl_format_cfg *cfg,
-                        const vmon_alert *a, int64_t now_ms)
+static void header_3164(char *out, size_t cap, size_t *len, const sl_format_cfg *cfg, int severity,
+                        int64_t now_ms)
 {
-    put_pri(out, cap, len, cfg, a);
+    put_pri(out, cap, len, cfg, severity);
     put_bsd_time(out, cap, len, now_ms);
     put_str(out, cap, len, " ");
     if (cfg->with_hostname) {
@@ -409,15 +408,31 @@ size_t sl_format_record(const sl_format_cfg *cfg, const vmon_alert *a, int64_t n
         return 0;
     buf[0] = '\0';
     if (cfg->format == SL_RFC5424) {
-        header_5424(buf, limit, &len, cfg, a, now_ms);
+        header_5424(buf, limit, &len, cfg, sl_severity(a), cfg->msgid, now_ms);
         size_t left = limit > len + 1 ? limit - len - 1 : 0;
         size_t reserve = left / 4 < SL_MSG_RESERVE_MAX ? left / 4 : SL_MSG_RESERVE_MAX;
         put_structured_data(buf, limit, &len, cfg, a, left - reserve);
         put_str(buf, limit, &len, " ");
         put_text(buf, limit, &len, a, 0);
     } else {
-        header_3164(buf, limit, &len, cfg, a, now_ms);
+        header_3164(buf, limit, &len, cfg, sl_severity(a), now_ms);
         put_text(buf, limit, &len, a, 1);
     }
     return len;
+}
+
+void sl_put_header(char *out, size_t cap, size_t *len, const sl_format_cfg *cfg, int severity,
+                   const char *msgid, int64_t now_ms)
+{
+    if (cfg->format == SL_RFC5424)
+        header_5424(out, cap, len, cfg, severity, msgid, now_ms);
+    else
+        header_3164(out, cap, len, cfg, severity, now_ms);
+}
+
+int sl_put_sd_param(char *out, size_t cap, size_t *len, const char *name, const char *value)
+{
+    char p[512];
+    size_t n = format_param(p, sizeof p, name, value);
+    return put_unit(out, cap, len, p, n);
 }

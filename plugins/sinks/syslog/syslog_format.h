@@ -21,15 +21,16 @@ enum {
 };
 
 typedef struct sl_format_cfg {
-    int format;           /* SL_RFC3164 or SL_RFC5424 */
-    int facility;         /* 0..23 */
-    int with_hostname;    /* RFC 3164 only: local sockets take no HOSTNAME, like glibc */
-    const char *hostname; /* NULL or empty: NILVALUE */
-    const char *app_name; /* RFC 5424 APP-NAME, RFC 3164 TAG */
-    const char *msgid;    /* RFC 5424 only; NULL: NILVALUE */
-    const char *sd_id;    /* SD-ID of the labels element, e.g. vmon@32473 */
-    long procid;          /* <= 0: NILVALUE */
-    size_t max_record;    /* whole record in bytes, framing excluded */
+    int format;              /* SL_RFC3164 or SL_RFC5424 */
+    int facility;            /* 0..23 */
+    int with_hostname;       /* RFC 3164 only: local sockets take no HOSTNAME, like glibc */
+    const char *hostname;    /* NULL or empty: NILVALUE */
+    const char *app_name;    /* RFC 5424 APP-NAME, RFC 3164 TAG */
+    const char *msgid;       /* RFC 5424 only; NULL: NILVALUE */
+    const char *event_msgid; /* RFC 5424 MSGID of events, so they are told from alerts */
+    const char *sd_id;       /* SD-ID of the labels element, e.g. vmon@32473 */
+    long procid;             /* <= 0: NILVALUE */
+    size_t max_record;       /* whole record in bytes, framing excluded */
 } sl_format_cfg;
 
 /** critical -> crit, warning -> warning, info -> info; any resolved alert -> notice. */
@@ -55,6 +56,12 @@ void sl_put_sd_value(char *out, size_t cap, size_t *len, const char *s);
 void sl_put_sd_name(char *out, size_t cap, size_t *len, const char *s);
 /** A header field: printable US-ASCII (others become `_`), at most `max` chars, `-` if empty. */
 void sl_put_header_field(char *out, size_t cap, size_t *len, const char *s, size_t max);
+
+/** The record's header up to MSG/SD (PRI with `severity`, time, host, app, pid, `msgid`). */
+void sl_put_header(char *out, size_t cap, size_t *len, const sl_format_cfg *cfg, int severity,
+                   const char *msgid, int64_t now_ms);
+/** ` name="value"` (escaped), whole or not at all. Returns 1 when it fit. */
+int sl_put_sd_param(char *out, size_t cap, size_t *len, const char *name, const char *value);
 
 /** The longest prefix of `s` of at most `max` bytes that ends on a UTF-8 character boundary. */
 size_t sl_utf8_prefix(const char *s, size_t max);

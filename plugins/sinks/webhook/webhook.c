@@ -2,7 +2,12 @@
  * Sink `webhook`: alerts as an HTTP POST, in vmon's JSON, Alertmanager's
  * API v2 shape or a Slack incoming-webhook message. The sink tries once and
  * says what happened; the core retries, backs off and dead-letters.
+ *
+ * Events (the tuning loop's decisions) go to `events_url` when set, else to
+ * `url`, in vmon's event JSON (or Slack text). Never to Alertmanager: with
+ * format = alertmanager and no events_url they are not sent at all.
  */
+#include "webhook_event_payload.h"
 #include "webhook_http.h"
 #include "webhook_payload.h"
 
@@ -24,6 +29,9 @@ static const vmon_option webhook_options[] = {
     {"format", VMON_OPT_ENUM, 0, "json", 0, 0, format_values,
      "json (vmon's alert object; an array for a batch), alertmanager (POST /api/v2/alerts) "
      "or slack ({\"text\"})"},
+    {"events_url", VMON_OPT_STRING, VMON_OPT_SECRET, NULL, 0, 0, NULL,
+     "http(s) URL that gets events (vmon's event JSON) instead of `url`; with format = "
+     "alertmanager events are sent only here, never to Alertmanager"},
     {"header", VMON_OPT_LIST, 0, NULL, 0, 0, NULL,
      "extra request headers, `Name: value` items separated by commas"},
     {"token", VMON_OPT_STRING, VMON_OPT_SECRET, NULL, 0, 0, NULL,
@@ -50,7 +58,11 @@ typedef struct webhook_sink {
     vmon_instance *inst;
     wh_payload_cfg payload;
     wh_http http;
+    wh_http events_http; /* its own client when events_url is set */
+    int events_to;       /* EVENTS_* */
 } webhook_sink;
+
+enum { EVENTS_NOWHERE, EVENTS_TO_URL, EVENTS_TO_EVENTS_URL };
 
 static int is_tchar(char c)
 {
@@ -148,12 +160,12 @@ static void read_payload_cfg(webhook_sink *s)
                resend <= 0 ? "off and" : ">=");
 }
 
-static int init_http(webhook_sink *s, char *err, size_t errlen)
+static int init_http(webhook_sink *s, wh_http *http, const char *key, char *err, size_t errlen)
 {
     const vmon_host *h = s->host;
     vmon_instance *in = s->inst;
     wh_http_cfg hc = {
-        .url = h->cfg_string(in, "url"),
+        .url = h->cfg_string(in, key),
         .connect_timeout_ms = h->cfg_int(in, "connect_timeout"),
         .timeout_ms = h->cfg_int(in, "timeout"),
         .tls_verify = h->cfg_bool(in, "tls_verify"),
@@ -162,15 +174,31 @@ static int init_http(webhook_sink *s, char *err, size_t errlen)
         .client_key = h->cfg_string(in, "client_key"),
     };
     if (!hc.url || (strncmp(hc.url, "http://", 7) != 0 && strncmp(hc.url, "https://", 8) != 0)) {
-        snprintf(err, errlen, "url must start with http:// or https://");
+        snprintf(err, errlen, "%s must start with http:// or https://", key);
         return -1;
     }
-    if (!hc.tls_verify)
+    if (!hc.tls_verify && http == &s->http)
         h->log(in, VMON_LOG_WARNING, "tls_verify = false: server certificates are not checked");
     struct curl_slist *hdrs = build_headers(s, err, errlen);
     if (!hdrs)
         return -1;
-    return wh_http_init(&s->http, &hc, hdrs, err, errlen);
+    return wh_http_init(http, &hc, hdrs, err, errlen);
+}
+
+/* Where events go: events_url, else url unless that is Alertmanager, which takes alerts only. */
+static int init_events(webhook_sink *s, char *err, size_t errlen)
+{
+    const char *events_url = s->host->cfg_string(s->inst, "events_url");
+    if (events_url && *events_url) {
+        s->events_to = EVENTS_TO_EVENTS_URL;
+        return init_http(s, &s->events_http, "events_url", err, errlen);
+    }
+    s->events_to = s->payload.format == WH_FORMAT_ALERTMANAGER ? EVENTS_NOWHERE : EVENTS_TO_URL;
+    if (s->events_to == EVENTS_NOWHERE)
+        s->host->log(s->inst, VMON_LOG_INFO,
+                     "format = alertmanager: events (tuning decisions) are not sent; set "
+                     "events_url to post them as JSON to another receiver");
+    return 0;
 }
 
 static int webhook_create(const vmon_host *host, vmon_instance *inst, void **ctx, char *err,
@@ -187,8 +215,9 @@ static int webhook_create(const vmon_host *host, vmon_instance *inst, void **ctx
     s->host = host;
     s->inst = inst;
     read_payload_cfg(s);
-    if (init_http(s, err, errlen) != 0) {
+    if (init_http(s, &s->http, "url", err, errlen) != 0 || init_events(s, err, errlen) != 0) {
         wh_http_free(&s->http);
+        wh_http_free(&s->events_http);
         free(s);
         return VMON_EINVAL;
     }
@@ -200,6 +229,7 @@ static void webhook_destroy(void *ctx)
 {
     webhook_sink *s = ctx;
     wh_http_free(&s->http);
+    wh_http_free(&s->events_http);
     free(s);
 }
 
@@ -271,11 +301,36 @@ static int webhook_deliver(void *ctx, const vmon_alert *alerts, uint32_t n,
     return classify(s, &r, n, res);
 }
 
+static int webhook_events(void *ctx, const vmon_event *events, uint32_t n,
+                          vmon_delivery_result *res)
+{
+    webhook_sink *s = ctx;
+    if (s->events_to == EVENTS_NOWHERE)
+        return VMON_OK; /* decided at create and logged: Alertmanager takes no events */
+    if (n > WEBHOOK_MAX_BATCH)
+        n = WEBHOOK_MAX_BATCH;
+    int format = s->events_to == EVENTS_TO_EVENTS_URL && s->payload.format != WH_FORMAT_SLACK
+                     ? WH_FORMAT_JSON
+                     : s->payload.format;
+    char *body = wh_build_event_body(format, events, n);
+    if (!body) {
+        snprintf(res->detail, sizeof res->detail, "out of memory building the body");
+        return VMON_RETRY;
+    }
+    char key[128];
+    wh_event_idempotency_key(events, n, key, sizeof key);
+    wh_response r;
+    wh_http_post(s->events_to == EVENTS_TO_EVENTS_URL ? &s->events_http : &s->http, body, key, &r);
+    free(body);
+    return classify(s, &r, n, res);
+}
+
 static const vmon_sink_ops webhook_ops = {
     .struct_size = sizeof(vmon_sink_ops),
     .kind = VMON_KIND_SINK,
     .max_batch = WEBHOOK_MAX_BATCH,
     .deliver = webhook_deliver,
+    .on_events = webhook_events,
 };
 
 VMON_PLUGIN_DEFINE(.kind = VMON_KIND_SINK, .name = "webhook", .version = "0.1.0",
