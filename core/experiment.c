@@ -323,10 +323,14 @@ static uint32_t clamp_u32(uint32_t v, uint32_t lo, uint32_t hi)
 }
 
 /* The user's bounds hold whatever the tuner answers. */
-static vmon_search_params bounded(const vmon_experiment *e, vmon_search_params p)
+/* ... and the index's own: no more lists probed than it has. */
+static vmon_search_params bounded(const vmon_experiment *e, vmon_search_params p,
+                                  const vmon_collection_stats *facts)
 {
     p.struct_size = sizeof p;
     p.nprobe = clamp_u32(p.nprobe, e->cfg.lower.nprobe, e->cfg.upper.nprobe);
+    if (facts && facts->nlist && p.nprobe > facts->nlist)
+        p.nprobe = facts->nlist;
     p.ef = clamp_u32(p.ef, e->cfg.lower.ef, e->cfg.upper.ef);
     if (!p.top_k)
         p.top_k = e->cfg.top_k ? e->cfg.top_k : e->current.top_k;
@@ -401,7 +405,7 @@ static int consult(vmon_experiment *e, uint32_t reason, const vmon_exp_observati
         note(e, "tuner (%s): shadow-measuring %u candidate(s), round %u", reason_name(reason),
              out->n_candidates, round + 1);
         for (uint32_t i = 0; i < out->n_candidates; i++) {
-            vmon_search_params p = bounded(e, out->candidates[i].params);
+            vmon_search_params p = bounded(e, out->candidates[i].params, obs->facts);
             vmon_arm_figures f = {.struct_size = sizeof f};
             if (e->deps.measure(e->deps.ctx, &p, &f, err, sizeof err) == 0)
                 history_add(e, &p, &f, obs->facts, now_ms);
@@ -412,10 +416,10 @@ static int consult(vmon_experiment *e, uint32_t reason, const vmon_exp_observati
 
 /* The first proposed candidate that, within the bounds, differs from A; -1 none. */
 static int pick_candidate(const vmon_experiment *e, const vmon_tuning_output *out,
-                          vmon_search_params *b)
+                          const vmon_collection_stats *facts, vmon_search_params *b)
 {
     for (uint32_t i = 0; i < out->n_candidates; i++) {
-        *b = bounded(e, out->candidates[i].params);
+        *b = bounded(e, out->candidates[i].params, facts);
         if (!same_params(b, &e->current))
             return (int)i;
     }
@@ -520,7 +524,7 @@ static void decide_and_act(vmon_experiment *e, uint32_t reason, const vmon_exp_o
         return;
     }
     vmon_search_params b;
-    int i = out.decision == VMON_TUNE_PROPOSE ? pick_candidate(e, &out, &b) : -1;
+    int i = out.decision == VMON_TUNE_PROPOSE ? pick_candidate(e, &out, obs->facts, &b) : -1;
     if (i < 0) {
         note(e, "tuner (%s): nothing better than A%s%s", reason_name(reason),
              out.recommendation[0] ? "; " : "", out.recommendation);

@@ -1,5 +1,6 @@
 #include "tuning_loop.h"
 
+#include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -297,11 +298,12 @@ static void add_recall(vmon_tuning_loop *l, uint32_t arm, const vmon_search_para
     if (had->nprobe != p->nprobe || had->ef != p->ef || had->top_k != p->top_k) {
         char err[256];
         vmon_arm_figures m = {.struct_size = sizeof m};
+        *had = *p; /* a failure too is not measured again every interval */
         if (l->ports.measure(l->ports.ctx, p, &m, err, sizeof err) != 0) {
             vmon_log(VMON_LOGL_WARNING, l->log_source, "shadow measurement: %s", err);
-            return;
+            m.recall = m.recall_low = m.recall_high = NAN;
+            m.recall_queries = 0;
         }
-        *had = *p;
         l->recall[arm] = m;
     }
     f->recall = l->recall[arm].recall;

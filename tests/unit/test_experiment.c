@@ -509,6 +509,22 @@ static void test_bounds_hold_whatever_the_tuner_says(void **state)
     vmon_exp_free(e);
 }
 
+static void test_nprobe_never_exceeds_the_index_lists(void **state)
+{
+    (void)state;
+    fake f = {0};
+    vmon_exp_config cfg;
+    vmon_exp_config_default(&cfg);
+    script(&f, 0, VMON_TUNE_PROPOSE, 192);
+    vmon_experiment *e = watching(&f, &cfg);
+    vmon_collection_stats facts = {.struct_size = sizeof facts, .nlist = 141};
+    vmon_exp_observation o = window(2.0, 1000, 1);
+    o.facts = &facts;
+    vmon_exp_tick(e, 2000, &o);
+    assert_int_equal(vmon_exp_candidate(e).nprobe, 141);
+    vmon_exp_free(e);
+}
+
 static void test_infeasible_is_an_event_and_a_warning(void **state)
 {
     (void)state;
@@ -797,6 +813,7 @@ int main(void)
         cmocka_unit_test(test_measure_rounds_are_bounded),
         cmocka_unit_test(test_recommend_mode_changes_nothing),
         cmocka_unit_test(test_bounds_hold_whatever_the_tuner_says),
+        cmocka_unit_test(test_nprobe_never_exceeds_the_index_lists),
         cmocka_unit_test(test_infeasible_is_an_event_and_a_warning),
         cmocka_unit_test(test_pause_holds_the_step_and_resume_goes_on),
         cmocka_unit_test(test_abort_keeps_a),
