@@ -63,7 +63,7 @@ void vmon_exp_config_default(vmon_exp_config *cfg)
     cfg->mode = VMON_EXP_APPLY;
     memcpy(cfg->ramp, ramp, sizeof ramp);
     cfg->n_ramp = 4;
-    cfg->max_measure_rounds = 4;
+    cfg->max_measure_rounds = 8; /* the recall-aware tuner finds its point in at most 8 */
     cfg->latency_factor = 1.5;
     cfg->qps_drop = 0.30;
     cfg->top_k = 10;
