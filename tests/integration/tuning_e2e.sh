@@ -109,13 +109,13 @@ check "recommend: no experiment" '! audited rec experiment_start && ! audited re
 #    requests in a step; a 2 s window at 10% never holds them, so the experiment waits for us)
 config ctl 0.25 "judge = sequential" "control_socket = ctl.sock"
 run ctl
-ctl() { "$VMOND" ctl -c "$WORK/ctl.ini" "$@" >"$WORK/ctl.txt" 2>&1; }
+vctl() { "$VMOND" ctl -c "$WORK/ctl.ini" "$@" >"$WORK/ctl.txt" 2>&1; }
 check "ctl: an experiment starts" 'wait_for "$WORK/ctl.jsonl" "\"event\":\"experiment_start\"" 60'
-check "ctl: pause" 'ctl pause p && grep -q "experiment paused" "$WORK/ctl.txt"'
-check "ctl: status says paused" 'ctl status p && grep -q "paused" "$WORK/ctl.txt"'
-check "ctl: resume" 'ctl resume p'
-check "ctl: abort" 'ctl abort p && audited ctl abort'
-check "ctl: a second abort has nothing to abort" '! ctl abort p && grep -q "no experiment" "$WORK/ctl.txt"'
+check "ctl: pause" 'vctl pause p && grep -q "experiment paused" "$WORK/ctl.txt"'
+check "ctl: status says paused" 'vctl status p && grep -q "paused" "$WORK/ctl.txt"'
+check "ctl: resume" 'vctl resume p'
+check "ctl: abort" 'vctl abort p && audited ctl abort'
+check "ctl: a second abort has nothing to abort" '! vctl abort p && grep -q "no experiment" "$WORK/ctl.txt"'
 check "ctl: operator actions are audited as such" \
   '[ "$(grep -c "\"origin\":\"operator\"" "$WORK/ctl.jsonl")" -ge 3 ]'
 stop "$VPID"
