@@ -9,7 +9,9 @@
 #  3. mode = recommend: a recommendation, no experiment, nothing routed.
 #  4. vmond ctl against a running experiment: pause, resume, abort; after a
 #     promotion, rollback to the previous nprobe. Each is audited as `operator`.
-# Every check reads the audit log (one JSON line per decision).
+# Every check reads the audit log (one JSON line per decision); a fixture sink
+# records the events as sinks get them: every kind the scenarios make arrives,
+# repeats included.
 # Usage: tuning_e2e.sh VMOND PLUGIN_DIR TEST_PLUGIN_DIR
 set -u
 VMOND=$1 PLUGINS=$2 FIXTURES=$3
@@ -21,7 +23,7 @@ trap cleanup EXIT
 . "$(dirname "$0")/lib_check.sh"
 mkdir "$WORK/plugins"
 cp "$PLUGINS"/target_embedded.so "$PLUGINS"/router_hash_split.so "$PLUGINS"/sink_stdout.so \
-  "$FIXTURES"/tuner_step.so "$WORK/plugins/"
+  "$FIXTURES"/tuner_step.so "$FIXTURES"/sink_record.so "$WORK/plugins/"
 
 # config NAME FACTOR PIPELINE_EXTRA [DAEMON_EXTRA]
 config() {
@@ -49,12 +51,15 @@ factor = $2
 plugin = hash_split
 [sink:out]
 plugin = stdout
+[sink:rec]
+plugin = record
+path = $1.events
 [pipeline:p]
 target = db
 traffic = load
 tuner = t
 router = r
-sinks = out
+sinks = out, rec
 window = 2s
 check_interval = 250ms
 audit_log = $1.jsonl
@@ -126,4 +131,15 @@ check "rollback: ctl rollback" '"$VMOND" ctl -c "$WORK/back.ini" rollback p >"$W
 check "rollback: back to the previous nprobe" \
   '[ "$(field back rollback a.nprobe)" = 16 ] && [ "$(field back rollback b.nprobe)" = 64 ]'
 stop "$VPID"
+kinds() { cat "$WORK"/*.events | sed -n 's/^event \([a-z_]*\) .*/\1/p' | sort -u | tr '\n' ' '; }
+has_kinds() {
+  for k in baseline degradation experiment_start ramp_step verdict promotion rollback pause \
+    resume abort recommendation; do
+    kinds | grep -qw "$k" || { echo "missing $k"; return 1; }
+  done
+}
+check "the sink got every kind the scenarios make" 'has_kinds'
+check "repeated events are delivered: a baseline per run, both recorded" \
+  '[ "$(grep -c "^event baseline " "$WORK/fast.events")" -ge 2 ]'
+check "events carry the experiment label" 'grep -q "^event experiment_start .*experiment=1" "$WORK/fast.events"'
 checks_done
