@@ -7,7 +7,8 @@
 #     the state file gives the promoted nprobe back after a restart.
 #  2. B slower (x 3): the experiment ends without a promotion, A stays.
 #  3. mode = recommend: a recommendation, no experiment, nothing routed.
-#  4. vmond ctl against a running experiment: pause, resume, abort; after a
+#  4. vmond ctl against a running experiment: pause, resume, a SIGHUP that
+#     keeps it running, abort; after a
 #     promotion, rollback to the previous nprobe. Each is audited as `operator`.
 # Every check reads the audit log (one JSON line per decision); a fixture sink
 # records the events as sinks get them: every kind the scenarios make arrives,
@@ -119,6 +120,11 @@ check "ctl: an experiment starts" 'wait_for "$WORK/ctl.jsonl" "\"event\":\"exper
 check "ctl: pause" 'vctl pause p && grep -q "experiment paused" "$WORK/ctl.txt"'
 check "ctl: status says paused" 'vctl status p && grep -q "paused" "$WORK/ctl.txt"'
 check "ctl: resume" 'vctl resume p'
+kill -HUP "$VPID"
+check "reload: done" 'wait_for "$WORK/ctl.log" "reload done" 30'
+check "reload: the experiment goes on (resume, reason reload)" \
+  'grep -q "\"event\":\"resume\".*\"reason\":\"reload\"" "$WORK/ctl.jsonl"'
+check "reload: status still shows B" 'vctl status p && grep -q "B nprobe 16" "$WORK/ctl.txt"'
 check "ctl: abort" 'vctl abort p && audited ctl abort'
 check "ctl: a second abort has nothing to abort" '! vctl abort p && grep -q "no experiment" "$WORK/ctl.txt"'
 check "ctl: operator actions are audited as such" \
