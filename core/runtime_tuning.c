@@ -17,7 +17,6 @@
 #include "runtime_priv.h"
 #include "shadow.h"
 #include "strutil.h"
-#include "traffic_monitor.h"
 #include "tuning_loop.h"
 #include "tuning_registry.h"
 #include "tuning_state.h"
@@ -29,8 +28,10 @@ struct rt_tuning {
     vmon_instance *target, *tuner, *router;
     rt_slot *tuner_slot;
     vmon_arm_table *arms;
-    vmon_monitor *monitor;
-    vmon_traffic_monitor recorder;
+    vmon_monitor *monitor;       /* the loop's window: baseline, degradation */
+    vmon_monitor *judge_monitor; /* a long window: a step holds what the judge needs */
+    vmon_monitor_arm *arm[2], *judge_arm[2];
+    vmon_traffic_recorder recorder;
     vmon_shadow *shadow;
     vmon_tuning_loop *loop;
 };
@@ -134,6 +135,20 @@ static char *collection_of(const rt_tuning *t, char *err, size_t errlen)
     return name;
 }
 
+/* Per request, from a traffic worker: both windows of its arm. No lock, no allocation. */
+static void record(void *arg, uint32_t arm, uint32_t worker, uint64_t now_ns, uint64_t latency_ns,
+                   bool ok)
+{
+    rt_tuning *t = arg;
+    arm = arm < 2 ? arm : 0;
+    vmon_monitor_record(t->arm[arm], worker, now_ns, latency_ns, ok);
+    vmon_monitor_record(t->judge_arm[arm], worker, now_ns, latency_ns, ok);
+}
+
+/* The judge's window: ten minutes in 10 s slices, whatever the loop's window. */
+#define JUDGE_WINDOW_MS 600000u
+#define JUDGE_SLICE_MS  10000u
+
 static int make_monitor(rt_tuning *t, rt_pipeline *rp, char *err, size_t errlen)
 {
     const vmon_tuning_settings *s = t->pp->tuning;
@@ -146,9 +161,17 @@ static int make_monitor(rt_tuning *t, rt_pipeline *rp, char *err, size_t errlen)
     mc.n_writers = (uint32_t)t->rt->plan.traffic[t->pp->traffic].workers;
     if (!(t->monitor = vmon_monitor_new(&mc, err, errlen)))
         return -1;
-    if (vmon_traffic_monitor_init(&t->recorder, t->monitor, t->collection, 2, err, errlen))
+    mc.window_ms = JUDGE_WINDOW_MS;
+    mc.slice_ms = JUDGE_SLICE_MS;
+    if (!(t->judge_monitor = vmon_monitor_new(&mc, err, errlen)))
         return -1;
-    vmon_traffic_set_recorder(rp->traffic, &t->recorder.recorder);
+    for (uint32_t a = 0; a < 2; a++)
+        if (!(t->arm[a] = vmon_monitor_arm_get(t->monitor, t->collection, a, err, errlen)) ||
+            !(t->judge_arm[a] =
+                  vmon_monitor_arm_get(t->judge_monitor, t->collection, a, err, errlen)))
+            return -1;
+    t->recorder = (vmon_traffic_recorder){.record = record, .arg = t};
+    vmon_traffic_set_recorder(rp->traffic, &t->recorder);
     return 0;
 }
 
@@ -183,6 +206,7 @@ static int make_loop(rt_tuning *t, const vmon_exp_snapshot *handoff, char *err, 
                                .router = t->router ? t->router->plugin->ops : NULL,
                                .router_ctx = t->router ? t->router->ctx : NULL,
                                .monitor = t->monitor,
+                               .judge_monitor = t->judge_monitor,
                                .publish_arms = publish_arms,
                                .facts = facts,
                                .measure = measure,
@@ -206,6 +230,7 @@ static void tuning_free(rt_tuning *t)
         vmon_tuning_loop_free(t->loop); /* stops its thread */
     }
     vmon_shadow_free(t->shadow);
+    vmon_monitor_free(t->judge_monitor);
     vmon_monitor_free(t->monitor);
     free(t->collection);
     free(t);

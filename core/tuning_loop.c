@@ -68,21 +68,28 @@ static void dep_look(void *ctx, const vmon_arm_figures *a, const vmon_arm_figure
         l->ports.look(l->ports.ctx, a, b, step, final, out);
         return;
     }
+    vmon_monitor *m = l->ports.judge_monitor ? l->ports.judge_monitor : l->ports.monitor;
+    vmon_arm_figures f[2] = {*a, *b};
     char err[256];
     for (uint32_t arm = 0; arm < 2; arm++) {
-        vmon_monitor_arm *m =
-            vmon_monitor_arm_get(l->ports.monitor, l->collection, arm, err, sizeof err);
-        if (m)
-            vmon_monitor_arm_latency(m, l->now_ns, l->hist[arm]);
-        else
-            vmon_loghist_init(l->hist[arm]);
+        vmon_monitor_arm *h = vmon_monitor_arm_get(m, l->collection, arm, err, sizeof err);
+        vmon_loghist_init(l->hist[arm]);
+        if (!h)
+            continue;
+        vmon_monitor_arm_latency(h, l->now_ns, l->hist[arm]);
+        if (m != l->ports.monitor) { /* counts of the judge's window; recall as measured */
+            vmon_arm_figures w;
+            vmon_monitor_arm_figures(h, l->now_ns, &w, NULL);
+            f[arm].samples = w.samples;
+            f[arm].errors = w.errors;
+        }
     }
-    /* The monitor starts afresh at every ramp step, so B's window is this step's. */
-    vmon_judge_look look = {.a = {.latency = l->hist[0], .figures = a},
-                            .b = {.latency = l->hist[1], .figures = b},
+    /* The monitors start afresh at every ramp step, so B's counts are this step's. */
+    vmon_judge_look look = {.a = {.latency = l->hist[0], .figures = &f[0]},
+                            .b = {.latency = l->hist[1], .figures = &f[1]},
                             .step = step,
                             .final_step = (uint32_t) final,
-                            .step_b_samples = b->samples};
+                            .step_b_samples = f[1].samples};
     vmon_judge_decide(&l->judge, &look, out);
 }
 
@@ -113,6 +120,8 @@ static int dep_apply(void *ctx, const vmon_search_params *arms, const double *we
     }
     l->n_arms = n;
     vmon_monitor_reset(l->ports.monitor, l->collection, l->now_ns);
+    if (l->ports.judge_monitor)
+        vmon_monitor_reset(l->ports.judge_monitor, l->collection, l->now_ns);
     return 0;
 }
 

@@ -31,6 +31,9 @@ typedef struct vmon_tuning_ports {
     const vmon_router_ops *router; /**< NULL in recommend mode */
     void *router_ctx;
     vmon_monitor *monitor; /**< arm i of the collection is experiment arm i */
+    /** The same requests over a longer window, for the judge: a step must be able to hold
+     *  the B requests the judge asks for however low the QPS. NULL: `monitor`. */
+    vmon_monitor *judge_monitor;
     /** Publish the arms' search parameters (the arm table). 0, or -1. */
     int (*publish_arms)(void *ctx, const vmon_search_params *arms, uint32_t n_arms);
     /** The collection's facts (the target's collection_stats). 0, or -1. */
