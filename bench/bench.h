@@ -16,10 +16,14 @@ typedef struct bench_opts {
     uint32_t nlist; /* 0: the engine's default, 2*sqrt(rows) */
     uint32_t m;
     uint32_t ef_construction;
-    uint32_t clusters;
-    double spread;
+    const char *profile; /* the embedded target's generator profile */
+    uint32_t clusters;   /* 0: the profile's */
+    double spread;       /* 0: the profile's */
     uint64_t seed;
     uint64_t insert_rows;
+    int overhead_only;    /* skip ground truth, sweeps and inserts */
+    uint32_t at;          /* non-zero: the overhead at this nprobe / ef only */
+    const char *data_dir; /* keep built indexes here and reuse them */
     int skip_hnsw;
     int skip_ivf;
     const char *plugin_dir;
@@ -27,9 +31,8 @@ typedef struct bench_opts {
     const char *query_file;    /* .fvecs queries (with base_file) */
     const char *gt_file;       /* .ivecs ground truth for the query file */
     uint64_t traffic_requests; /* traffic: requests per round */
-    uint32_t rounds;           /* traffic: interleaved rounds (>= 5) */
+    uint32_t rounds;           /* interleaved rounds: traffic (>= 5), engine vs FAISS */
     uint64_t hnsw_rows;        /* tuning: rows of the HNSW collection */
-    const char *data_dir;      /* tuning: keep built indexes here and reuse them */
     int wall_clock;            /* tuning: latency in wall time, not thread CPU time */
     uint32_t repeats;          /* tuning: passes per measurement; each query keeps its least */
 } bench_opts;
@@ -58,12 +61,15 @@ int bench_promparse(int argc, char **argv);
 double bench_now(void);
 
 /**
- * Direct FAISS on the index the engine saved (blob at `path`): mean ms per
- * single-query search at `nprobe`, over `rounds` passes of the queries.
- * Also the index's serialised size. Returns non-zero on failure.
+ * Direct FAISS on an index the engine saved (blob at `path`), for the
+ * overhead comparison. A pass searches the `nq` queries one at a time with
+ * `value` as nprobe (IVF) or efSearch (HNSW, set on the index itself as a
+ * plain FAISS user would) and returns the mean ms per query; ids gets the
+ * results (nq * k).
  */
 int bench_faiss_load(const char *path, char *err, size_t errlen);
-double bench_faiss_search_ms(const float *queries, uint32_t nq, uint32_t k, uint32_t nprobe);
+double bench_faiss_pass(const float *queries, uint32_t nq, uint32_t k, uint32_t value,
+                        int64_t *ids);
 void bench_faiss_unload(void);
 void bench_faiss_set_threads(uint32_t threads);
 

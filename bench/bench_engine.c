@@ -4,6 +4,7 @@
  * latency, compare with FAISS called directly on the same saved index,
  * insert and flush, and print the component figures.
  */
+#include <errno.h>
 #include <ftw.h>
 #include <inttypes.h>
 #include <malloc.h>
@@ -81,6 +82,8 @@ static int open_engine(const bench_opts *o, const char *index, const char *data_
                           efc,
                           "seed",
                           seed,
+                          "profile",
+                          o->profile,
                           "clusters",
                           cl,
                           "spread",
@@ -122,6 +125,44 @@ static int open_engine(const bench_opts *o, const char *index, const char *data_
            " x %u %s rows preloaded and flushed in %.2f s\n",
            index, cs.row_count, o->dim, o->base_file ? "file" : "generated", bench_now() - t0);
     return 0;
+}
+
+/* The same engine linked into vmon-bench, on a folder the loaded engine
+ * saved: it loads the saved index, and runs the very FAISS code the bench's
+ * direct calls run. The plugin carries its own copy of FAISS, whose hot
+ * scalar loops land at other addresses, and that alone moves per-query
+ * times by several percent either way (docs/embedded.md). */
+static int open_in_process(const bench_opts *o, const char *index, const char *data_dir, run *r)
+{
+    emb_config cfg;
+    emb_config_defaults(&cfg);
+    cfg.dim = o->dim;
+    cfg.index_type = (uint32_t)emb_index_type_parse(index);
+    cfg.threads = o->threads;
+    cfg.nlist = o->nlist;
+    cfg.hnsw_m = o->m;
+    cfg.ef_construction = o->ef_construction;
+    cfg.index_min_rows = 1000;
+    cfg.data_dir = data_dir;
+    char err[1024];
+    r->s = NULL;
+    r->ops = &emb_target_ops;
+    if (emb_engine_create(&cfg, &r->ctx, err, sizeof err) != 0 ||
+        emb_engine_start(r->ctx, err, sizeof err) != 0) {
+        fprintf(stderr, "vmon-bench: in-process engine on %s: %s\n", data_dir, err);
+        return -1;
+    }
+    return 0;
+}
+
+static void close_engine(run *r)
+{
+    if (r->s) {
+        vmon_standalone_close(r->s);
+    } else {
+        emb_engine_stop(r->ctx);
+        emb_engine_destroy(r->ctx);
+    }
 }
 
 /* Prints progress while the index builds; returns the engine's build time (s). */
@@ -258,31 +299,123 @@ static void print_memory(run *r, const char *label, double rss, double index, do
     printf("\n");
 }
 
-static void overhead(run *r, const bench_opts *o, const float *q, const char *index_path)
+/* One pass of single queries through the engine: mean ms per query. A
+ * function of its own so callgrind can count its instructions
+ * (bench/engine_instructions.sh). */
+__attribute__((noinline)) double bench_engine_pass(run *r, const bench_opts *o, const float *q,
+                                                   uint32_t flag, uint32_t value, int64_t *ids)
 {
+    float *dist = malloc(sizeof(float) * o->k);
     char err[512];
+    double t0 = bench_now();
+    for (uint32_t i = 0; i < o->nq; i++) {
+        vmon_search_request req = {.struct_size = sizeof req,
+                                   .flags = flag,
+                                   .n_queries = 1,
+                                   .dim = o->dim,
+                                   .top_k = o->k,
+                                   .nprobe = value,
+                                   .ef = value,
+                                   .queries = q + (size_t)i * o->dim};
+        if (r->ops->search(r->ctx, NULL, &req, ids + (size_t)i * o->k, dist, err, sizeof err) !=
+            0) {
+            fprintf(stderr, "vmon-bench: search: %s\n", err);
+            free(dist);
+            return NAN;
+        }
+    }
+    double ms = (bench_now() - t0) * 1000 / o->nq;
+    free(dist);
+    return ms;
+}
+
+static double median(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof *v, cmp_double);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* Engine and direct FAISS, alternating (which side goes first alternates
+ * too), on the same index, queries and parameter: per-round means, their
+ * medians and the ratio of the medians. Both sides' results must agree. */
+static void compare(run *r, const bench_opts *o, const float *q, uint32_t flag, uint32_t value)
+{
+    const int rounds = (int)o->rounds;
+    double *eng = calloc((size_t)rounds, sizeof *eng), *raw = calloc((size_t)rounds, sizeof *raw);
+    double *ratio = calloc((size_t)rounds, sizeof *ratio);
+    int64_t *ids_e = malloc(sizeof(int64_t) * o->nq * o->k);
+    int64_t *ids_f = malloc(sizeof(int64_t) * o->nq * o->k);
+    const char *name = flag == VMON_SEARCH_NPROBE ? "nprobe" : "ef";
+    /* Warm both sides once: page cache, branch predictors, OpenMP teams. */
+    bench_engine_pass(r, o, q, flag, value, ids_e);
+    bench_faiss_pass(q, o->nq, o->k, value, ids_f);
+    for (int i = 0; i < rounds; i++) {
+        if (i % 2 == 0) {
+            eng[i] = bench_engine_pass(r, o, q, flag, value, ids_e);
+            raw[i] = bench_faiss_pass(q, o->nq, o->k, value, ids_f);
+        } else {
+            raw[i] = bench_faiss_pass(q, o->nq, o->k, value, ids_f);
+            eng[i] = bench_engine_pass(r, o, q, flag, value, ids_e);
+        }
+        ratio[i] = (eng[i] - raw[i]) / raw[i] * 100;
+    }
+    uint64_t same = 0;
+    for (size_t i = 0; i < (size_t)o->nq * o->k; i++)
+        same += ids_e[i] == ids_f[i];
+    printf("  %-6s %4u: engine", name, value);
+    for (int i = 0; i < rounds; i++)
+        printf(" %.4f", eng[i]);
+    printf("\n  %11s  FAISS ", "");
+    for (int i = 0; i < rounds; i++)
+        printf(" %.4f", raw[i]);
+    double me = median(eng, rounds), mf = median(raw, rounds), mr = median(ratio, rounds);
+    printf("\n  %11s  median engine %.4f ms, FAISS %.4f ms: overhead %+.2f%% (median of the "
+           "per-round overheads %+.2f%%, range %+.2f%%..%+.2f%%); identical ids %.4f\n",
+           "", me, mf, (me - mf) / mf * 100, mr, ratio[0], ratio[rounds - 1],
+           (double)same / ((double)o->nq * o->k));
+    free(eng);
+    free(raw);
+    free(ratio);
+    free(ids_e);
+    free(ids_f);
+}
+
+static void overhead_of(run *r, const bench_opts *o, const float *q, uint32_t flag,
+                        const uint32_t *values, int n_values, const char *how)
+{
+    printf("\nengine (%s) vs direct FAISS, same saved index, %u single queries, %u "
+           "interleaved rounds (ms/query per round):\n",
+           how, o->nq, o->rounds);
+    for (int i = 0; i < n_values; i++)
+        compare(r, o, q, flag, values[i]);
+    if (o->at)
+        compare(r, o, q, flag, o->at);
+}
+
+/* The overhead twice: the engine as vmond loads it (the plugin, with its own
+ * FAISS copy), then the same engine linked in (one FAISS copy for both
+ * sides: the engine's own cost alone). Closes `r`, which the in-process
+ * engine replaces on the same folder; returns non-zero if that fails. */
+static int overhead(run *r, const bench_opts *o, const float *q, const char *dir, const char *index,
+                    uint32_t flag, const uint32_t *values, int n_values)
+{
+    char err[512], index_path[1100];
+    snprintf(index_path, sizeof index_path, "%s/default/seg_1.index.vmon", dir);
     if (bench_faiss_load(index_path, err, sizeof err) != 0) {
         fprintf(stderr, "vmon-bench: direct FAISS: %s\n", err);
-        return;
+        close_engine(r);
+        return -1;
     }
     bench_faiss_set_threads(o->threads);
-    const uint32_t nprobe = 16;
-    double eng = 0, direct = 0, rec = 0, p50 = 0, p95 = 0, mean = 0;
-    int64_t *gt_dummy = calloc((size_t)o->nq * o->k, sizeof(int64_t));
-    /* Warm both, then alternate rounds so drift hits both sides alike. */
-    measure(r, o, q, gt_dummy, VMON_SEARCH_NPROBE, nprobe, &rec, &p50, &p95, &mean);
-    bench_faiss_search_ms(q, o->nq, o->k, nprobe);
-    const int rounds = 5;
-    for (int i = 0; i < rounds; i++) {
-        measure(r, o, q, gt_dummy, VMON_SEARCH_NPROBE, nprobe, &rec, &p50, &p95, &mean);
-        eng += mean;
-        direct += bench_faiss_search_ms(q, o->nq, o->k, nprobe);
+    overhead_of(r, o, q, flag, values, n_values, "through the loader");
+    close_engine(r);
+    int rc = open_in_process(o, index, dir, r);
+    if (rc == 0) {
+        overhead_of(r, o, q, flag, values, n_values, "linked in, loaded from the folder");
+        close_engine(r);
     }
-    free(gt_dummy);
     bench_faiss_unload();
-    printf("\nengine vs direct FAISS, same saved index, nprobe %u, %u single queries x %d rounds:\n"
-           "  engine %.4f ms/query, FAISS %.4f ms/query, overhead %+.2f%%\n",
-           nprobe, o->nq, rounds, eng / rounds, direct / rounds, (eng - direct) / direct * 100);
+    return rc;
 }
 
 static void insert_and_flush(run *r, const bench_opts *o, const char *label)
@@ -295,7 +428,8 @@ static void insert_and_flush(run *r, const bench_opts *o, const char *label)
     double t0 = bench_now();
     for (uint64_t done = 0; done < o->insert_rows; done += batch) {
         uint64_t n = o->insert_rows - done < batch ? o->insert_rows - done : batch;
-        emb_generate(o->seed, o->dim, o->clusters, o->spread, 0, o->rows + done, n, x);
+        emb_generate_profile(o->profile[0] == 'h' ? EMB_PROFILE_HARD : EMB_PROFILE_EASY, o->seed,
+                             o->dim, o->clusters, o->spread, 0, o->rows + done, n, x);
         if (r->ops->insert(r->ctx, NULL, x, n, o->dim, NULL, NULL, err, sizeof err) != 0) {
             fprintf(stderr, "vmon-bench: insert: %s\n", err);
             break;
@@ -377,17 +511,52 @@ static int ground_truth(run *r, const bench_opts *o, float *q, int64_t *gt)
     return 0;
 }
 
-static int ivf_part(const bench_opts *o, float *q, int64_t *gt, int *have_gt)
+/* The folder an index type's engine keeps its collection in: under
+ * --data-dir it stays (a rerun loads instead of building); else a temporary
+ * one, removed afterwards. */
+static int open_dir(const bench_opts *o, const char *sub, char *dir, size_t len)
 {
-    char dir[] = "/tmp/vmon-bench-XXXXXX";
-    if (!mkdtemp(dir)) {
+    if (!o->data_dir) {
+        snprintf(dir, len, "/tmp/vmon-bench-XXXXXX");
+        if (mkdtemp(dir))
+            return 0;
         perror("vmon-bench: mkdtemp");
         return -1;
     }
+    snprintf(dir, len, "%s/%s", o->data_dir, sub);
+    if ((mkdir(o->data_dir, 0755) == 0 || errno == EEXIST) &&
+        (mkdir(dir, 0755) == 0 || errno == EEXIST))
+        return 0;
+    fprintf(stderr, "vmon-bench: cannot make %s: %s\n", dir, strerror(errno));
+    return -1;
+}
+
+static void close_dir(const bench_opts *o, const char *dir)
+{
+    if (!o->data_dir)
+        nftw(dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
+}
+
+/* Queries only (the overhead needs no ground truth). */
+static int queries_only(run *r, const bench_opts *o, float *q)
+{
+    char err[512];
+    if (r->ops->sample_queries && r->ops->sample_queries(r->ctx, NULL, o->nq, o->query_file ? 0 : 1,
+                                                         o->dim, q, err, sizeof err) == 0)
+        return 0;
+    fprintf(stderr, "vmon-bench: sample_queries: %s\n", r->ops->sample_queries ? err : "missing");
+    return -1;
+}
+
+static int ivf_part(const bench_opts *o, float *q, int64_t *gt, int *have_gt)
+{
+    char dir[1024];
+    if (open_dir(o, "ivf", dir, sizeof dir) != 0)
+        return -1;
     run r;
     double rss0 = rss_bytes();
     if (open_engine(o, "IVF_FLAT", dir, &r) != 0) {
-        nftw(dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
+        close_dir(o, dir);
         return -1;
     }
     double build_s = watch_build(&r, "IVF_FLAT");
@@ -397,55 +566,76 @@ static int ivf_part(const bench_opts *o, float *q, int64_t *gt, int *have_gt)
     uint64_t rows = cs.row_count;
     printf("[IVF_FLAT] nlist %u; build %.2f s = %.2f s per 100k rows\n", cs.nlist, build_s,
            build_s * 100000.0 / rows);
-    char index_path[256];
+    char index_path[1100];
     snprintf(index_path, sizeof index_path, "%s/default/seg_1.index.vmon", dir);
     print_memory(&r, "IVF_FLAT", rss_bytes() - rss0, file_bytes(index_path) - 40,
                  (double)rows * o->dim * 4);
 
-    if (ground_truth(&r, o, q, gt) != 0) {
-        vmon_standalone_close(r.s);
-        nftw(dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
+    int rc = o->overhead_only ? queries_only(&r, o, q) : ground_truth(&r, o, q, gt);
+    if (rc == 0 && !o->overhead_only) {
+        *have_gt = 1;
+        sweep(&r, o, q, gt, VMON_SEARCH_NPROBE, 1, cs.nlist);
+    }
+    const uint32_t nprobes[] = {16, 64};
+    if (rc != 0 ||
+        overhead(&r, o, q, dir, "IVF_FLAT", VMON_SEARCH_NPROBE, nprobes, o->at ? 0 : 2) != 0) {
+        if (rc != 0)
+            close_engine(&r);
+        close_dir(o, dir);
         return -1;
     }
-    *have_gt = 1;
-
-    sweep(&r, o, q, gt, VMON_SEARCH_NPROBE, 1, cs.nlist);
-
-    overhead(&r, o, q, index_path);
-
-    insert_and_flush(&r, o, "IVF_FLAT");
-    printf("\ncomponent figures (samples, histogram buckets omitted):\n");
-    r.ops->report(r.ctx, NULL, print_sample, NULL, err, sizeof err);
-    vmon_standalone_close(r.s);
-    nftw(dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
+    /* The engines above closed; the inserts go to the loaded plugin again. */
+    if (!o->overhead_only && o->insert_rows) {
+        if (open_engine(o, "IVF_FLAT", dir, &r) != 0) {
+            close_dir(o, dir);
+            return -1;
+        }
+        insert_and_flush(&r, o, "IVF_FLAT");
+        printf("\ncomponent figures (samples, histogram buckets omitted):\n");
+        r.ops->report(r.ctx, NULL, print_sample, NULL, err, sizeof err);
+        close_engine(&r);
+    }
+    close_dir(o, dir);
     return 0;
 }
 
 static int hnsw_part(const bench_opts *o, float *q, int64_t *gt, int have_gt)
 {
+    char dir[1024];
+    if (open_dir(o, "hnsw", dir, sizeof dir) != 0)
+        return -1;
     run r;
     double rss0 = rss_bytes();
-    if (open_engine(o, "HNSW", NULL, &r) != 0)
+    if (open_engine(o, "HNSW", dir, &r) != 0) {
+        close_dir(o, dir);
         return -1;
+    }
     double build_s = watch_build(&r, "HNSW");
     uint64_t rows = live_rows(&r);
     printf("[HNSW] M %u, efConstruction %u; build %.2f s = %.2f s per 100k rows\n", o->m,
            o->ef_construction, build_s, build_s * 100000.0 / rows);
     print_memory(&r, "HNSW", rss_bytes() - rss0, NAN, (double)rows * o->dim * 4);
-    if (!have_gt && ground_truth(&r, o, q, gt) != 0) {
-        vmon_standalone_close(r.s);
-        return -1;
-    }
-    sweep(&r, o, q, gt, VMON_SEARCH_EF, 16, 512);
-    vmon_standalone_close(r.s);
-    return 0;
+    int rc = 0;
+    if (o->overhead_only)
+        rc = queries_only(&r, o, q);
+    else if (!have_gt)
+        rc = ground_truth(&r, o, q, gt);
+    if (rc == 0 && !o->overhead_only)
+        sweep(&r, o, q, gt, VMON_SEARCH_EF, 16, 512);
+    const uint32_t efs[] = {64, 128};
+    if (rc == 0)
+        rc = overhead(&r, o, q, dir, "HNSW", VMON_SEARCH_EF, efs, o->at ? 0 : 2);
+    else
+        close_engine(&r);
+    close_dir(o, dir);
+    return rc;
 }
 
 int bench_engine(const bench_opts *o)
 {
     printf("vmon-bench engine: %" PRIu64 " rows x %u dim, %u queries, top-%u, threads %u, "
-           "clusters %u, spread %g, seed %" PRIu64 "\n",
-           o->rows, o->dim, o->nq, o->k, o->threads, o->clusters, o->spread, o->seed);
+           "profile %s, clusters %u, spread %g (0: the profile's), seed %" PRIu64 "\n",
+           o->rows, o->dim, o->nq, o->k, o->threads, o->profile, o->clusters, o->spread, o->seed);
     float *q = malloc(sizeof(float) * o->nq * o->dim);
     int64_t *gt = malloc(sizeof(int64_t) * o->nq * o->k);
     int have_gt = 0, rc = 0;

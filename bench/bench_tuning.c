@@ -228,12 +228,14 @@ static int open_engine(const bench_opts *o, const char *index, uint64_t rows, en
                              "index_min_rows",
                              "1000",
                              "segment_rows",
-                             r};
-    int n = 22;
+                             r,
+                             "profile",
+                             o->profile};
+    int n = 24;
     if (o->data_dir) {
-        snprintf(dir, sizeof dir, "%s/%s-%" PRIu64 "x%u-c%u-s%g-seed%" PRIu64 "-m%u-efc%u",
-                 o->data_dir, index, rows, o->dim, o->clusters, o->spread, o->seed, o->m,
-                 o->ef_construction);
+        snprintf(dir, sizeof dir, "%s/%s-%s-%" PRIu64 "x%u-c%u-s%g-seed%" PRIu64 "-m%u-efc%u",
+                 o->data_dir, index, o->profile, rows, o->dim, o->clusters, o->spread, o->seed,
+                 o->m, o->ef_construction);
         mkdir(o->data_dir, 0755);
         mkdir(dir, 0755);
         pairs[n++] = "data_dir";
@@ -517,7 +519,7 @@ int bench_tuning(const bench_opts *o)
         return -1;
     }
     printf("vmon-bench tuning: IVF_FLAT %" PRIu64 " rows, HNSW %" PRIu64 " rows, x %u dim, "
-           "%u queries, top-%u, clusters %u, spread %g, seed %" PRIu64
+           "%u queries, top-%u, clusters %u, spread %g (0: the profile's), seed %" PRIu64
            ", per query the least %s of %u passes\n",
            o->rows, o->hnsw_rows, o->dim, o->nq, o->k, o->clusters, o->spread, o->seed,
            o->wall_clock ? "wall time" : "thread CPU time", o->repeats);

@@ -3,12 +3,13 @@
  *
  *   vmon-bench engine [--rows 200000] [--dim 128] [--queries 1000] [--k 10]
  *                     [--threads 2] [--nlist 0] [--m 16] [--ef-construction 200]
- *                     [--clusters 100] [--spread 0.5] [--seed 42]
+ *                     [--profile hard] [--clusters 0] [--spread 0] [--seed 42]
  *                     [--insert 20000] [--no-hnsw] [--no-ivf] [--plugin-dir DIR]
+ *                     [--rounds 5] [--data-dir DIR] [--overhead-only] [--at V]
  *                     [--base FILE.fvecs [--query-file FILE.fvecs] [--gt FILE.ivecs]]
  *   vmon-bench traffic [--rows 50000] [--dim 128] [--queries 1000] [--k 10] [--threads 1]
  *                      [--requests 5000] [--rounds 5] [--plugin-dir DIR]
- *   vmon-bench tuning [--rows 200000] [--hnsw-rows 50000] [--spread 1.75] [--data-dir DIR]
+ *   vmon-bench tuning [--rows 200000] [--hnsw-rows 50000] [--profile hard] [--data-dir DIR]
  *                     [--threads 1] [--repeats 3] [--wall-clock] [engine options]
  *   vmon-bench hist [--runs 7] [--records 20000000] [--reads 201] [--qps 1000]
  *   vmon-bench router [--runs 7] [--picks 20000000] [--plugin-dir DIR]
@@ -23,19 +24,22 @@
 static void usage(FILE *f)
 {
     fputs("usage: vmon-bench engine [--rows N] [--dim D] [--queries N] [--k K] [--threads T]\n"
-          "                         [--nlist N] [--m M] [--ef-construction N] [--clusters N]\n"
-          "                         [--spread S] [--seed S] [--insert N] [--no-hnsw] [--no-ivf]\n"
-          "                         [--plugin-dir DIR]\n"
-          "                         [--base F.fvecs [--query-file F.fvecs] [--gt F.ivecs]]\n"
+          "         [--nlist N] [--m M] [--ef-construction N] [--profile hard|easy]\n"
+          "         [--clusters N] [--spread S] [--seed S] [--insert N] [--no-hnsw] [--no-ivf]\n"
+          "         [--rounds 5] [--data-dir DIR] [--overhead-only] [--at V] [--plugin-dir DIR]\n"
+          "         [--base F.fvecs [--query-file F.fvecs] [--gt F.ivecs]]\n"
           "  --base loads the ANN benchmark files instead of generated data; --rows 0 loads\n"
           "  every base row (needed for --gt, whose ids are base row numbers).\n"
+          "  --data-dir keeps the built indexes (DIR/ivf, DIR/hnsw) and reuses them next time;\n"
+          "  --overhead-only runs only the engine-vs-FAISS rounds (bench/engine_instructions.sh);\n"
+          "  --at V compares at nprobe / ef V only (default: nprobe 16, 64; ef 64, 128).\n"
           "       vmon-bench traffic [--rows N] [--dim D] [--queries N] [--k K] [--threads T]\n"
           "                          [--requests N] [--rounds R] [--plugin-dir DIR]\n"
           "  the traffic driver's cost per query against calling search directly, and the\n"
           "  mallocs per request in vmon's code (must be 0).\n"
           "       vmon-bench hist [--runs N] [--records N] [--reads N] [--qps N]\n"
           "       vmon-bench router [--runs N] [--picks N] [--plugin-dir DIR]\n"
-          "       vmon-bench tuning [--rows N] [--hnsw-rows N] [--spread S] [--data-dir DIR]\n"
+          "       vmon-bench tuning [--rows N] [--hnsw-rows N] [--profile P] [--data-dir DIR]\n"
           "                         [--threads T] [--repeats 3] [--wall-clock] [--no-hnsw]\n"
           "                         [--no-ivf]\n"
           "  the tuners against an exhaustive nprobe / ef sweep; --data-dir keeps the built\n"
@@ -51,6 +55,10 @@ static int parse(int argc, char **argv, bench_opts *o)
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "--no-hnsw")) {
             o->skip_hnsw = 1;
+            continue;
+        }
+        if (!strcmp(a, "--overhead-only")) {
+            o->overhead_only = 1;
             continue;
         }
         if (!strcmp(a, "--no-ivf")) {
@@ -82,6 +90,8 @@ static int parse(int argc, char **argv, bench_opts *o)
             o->m = (uint32_t)strtoul(v, NULL, 10);
         else if (!strcmp(a, "--ef-construction"))
             o->ef_construction = (uint32_t)strtoul(v, NULL, 10);
+        else if (!strcmp(a, "--profile") && (!strcmp(v, "hard") || !strcmp(v, "easy")))
+            o->profile = !strcmp(v, "hard") ? "hard" : "easy";
         else if (!strcmp(a, "--clusters"))
             o->clusters = (uint32_t)strtoul(v, NULL, 10);
         else if (!strcmp(a, "--spread"))
@@ -90,6 +100,12 @@ static int parse(int argc, char **argv, bench_opts *o)
             o->seed = strtoull(v, NULL, 10);
         else if (!strcmp(a, "--insert"))
             o->insert_rows = strtoull(v, NULL, 10);
+        else if (!strcmp(a, "--at"))
+            o->at = (uint32_t)strtoul(v, NULL, 10);
+        else if (!strcmp(a, "--rounds"))
+            o->rounds = (uint32_t)strtoul(v, NULL, 10);
+        else if (!strcmp(a, "--data-dir"))
+            o->data_dir = v;
         else if (!strcmp(a, "--plugin-dir"))
             o->plugin_dir = v;
         else if (!strcmp(a, "--base"))
@@ -100,12 +116,8 @@ static int parse(int argc, char **argv, bench_opts *o)
             o->gt_file = v;
         else if (!strcmp(a, "--requests"))
             o->traffic_requests = strtoull(v, NULL, 10);
-        else if (!strcmp(a, "--rounds"))
-            o->rounds = (uint32_t)strtoul(v, NULL, 10);
         else if (!strcmp(a, "--hnsw-rows"))
             o->hnsw_rows = strtoull(v, NULL, 10);
-        else if (!strcmp(a, "--data-dir"))
-            o->data_dir = v;
         else if (!strcmp(a, "--repeats"))
             o->repeats = (uint32_t)strtoul(v, NULL, 10);
         else {
@@ -114,8 +126,9 @@ static int parse(int argc, char **argv, bench_opts *o)
         }
     }
     if ((o->rows < 1000 && !o->base_file) || o->dim == 0 || o->nq == 0 || o->k == 0 ||
-        o->threads == 0) {
-        fprintf(stderr, "vmon-bench: need --rows >= 1000 and positive dim, queries, k, threads\n");
+        o->threads == 0 || o->rounds == 0) {
+        fprintf(stderr,
+                "vmon-bench: need --rows >= 1000 and positive dim, queries, k, threads, rounds\n");
         return -1;
     }
     if ((o->query_file || o->gt_file) && !o->base_file) {
@@ -163,8 +176,7 @@ int main(int argc, char **argv)
                     .threads = 2,
                     .m = 16,
                     .ef_construction = 200,
-                    .clusters = 100,
-                    .spread = 0.5,
+                    .profile = "hard",
                     .seed = 42,
                     .insert_rows = 20000,
                     .traffic_requests = 5000,
@@ -192,9 +204,9 @@ int main(int argc, char **argv)
         return 2;
     }
     if (tuning) {
-        /* The hard profile: nprobe 16 leaves recall@10 short of 1 (see README). Single-query
-         * searches on one thread keep p95 about the search, not about scheduling. */
-        o.spread = 1.75;
+        /* The hard profile (the default; nprobe 16 leaves recall@10 short of 1, see
+         * docs/embedded.md). Single-query searches on one thread keep p95 about the search,
+         * not about scheduling. */
         o.threads = 1;
         o.hnsw_rows = 50000;
         o.repeats = 3;

@@ -11,10 +11,12 @@
 
 #include "alert_event.h"
 #include "clock.h"
+#include "control.h"
 #include "delivery.h"
 #include "instance.h"
 #include "log.h"
 #include "runtime.h"
+#include "tuning_registry.h"
 
 static int load_plan(const vmon_daemon_opts *o, vmon_plan *plan)
 {
@@ -94,6 +96,24 @@ static vmon_runtime *reload(const vmon_daemon_opts *o, vmon_runtime *old)
     return rt;
 }
 
+/* [daemon] control_socket: `vmond ctl` reaches the tuning loops through it. -1 when it was
+ * asked for and cannot be had; a path changed by a reload applies at the next start. */
+static int open_control(vmon_runtime *rt, vmon_control **out)
+{
+    *out = NULL;
+    const vmon_value *v = vmon_values_get(&vmon_runtime_plan(rt)->daemon, "control_socket");
+    if (!v || !v->set || !v->text)
+        return 0;
+    char err[1024];
+    *out = vmon_control_start(v->text, vmon_tuning_control, NULL, err, sizeof err);
+    if (!*out) {
+        vmon_log(VMON_LOGL_ERROR, "core", "%s", err);
+        return -1;
+    }
+    vmon_log(VMON_LOGL_INFO, "core", "control socket %s (vmond ctl)", v->text);
+    return 0;
+}
+
 static void block_signals(sigset_t *set)
 {
     sigemptyset(set);
@@ -145,6 +165,11 @@ int vmon_daemon_run(const vmon_daemon_opts *o)
         vmon_runtime_stop(rt);
         return 0;
     }
+    vmon_control *control;
+    if (open_control(rt, &control) < 0) {
+        vmon_runtime_stop(rt);
+        return 1;
+    }
     vmon_log(VMON_LOGL_INFO, "core", "running %s (pid %d)", o->config_path, (int)getpid());
     for (;;) {
         /* Signals that arrive while a reload runs stay pending and coalesce into one. */
@@ -157,13 +182,16 @@ int vmon_daemon_run(const vmon_daemon_opts *o)
         }
         if (sig == SIGHUP) {
             rt = reload(o, rt);
-            if (!rt)
+            if (!rt) {
+                vmon_control_stop(control);
                 return 1;
+            }
             continue;
         }
         vmon_log(VMON_LOGL_INFO, "core", "signal %d: stopping", sig);
         break;
     }
+    vmon_control_stop(control);
     vmon_runtime_stop(rt);
     vmon_log(VMON_LOGL_INFO, "core", "stopped");
     return 0;

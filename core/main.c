@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "control.h"
 #include "daemon.h"
 #include "loader.h"
 #include "log.h"
@@ -18,6 +19,7 @@
 static void usage(FILE *out)
 {
     fprintf(out, "usage: vmond -c FILE [options]\n"
+                 "       vmond ctl -c FILE status|pause|resume|abort|rollback [PIPELINE]\n"
                  "  -c, --config FILE       the configuration to run (INI)\n"
                  "  -t, --test              check the configuration and exit (0 ok, 2 errors)\n"
                  "      --print             with -t: print the effective configuration, secrets "
@@ -153,6 +155,8 @@ int main(int argc, char **argv)
                                              {0, 0, 0, 0}};
     /* A monitor's threads allocate little; one malloc arena per thread only costs RSS. */
     mallopt(M_ARENA_MAX, 1);
+    if (argc >= 2 && strcmp(argv[1], "ctl") == 0)
+        return vmon_ctl_main(argc - 1, argv + 1);
     vmon_daemon_opts o = {0};
     int test = 0, print = 0, list = 0;
     const char *describe_what = NULL;

@@ -193,6 +193,11 @@ void vmon_monitor_arm_figures(const vmon_monitor_arm *a, uint64_t now_ns, vmon_a
         *full = s.full;
 }
 
+void vmon_monitor_arm_latency(const vmon_monitor_arm *a, uint64_t now_ns, vmon_loghist *out)
+{
+    vmon_latency_window_merged(a->window, now_ns, out);
+}
+
 /* A window that may be compared: whole, and with enough successful requests. */
 static bool usable(const vmon_monitor_config *cfg, const vmon_arm_figures *f, bool full)
 {

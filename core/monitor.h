@@ -28,6 +28,8 @@
 #include <vmon/router.h>
 #include <vmon/tuner.h>
 
+struct vmon_loghist;
+
 typedef struct vmon_monitor_config {
     uint32_t window_ms;    /**< sliding window; default 60 s */
     uint32_t slice_ms;     /**< its slices; 0: window_ms / 60 (at least 1 ms) */
@@ -69,6 +71,12 @@ void vmon_monitor_record(vmon_monitor_arm *a, uint32_t writer, uint64_t now_ns, 
  */
 void vmon_monitor_arm_figures(const vmon_monitor_arm *a, uint64_t now_ns, vmon_arm_figures *out,
                               bool *full);
+
+/**
+ * The arm's successful requests in its window as of `now_ns`, merged into
+ * `out` (initialised here): what the judge compares arms by.
+ */
+void vmon_monitor_arm_latency(const vmon_monitor_arm *a, uint64_t now_ns, struct vmon_loghist *out);
 
 /** Outcome of one check of a collection. */
 typedef struct vmon_monitor_status {

@@ -10,6 +10,7 @@
 #include "labels.h"
 #include "severity.h"
 #include "strutil.h"
+#include "tuning_config.h"
 #include "url_redact.h"
 
 #define LABEL_PREFIX      "label."
@@ -214,6 +215,30 @@ static int resolve_single(const vmon_plan *plan, const vmon_cfg_section *s, cons
     return x ? resolve_ref(plan, s, key, kind, x->text, errs) : -1;
 }
 
+/* The tuning loop's settings; a loop needs a target, and one that applies needs a router. */
+static vmon_tuning_settings *read_tuning(const vmon_plan *plan, const vmon_cfg_section *s,
+                                         const vmon_values *v, const vmon_plan_pipeline *p,
+                                         vmon_errors *errs)
+{
+    const vmon_plan_instance *target = p->target >= 0 ? &plan->instances[p->target] : NULL;
+    vmon_tuning_settings *t = vmon_calloc(1, sizeof *t);
+    const vmon_plan_instance *tuner = &plan->instances[p->tuner];
+    vmon_tuning_settings_read(s, v, tuner->section, &tuner->values,
+                              target && target->plugin ? target->plugin->desc.name : NULL, t, errs);
+    if (!target)
+        vmon_errors_add(errs, s->file, s->line, s->name, "tuner",
+                        "a tuning loop needs the pipeline's `target =`; add one");
+    if (p->traffic < 0 && !vmon_cfg_get(s, "traffic"))
+        vmon_errors_add(errs, s->file, s->line, s->name, "tuner",
+                        "a tuning loop measures the pipeline's traffic; add `traffic = NAME` "
+                        "and a [traffic:NAME] section");
+    if (t->exp.mode == VMON_EXP_APPLY && p->router < 0)
+        vmon_errors_add(errs, s->file, s->line, s->name, "tuner",
+                        "mode = apply needs a `router =` for its experiments; add one, or set "
+                        "`mode = recommend`");
+    return t;
+}
+
 /* Traffic needs a target to send its queries to. */
 static int resolve_traffic(const vmon_plan *plan, const vmon_cfg_section *s, const vmon_values *v,
                            int target, vmon_errors *errs)
@@ -254,6 +279,8 @@ static void add_pipeline(vmon_plan *plan, const vmon_cfg_section *s, vmon_errors
     resolve_list(plan, s, &v, "probes", VMON_KIND_PROBE, &p.probes, &p.n_probes, errs);
     resolve_list(plan, s, &v, "rules", 0, &p.rules, &p.n_rules, errs);
     resolve_list(plan, s, &v, "sinks", VMON_KIND_SINK, &p.sinks, &p.n_sinks, errs);
+    if (p.tuner >= 0)
+        p.tuning = read_tuning(plan, s, &v, &p, errs);
     /* Listed but unusable sections were reported where they are; say nothing twice. */
     const vmon_value *listed_probes = vmon_values_get(&v, "probes");
     const vmon_value *listed_sinks = vmon_values_get(&v, "sinks");
@@ -518,6 +545,8 @@ void vmon_plan_print(const vmon_plan *plan, FILE *out)
             fprintf(out, "router = %s\n", plan->instances[p->router].name);
         if (p->traffic >= 0)
             fprintf(out, "traffic = %s\n", plan->traffic[p->traffic].name);
+        if (p->tuning)
+            vmon_tuning_settings_print(p->tuning, out);
     }
 }
 
@@ -557,6 +586,9 @@ void vmon_plan_free(vmon_plan *plan)
         free(plan->pipelines[i].probes);
         free(plan->pipelines[i].rules);
         free(plan->pipelines[i].sinks);
+        if (plan->pipelines[i].tuning)
+            vmon_tuning_settings_free(plan->pipelines[i].tuning);
+        free(plan->pipelines[i].tuning);
     }
     free(plan->pipelines);
     for (size_t i = 0; i < plan->n_unusable; i++)

@@ -58,6 +58,7 @@ typedef struct vmon_plan_pipeline {
     int *probes, *rules, *sinks;
     size_t n_probes, n_rules, n_sinks;
     int tuner, router;
+    struct vmon_tuning_settings *tuning; /* with a tuner: the loop's settings; else NULL */
 } vmon_plan_pipeline;
 
 typedef struct vmon_plan {

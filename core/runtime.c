@@ -107,7 +107,9 @@ int vmon_runtime_start(vmon_runtime *rt, int64_t cycles, char *err, size_t errle
     rt->cycles = cycles;
     if (rt_start_rules(rt, err, errlen) < 0 || rt_start_probes(rt, err, errlen) < 0)
         return -1;
-    return rt_start_traffic(rt, err, errlen);
+    if (rt_start_traffic(rt, err, errlen) < 0)
+        return -1;
+    return rt_start_tuning(rt, err, errlen);
 }
 
 /* Every probe thread is told first, then joined, so N slow probes cost one wait. */
@@ -134,7 +136,9 @@ void vmon_runtime_finish_cycles(vmon_runtime *rt)
 /* Probes and rules stop; sinks keep delivering what is queued. */
 static void quiesce(vmon_runtime *rt)
 {
+    rt_stop_tuning(rt);
     rt_stop_traffic(rt);
+    rt_free_tuning(rt);
     rt_stop_probes(rt, NULL);
     rt_stop_rules(rt);
 }

@@ -21,10 +21,12 @@
 #include "rules.h"
 #include "runtime.h"
 #include "sample_batch.h"
+#include "experiment.h"
 #include "selfstats.h"
 #include "traffic.h"
 
 typedef struct rt_slot rt_slot;
+typedef struct rt_tuning rt_tuning;
 
 typedef struct probe_runner {
     rt_slot *slot;
@@ -91,9 +93,12 @@ typedef struct down_mark {
 typedef struct rt_pipeline {
     const vmon_plan_pipeline *plan;
     vmon_rule_state *rules;
-    vmon_arm_table arms;   /* each arm's search parameters, for traffic */
-    vmon_traffic *traffic; /* running, or NULL */
-    uint32_t *readings;    /* per probe of the pipeline: readings seen (rule_coverage.c) */
+    vmon_arm_table arms;       /* each arm's search parameters, for traffic */
+    vmon_traffic *traffic;     /* running, or NULL */
+    struct rt_tuning *tuning;  /* the tuning loop, with a tuner (runtime_tuning.c) */
+    vmon_exp_snapshot handoff; /* a reload's state for it */
+    int handoff_set;
+    uint32_t *readings; /* per probe of the pipeline: readings seen (rule_coverage.c) */
 } rt_pipeline;
 
 struct vmon_runtime {
@@ -102,6 +107,7 @@ struct vmon_runtime {
     unsigned char *member; /* [instance * n_pipelines + pipeline] */
     rt_pipeline *pipelines;
     int64_t cycles;
+    struct vmon_tuning_store *tuning_store; /* [daemon] state_dir, opened by the first loop */
 
     pthread_mutex_t lock; /* guards the work queue, stop flag */
     pthread_cond_t wake;  /* the rules thread waits here */
@@ -119,6 +125,16 @@ struct vmon_runtime {
     int64_t next_self_ms;
     vmon_selfstats stats;
 };
+
+/* runtime_tuning.c */
+/** A tuning loop for each pipeline with a tuner, recording its traffic (started already). */
+int rt_start_tuning(vmon_runtime *rt, char *err, size_t errlen);
+/** Stop the loops' threads (before the traffic stops). */
+void rt_stop_tuning(vmon_runtime *rt);
+/** Free the loops and their monitors (after the traffic stopped), and the state file. */
+void rt_free_tuning(vmon_runtime *rt);
+/** A reload: pipelines of `rt` whose loop is unchanged take the state of `old`'s. */
+void rt_hand_tuning_over(vmon_runtime *old, vmon_runtime *rt);
 
 /* runtime.c */
 /** A runtime for `plan` (ownership passes) with no instance yet. */

@@ -136,7 +136,10 @@ static unsigned char *inverse(const unsigned char *marks, size_t n)
 static void give_way(reload *r)
 {
     unsigned char *spare = inverse(r->yield, r->old->plan.n_instances);
+    rt_hand_tuning_over(r->old, r->fresh);
+    rt_stop_tuning(r->old);
     rt_stop_traffic(r->old);
+    rt_free_tuning(r->old);
     rt_stop_rules(r->old);
     /* A yielding sink's queue waits for its replacement (or for itself, made again). */
     for (size_t j = 0; j < r->old->plan.n_instances; j++)
@@ -170,7 +173,7 @@ static void restore_old(reload *r)
     }
     char err[1024] = "";
     if (rt_start_probes(old, err, sizeof err) < 0 || rt_start_rules(old, err, sizeof err) < 0 ||
-        rt_start_traffic(old, err, sizeof err) < 0)
+        rt_start_traffic(old, err, sizeof err) < 0 || rt_start_tuning(old, err, sizeof err) < 0)
         vmon_log(VMON_LOGL_ERROR, "core", "%s", err);
 }
 
@@ -364,7 +367,10 @@ static void hand_over_queues(reload *r)
 
 static void adopt(reload *r)
 {
+    rt_hand_tuning_over(r->old, r->fresh);
+    rt_stop_tuning(r->old);
     rt_stop_traffic(r->old);
+    rt_free_tuning(r->old);
     rt_stop_probes(r->old, r->kept);
     rt_stop_rules(r->old);
     /* First: a held firing is delivered before any resolution adopt_rules sends. */

@@ -33,6 +33,11 @@ extern const vmon_option vmon_schema_tuner[];
 extern const vmon_option vmon_schema_router[];
 extern const vmon_option vmon_schema_sink[];
 
+/* Enum values of the pipeline's tuning keys, in the order their indexes mean. */
+extern const char *const vmon_tuning_modes[];     /* auto, apply, recommend */
+extern const char *const vmon_judge_names[];      /* sequential, classic (as vmon_judge_kind) */
+extern const char *const vmon_restart_policies[]; /* resume, abandon */
+
 /** Every core key of a plugin section of `kind` (a vmon_kind), whatever its minor. */
 const vmon_option *vmon_schema_for_kind(uint32_t kind);
 

@@ -29,6 +29,7 @@ void emb_test_config(emb_config *cfg, uint32_t dim, uint64_t rows, uint32_t inde
     cfg->rows = rows;
     cfg->index_type = index_type;
     cfg->threads = 2;
+    cfg->profile = EMB_PROFILE_EASY; /* engine mechanics: data every setting finds */
     cfg->clusters = 20;
     cfg->spread = 0.6;
     cfg->index_min_rows = 1000;
@@ -138,7 +139,8 @@ int64_t *emb_test_generated_truth(const emb_config *cfg, const float *queries, u
     float *base = malloc(sizeof(float) * cfg->rows * cfg->dim);
     int64_t *truth = malloc(sizeof(int64_t) * nq * k);
     float *d = malloc(sizeof(float) * k);
-    emb_generate(cfg->seed, cfg->dim, cfg->clusters, cfg->spread, 0, 0, cfg->rows, base);
+    emb_generate_profile(cfg->profile, cfg->seed, cfg->dim, cfg->clusters, cfg->spread, 0, 0,
+                         cfg->rows, base);
     for (uint32_t q = 0; q < nq; q++)
         assert_int_equal(emb_exact_topk(base, cfg->rows, queries + (size_t)q * cfg->dim, 1,
                                         cfg->dim, cfg->metric, k, truth + (size_t)q * k, d, err,

@@ -88,6 +88,32 @@ static uint64_t publish(vmon_runtime *rt, uint32_t type, const char *step)
     return vmon_runtime_publish_event(rt, "p", &spec);
 }
 
+/*
+ * Lines with `needle`, counted once per idempotency key: across a reload hand-over the batch in
+ * flight is delivered at least once, maybe twice, with the same key (delivery.h).
+ */
+static int count_unique(const char *dir, const char *file, const char *needle)
+{
+    char *text = read_in(dir, file);
+    char keys[256][64];
+    int n = 0;
+    for (char *save = NULL, *l = text ? strtok_r(text, "\n", &save) : NULL; l && n < 256;
+         l = strtok_r(NULL, "\n", &save)) {
+        const char *k = strstr(l, needle) ? strstr(l, "key=") : NULL;
+        if (!k)
+            continue;
+        char key[64];
+        snprintf(key, sizeof key, "%.*s", (int)strcspn(k, " "), k);
+        int seen = 0;
+        for (int i = 0; i < n && !seen; i++)
+            seen = strcmp(keys[i], key) == 0;
+        if (!seen)
+            snprintf(keys[n++], sizeof keys[0], "%s", key);
+    }
+    free(text);
+    return n;
+}
+
 /* The sequence numbers of the `event` lines, in file order. */
 static size_t sequences(const char *dir, const char *file, uint64_t *out, size_t max)
 {
@@ -125,22 +151,30 @@ static void test_every_type_in_order_across_reload(void **state)
     rt = reload(rt, dir, text);
     for (uint32_t t = 1; t <= N_TYPES; t++)
         published[n++] = publish(rt, t, "after reload");
-    assert_int_equal(wait_count(dir, "rec.txt", "event ", (int)n, 10000), (int)n);
+    int64_t end = vmon_mono_ms() + 10000;
+    while (count_unique(dir, "rec.txt", "event ") < (int)n && vmon_mono_ms() < end)
+        test_sleep_ms(10);
+    assert_int_equal(count_unique(dir, "rec.txt", "event "), (int)n);
     vmon_runtime_stop(rt);
 
-    uint64_t got[4 * N_TYPES];
-    size_t m = sequences(dir, "rec.txt", got, 4 * N_TYPES);
-    assert_int_equal(m, n); /* handed over, not delivered twice here: one call at a time */
-    for (size_t i = 0; i < n; i++) {
-        assert_int_equal(published[i], i + 1);
-        assert_int_equal(got[i], published[i]);
+    /* Every event, in order; the only repeat allowed is the batch in flight at the hand-over,
+     * delivered again right after itself with the same key. */
+    uint64_t got[4 * N_TYPES + 8];
+    size_t m = sequences(dir, "rec.txt", got, 4 * N_TYPES + 8);
+    assert_true(m >= n && m <= n + 1);
+    for (size_t i = 0, j = 0; i < m; i++) {
+        if (i > 0 && got[i] == got[i - 1])
+            continue;
+        assert_int_equal(published[j], j + 1);
+        assert_int_equal(got[i], published[j]);
+        j++;
     }
-    assert_int_equal(count_in(dir, "rec.txt", "event degradation "), 3);
-    assert_int_equal(count_in(dir, "rec.txt", "event recommendation "), 3);
-    assert_int_equal(count_in(dir, "rec.txt", "labels=collection=docs,pipeline=p "), (int)n);
-    assert_int_equal(count_in(dir, "rec.txt", "fields=a.nprobe=16,b.nprobe=11,reason=again"),
+    assert_int_equal(count_unique(dir, "rec.txt", "event degradation "), 3);
+    assert_int_equal(count_unique(dir, "rec.txt", "event recommendation "), 3);
+    assert_int_equal(count_unique(dir, "rec.txt", "labels=collection=docs,pipeline=p "), (int)n);
+    assert_int_equal(count_unique(dir, "rec.txt", "fields=a.nprobe=16,b.nprobe=11,reason=again"),
                      N_TYPES);
-    assert_int_equal(count_in(dir, "rec.txt", "key=p-verdict-"), 3);
+    assert_int_equal(count_unique(dir, "rec.txt", "key=p-verdict-"), 3);
     assert_int_equal(count_in(dir, "rec.txt", "alert "), 0);
     assert_int_equal(count_in(dir, "plain.txt", "event"), 0);
     assert_int_equal(count_in(dir, "plain.txt", "alert"), 0);

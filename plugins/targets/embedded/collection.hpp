@@ -66,6 +66,9 @@ class Collection : public std::enable_shared_from_this<Collection>
     void run_build(const SegmentPtr &seg);
     void finish_build(const SegmentPtr &seg, std::unique_ptr<faiss::Index> index, double ms);
     std::vector<SegmentPtr> snapshot() const;
+    /** Every segment's hits, merged into the top-k. */
+    void merge(const std::vector<SegmentPtr> &segs, const SearchArgs &args, int64_t *ids,
+               float *dist, float none) const;
     void validate(const vmon_search_request &req, SearchArgs &args) const;
 
     const std::string name_;

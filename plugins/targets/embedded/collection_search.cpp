@@ -51,6 +51,29 @@ void Collection::validate(const vmon_search_request &req, SearchArgs &args) cons
     args.queries = req.queries;
 }
 
+void Collection::merge(const std::vector<SegmentPtr> &segs, const SearchArgs &args, int64_t *ids,
+                       float *dist, float none) const
+{
+    HitLists hits(args.nq);
+    for (auto &h : hits)
+        h.reserve(size_t(args.k) * segs.size());
+    for (auto &s : segs)
+        s->search(args, hits);
+    bool asc = spec_.metric == VMON_METRIC_L2;
+    for (uint32_t q = 0; q < args.nq; q++) {
+        auto &h = hits[q];
+        size_t m = std::min<size_t>(h.size(), args.k);
+        std::partial_sort(
+            h.begin(), h.begin() + static_cast<long>(m), h.end(),
+            [asc](const Hit &a, const Hit &b) { return asc ? a.dist < b.dist : a.dist > b.dist; });
+        for (uint32_t j = 0; j < args.k; j++) {
+            size_t o = size_t(q) * args.k + j;
+            ids[o] = j < m ? h[j].id : -1;
+            dist[o] = j < m ? h[j].dist : none;
+        }
+    }
+}
+
 void Collection::search(const vmon_search_request &req, int64_t *ids, float *dist, bool exact)
 {
     int64_t t0 = monotonic_ns();
@@ -71,24 +94,23 @@ void Collection::search(const vmon_search_request &req, int64_t *ids, float *dis
         args.queries = normed.data();
     }
     set_thread_budget(env_.threads);
-    HitLists hits(args.nq);
-    for (auto &s : snapshot())
-        s->search(args, hits);
     bool asc = spec_.metric == VMON_METRIC_L2;
     float none =
         asc ? std::numeric_limits<float>::infinity() : -std::numeric_limits<float>::infinity();
-    for (uint32_t q = 0; q < args.nq; q++) {
-        auto &h = hits[q];
-        size_t m = std::min<size_t>(h.size(), args.k);
-        std::partial_sort(
-            h.begin(), h.begin() + static_cast<long>(m), h.end(),
-            [asc](const Hit &a, const Hit &b) { return asc ? a.dist < b.dist : a.dist > b.dist; });
-        for (uint32_t j = 0; j < args.k; j++) {
-            size_t o = size_t(q) * args.k + j;
-            ids[o] = j < m ? h[j].id : -1;
-            dist[o] = j < m ? h[j].dist : none;
+    std::vector<SegmentPtr> segs = snapshot();
+    // The usual case, one indexed segment and an empty growing one, needs
+    // no merge: FAISS writes the caller's arrays (measured in
+    // docs/embedded.md: the merge's allocations and sort were most of the
+    // engine's own instructions per query).
+    const Segment *alone = nullptr;
+    size_t live = 0;
+    for (auto &s : segs)
+        if (s->has_live_rows()) {
+            alone = s.get();
+            live++;
         }
-    }
+    if (live != 1 || !alone->search_alone(args, ids, dist, none))
+        merge(segs, args, ids, dist, none);
     if (!exact) {
         metrics.search_requests++;
         metrics.search_queries += args.nq;

@@ -28,6 +28,12 @@ typedef enum emb_data_source {
     EMB_DATA_FILES = 1,
 } emb_data_source;
 
+/** Generated data's shape; the `profile` option's enum order. */
+typedef enum emb_profile {
+    EMB_PROFILE_EASY = 0, /**< equal, well separated clusters: every setting finds everything */
+    EMB_PROFILE_HARD = 1, /**< many uneven, overlapping clusters: recall depends on nprobe / ef */
+} emb_profile;
+
 /** Receives the engine's log lines (level: vmon_log_level). */
 typedef void (*emb_log_fn)(void *arg, int level, const char *msg);
 
@@ -48,8 +54,9 @@ typedef struct emb_config {
     uint64_t index_min_rows; /**< smaller sealed segments stay brute force */
     uint64_t memory_limit;   /**< bytes; 0: unlimited */
     uint64_t seed;
-    uint32_t clusters;
-    double spread;
+    uint32_t profile;       /**< emb_profile */
+    uint32_t clusters;      /**< resolved: never 0 after emb_config_read */
+    double spread;          /**< resolved: never 0 after emb_config_read */
     uint32_t data_source;   /**< emb_data_source */
     const char *base_file;  /**< .fvecs, with EMB_DATA_FILES */
     const char *query_file; /**< .fvecs queries for sample_queries, optional */
@@ -80,12 +87,24 @@ const char *emb_index_type_name(uint32_t type);
 int emb_index_type_parse(const char *name);
 
 /**
- * Clustered data, reproducible: row i depends only on (seed, i), so any
+ * The easy profile's clustered data, with `clusters` and `spread` as given
+ * (0 clusters means 1). Reproducible: row i depends only on (seed, i), so any
  * range [first, first + n) can be generated on its own. Queries come from the
  * same clusters with a separate stream (`queries` non-zero).
  */
 void emb_generate(uint64_t seed, uint32_t dim, uint32_t clusters, double spread, int queries,
                   uint64_t first, uint64_t n, float *out);
+
+/**
+ * Generated rows of a profile (emb_profile). `clusters` or `spread` 0 means
+ * the profile's own (emb_profile_shape). The easy profile with both given is
+ * exactly emb_generate.
+ */
+void emb_generate_profile(uint32_t profile, uint64_t seed, uint32_t dim, uint32_t clusters,
+                          double spread, int queries, uint64_t first, uint64_t n, float *out);
+
+/** Replace a 0 `clusters` / `spread` with the profile's default (easy: 100 / 0.5). */
+void emb_profile_shape(uint32_t profile, uint32_t *clusters, double *spread);
 
 /**
  * Read a .fvecs (or .ivecs: `ints` non-zero, values stored as int32) file:

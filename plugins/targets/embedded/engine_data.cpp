@@ -64,7 +64,8 @@ void Engine::preload(Collection &c)
     std::vector<float> buf(chunk * cfg_.dim);
     for (uint64_t first = 0; first < cfg_.rows; first += chunk) {
         uint64_t n = std::min(chunk, cfg_.rows - first);
-        emb_generate(cfg_.seed, cfg_.dim, cfg_.clusters, cfg_.spread, 0, first, n, buf.data());
+        emb_generate_profile(cfg_.profile, cfg_.seed, cfg_.dim, cfg_.clusters, cfg_.spread, 0,
+                             first, n, buf.data());
         c.insert(buf.data(), n, cfg_.dim, nullptr, nullptr);
     }
     c.flush();
@@ -104,7 +105,8 @@ void Engine::sample_queries(const char *name, uint32_t n, uint64_t seed, uint32_
         }
         return;
     }
-    emb_generate(cfg_.seed, dim, cfg_.clusters, cfg_.spread, 1, seed << 32, n, out);
+    emb_generate_profile(cfg_.profile, cfg_.seed, dim, cfg_.clusters, cfg_.spread, 1, seed << 32, n,
+                         out);
 }
 
 } // namespace emb

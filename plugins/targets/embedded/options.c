@@ -13,6 +13,7 @@
 static const char *const METRICS[] = {"L2", "IP", "COSINE", NULL};
 static const char *const INDEXES[] = {"FLAT", "IVF_FLAT", "IVF_SQ8", "HNSW", NULL};
 static const char *const SOURCES[] = {"generated", "files", NULL};
+static const char *const PROFILES[] = {"easy", "hard", NULL};
 
 #define R VMON_OPT_RANGE
 const vmon_option emb_options[] = {
@@ -38,9 +39,13 @@ const vmon_option emb_options[] = {
      "refuse inserts past this many bytes of vectors and indexes; 0 = no limit"},
     {"data", VMON_OPT_ENUM, 0, "generated", 0, 0, SOURCES, "where preloaded rows come from"},
     {"seed", VMON_OPT_INT, R, "42", 0, 9.2e18, NULL, "generator seed"},
-    {"clusters", VMON_OPT_INT, R, "100", 1, 1e6, NULL, "generator: number of clusters"},
-    {"spread", VMON_OPT_DOUBLE, R, "0.5", 0, 1e6, NULL,
-     "generator: per-coordinate standard deviation around a cluster centre"},
+    {"profile", VMON_OPT_ENUM, 0, "hard", 0, 0, PROFILES,
+     "generator: hard (uneven overlapping clusters: recall depends on nprobe / ef) or easy"},
+    {"clusters", VMON_OPT_INT, R, "0", 0, 1e6, NULL,
+     "generator: number of clusters; 0 = the profile's (hard 1000, easy 100)"},
+    {"spread", VMON_OPT_DOUBLE, R, "0", 0, 1e6, NULL,
+     "generator: per-coordinate standard deviation around a cluster centre; 0 = the "
+     "profile's (hard 1.0, easy 0.5)"},
     {"base_file", VMON_OPT_PATH, 0, NULL, 0, 0, NULL, "base vectors (.fvecs) for data=files"},
     {"query_file", VMON_OPT_PATH, 0, NULL, 0, 0, NULL,
      "query vectors (.fvecs) served by sample_queries"},
@@ -76,6 +81,8 @@ void emb_config_read(const vmon_host *h, vmon_instance *in, emb_config *c)
     c->seed = (uint64_t)h->cfg_int(in, "seed");
     c->clusters = (uint32_t)h->cfg_int(in, "clusters");
     c->spread = h->cfg_double(in, "spread");
+    c->profile = (uint32_t)h->cfg_int(in, "profile");
+    emb_profile_shape(c->profile, &c->clusters, &c->spread);
     c->base_file = h->cfg_string(in, "base_file");
     c->query_file = h->cfg_string(in, "query_file");
     c->data_dir = h->cfg_string(in, "data_dir");

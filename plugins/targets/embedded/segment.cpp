@@ -13,6 +13,8 @@
 
 #include <vmon/target.h>
 
+#include "hnsw_search.hpp"
+
 namespace emb
 {
 
@@ -108,12 +110,6 @@ void Segment::snapshot(std::vector<int64_t> &ids, std::vector<uint8_t> &deleted)
 
 void Segment::set_index(std::unique_ptr<faiss::Index> index, uint64_t bytes)
 {
-    // FAISS 1.7.3 sizes HNSW's candidate heap from the index's own efSearch
-    // and only the stopping rule from SearchParametersHNSW, so a per-request
-    // ef above the member is silently capped (measured: recall flat in ef).
-    // A member at the maximum lets the request's ef decide.
-    if (auto hnsw = dynamic_cast<faiss::IndexHNSW *>(index.get()))
-        hnsw->hnsw.efSearch = static_cast<int>(MAX_EF);
     std::unique_lock<std::shared_mutex> lock(mu_);
     index_ = std::shared_ptr<const faiss::Index>(std::move(index));
     index_bytes_ = bytes;
@@ -162,8 +158,15 @@ void Segment::search_index(const SearchArgs &args, uint32_t kk, float *d,
         p.nprobe = args.nprobe;
         ivf->search(args.nq, args.queries, kk, d, l, &p);
     } else if (auto hnsw = dynamic_cast<const faiss::IndexHNSW *>(index_.get())) {
+        uint32_t ef = std::max(args.ef, kk);
+        if (hnsw_search_supported(*hnsw)) {
+            hnsw_search(*hnsw, args.nq, args.queries, kk, ef, d, l);
+            return;
+        }
+        // Not built by this engine (other entry-point settings): FAISS's own
+        // path, where ef above the index's efSearch is capped.
         faiss::SearchParametersHNSW p;
-        p.efSearch = static_cast<int>(std::max(args.ef, kk));
+        p.efSearch = static_cast<int>(ef);
         hnsw->search(args.nq, args.queries, kk, d, l, &p);
     } else {
         index_->search(args.nq, args.queries, kk, d, l);
@@ -228,6 +231,29 @@ void Segment::search_flat(const SearchArgs &args, uint32_t kk, float *d,
         faiss::knn_L2sqr(args.queries, vecs_.data(), dim_, args.nq, ids_.size(), kk, d, l);
     else
         faiss::knn_inner_product(args.queries, vecs_.data(), dim_, args.nq, ids_.size(), kk, d, l);
+}
+
+bool Segment::has_live_rows() const
+{
+    std::shared_lock<std::shared_mutex> lock(mu_);
+    return ids_.size() > n_deleted_;
+}
+
+bool Segment::search_alone(const SearchArgs &args, int64_t *ids, float *dist, float none) const
+{
+    std::shared_lock<std::shared_mutex> lock(mu_);
+    if (!index_ || args.exact || n_deleted_ > 0)
+        return false;
+    static_assert(sizeof(int64_t) == sizeof(faiss::Index::idx_t), "ids are FAISS labels");
+    search_index(args, args.k, dist, reinterpret_cast<faiss::Index::idx_t *>(ids));
+    // FAISS labels are row offsets here; a short list leaves -1.
+    uint64_t n = ids_.size();
+    for (size_t i = 0; i < size_t(args.nq) * args.k; i++) {
+        bool found = ids[i] >= 0 && static_cast<uint64_t>(ids[i]) < n;
+        dist[i] = found ? dist[i] : none;
+        ids[i] = found ? ids_[static_cast<size_t>(ids[i])] : -1;
+    }
+    return true;
 }
 
 void Segment::search(const SearchArgs &args, HitLists &out) const

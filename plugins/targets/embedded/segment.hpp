@@ -77,6 +77,17 @@ class Segment
     /** Append this segment's best live hits per query to `out`. */
     void search(const SearchArgs &args, HitLists &out) const;
 
+    /** Whether this segment has live rows (a search would find something). */
+    bool has_live_rows() const;
+
+    /**
+     * When this segment alone answers: search its index straight into the
+     * caller's arrays (nq * k; missing results id -1, distance `none`),
+     * with no merge. Returns false, touching nothing, when it cannot (no
+     * index, deleted rows to skip, an exact search).
+     */
+    bool search_alone(const SearchArgs &args, int64_t *ids, float *dist, float none) const;
+
     /**
      * A sealed segment's rows never change, so builders and the segment
      * file writer read them unlocked (both run before release_raw).
