@@ -84,8 +84,8 @@ field() { # field NAME EVENT KEY: the field of the first such line
 # 1. the seeded scenario promotes, and the promotion survives a restart
 config fast 0.25 "window = 2s" "state_dir = state"
 run fast
-check "fast: degradation detected" 'wait_for "$WORK/fast.jsonl" "\"event\":\"degradation\"" 60'
-check "fast: promoted" 'wait_for "$WORK/fast.jsonl" "\"event\":\"promotion\"" 60'
+check "fast: degradation detected" 'wait_for "$WORK/fast.jsonl" "\"event\":\"degradation\"" 150'
+check "fast: promoted" 'wait_for "$WORK/fast.jsonl" "\"event\":\"promotion\"" 150'
 stop "$VPID"
 check "fast: A and B differ in the experiment" \
   '[ "$(field fast experiment_start a.nprobe)" = 64 ] && [ "$(field fast experiment_start b.nprobe)" = 16 ]'
@@ -95,15 +95,15 @@ check "fast: the state file is owner-only" '[ "$(stat -c %a "$WORK/state/tuning.
 mv "$WORK/fast.jsonl" "$WORK/fast1.jsonl"
 run fast
 check "restart: the baseline is measured with the promoted nprobe" \
-  'wait_for "$WORK/fast.jsonl" "\"event\":\"baseline\"" 60 && [ "$(field fast baseline a.nprobe)" = 16 ]'
+  'wait_for "$WORK/fast.jsonl" "\"event\":\"baseline\"" 150 && [ "$(field fast baseline a.nprobe)" = 16 ]'
 stop "$VPID"
 
 # 2. a worse B is not promoted
 config slow 3 "window = 2s"
 run slow
-check "slow: an experiment starts" 'wait_for "$WORK/slow.jsonl" "\"event\":\"experiment_start\"" 60'
+check "slow: an experiment starts" 'wait_for "$WORK/slow.jsonl" "\"event\":\"experiment_start\"" 150'
 check "slow: it ends with a verdict other than promote" \
-  'wait_for "$WORK/slow.jsonl" "\"verdict\":\"\\(keep\\|rollback\\)\"" 60'
+  'wait_for "$WORK/slow.jsonl" "\"verdict\":\"\\(keep\\|rollback\\)\"" 150'
 stop "$VPID"
 check "slow: never promoted" '! audited slow promotion'
 
@@ -111,7 +111,7 @@ check "slow: never promoted" '! audited slow promotion'
 config rec 0.25 "mode = recommend
 window = 2s"
 run rec
-check "recommend: a recommendation" 'wait_for "$WORK/rec.jsonl" "\"event\":\"recommendation\"" 60'
+check "recommend: a recommendation" 'wait_for "$WORK/rec.jsonl" "\"event\":\"recommendation\"" 150'
 stop "$VPID"
 check "recommend: no experiment" '! audited rec experiment_start && ! audited rec promotion'
 
@@ -120,7 +120,7 @@ check "recommend: no experiment" '! audited rec experiment_start && ! audited re
 config ctl 0.97 "window = 2s" "control_socket = ctl.sock"
 run ctl
 vctl() { "$VMOND" ctl -c "$WORK/ctl.ini" "$@" >"$WORK/ctl.txt" 2>&1; }
-check "ctl: an experiment starts" 'wait_for "$WORK/ctl.jsonl" "\"event\":\"experiment_start\"" 60'
+check "ctl: an experiment starts" 'wait_for "$WORK/ctl.jsonl" "\"event\":\"experiment_start\"" 150'
 check "ctl: pause" 'vctl pause p && grep -q "experiment paused" "$WORK/ctl.txt"'
 check "ctl: status says paused" 'vctl status p && grep -q "paused" "$WORK/ctl.txt"'
 check "ctl: resume" 'vctl resume p'
@@ -136,7 +136,7 @@ check "ctl: operator actions are audited as such" \
 stop "$VPID"
 config back 0.25 "window = 2s" "control_socket = back.sock"
 run back
-check "rollback: promoted first" 'wait_for "$WORK/back.jsonl" "\"event\":\"promotion\"" 60'
+check "rollback: promoted first" 'wait_for "$WORK/back.jsonl" "\"event\":\"promotion\"" 150'
 check "rollback: ctl rollback" '"$VMOND" ctl -c "$WORK/back.ini" rollback p >"$WORK/ctl.txt" 2>&1'
 check "rollback: back to the previous nprobe" \
   '[ "$(field back rollback a.nprobe)" = 16 ] && [ "$(field back rollback b.nprobe)" = 64 ]'
