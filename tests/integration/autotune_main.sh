@@ -12,7 +12,7 @@ trap '[ -n "${KEEP:-}" ] || rm -rf "$WORK"' EXIT
 . "$(dirname "$0")/lib_check.sh"
 
 cd "$WORK" || exit 1
-# The file's traffic lasts 75 s; 240 s bounds a hung run on a loaded machine.
+# The file's traffic lasts 90 s; 240 s bounds a hung run on a loaded machine.
 timeout -s KILL 240 "$VMOND" --plugin-dir "$PLUGINS" -c "$CONFIG" >out.txt 2>log.txt
 rc=$?
 # The event types in the order they were printed, one per line.
