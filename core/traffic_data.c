@@ -33,10 +33,12 @@ int vmon_query_pool_read_fvecs(const char *path, uint32_t dim, vmon_query_pool *
     uint32_t cap = 0;
     for (;;) {
         int32_t d;
-        size_t got = fread(&d, sizeof d, 1, f);
+        size_t got = fread(&d, 1, sizeof d, f); /* bytes: a cut header is an error, not the end */
         if (got == 0 && feof(f))
             break;
-        if (got != 1 || d <= 0 || (uint32_t)d != dim) {
+        if (got > 0 && got < sizeof d)
+            return fvecs_fail(f, out, err, errlen, path, out->n, "truncated");
+        if (got != sizeof d || d <= 0 || (uint32_t)d != dim) {
             char why[96];
             snprintf(why, sizeof why, "dimension %d, the collection has %u", got ? d : -1, dim);
             return fvecs_fail(f, out, err, errlen, path, out->n, why);

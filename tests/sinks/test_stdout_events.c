@@ -47,15 +47,15 @@ static char *render(uint32_t type, const char *type_name, const vmon_label *fiel
 static void test_degradation_against_baseline(void **state)
 {
     (void)state;
-    vmon_label f[] = {{"current.mean_ms", "2.10"}, {"current.p95_ms", "4.00"},
-                      {"current.qps", "700.0"},    {"baseline.mean_ms", "1.05"},
-                      {"baseline.p95_ms", "2.00"}, {"baseline.qps", "950.0"},
-                      {"p95_ratio", "2.0"},        {"reason", "rows grew 200000 -> 400000"}};
+    vmon_label f[] = {{"current.mean_ms", "2.10378"}, {"current.p95_ms", "4.00"},
+                      {"current.qps", "700.0"},       {"baseline.mean_ms", "1.05"},
+                      {"baseline.p95_ms", "2.00"},    {"baseline.qps", "950.0"},
+                      {"p95_ratio", "2.0"},           {"reason", "rows grew 200000 -> 400000"}};
     char *out = render(VMON_EVENT_DEGRADATION, "degradation", f, 8);
     HAS(out, "==== event #7 degradation  collection=docs  pipeline=autotune");
     HAS(out, "  one human line\n");
-    HAS(out, "  current:  mean 2.10 ms, P95 4.00 ms, QPS 700.0\n");
-    HAS(out, "  baseline: mean 1.05 ms, P95 2.00 ms, QPS 950.0\n");
+    HAS(out, "  current:  mean 2.104 ms, P95 4 ms, QPS 700\n"); /* 4 digits for a reader */
+    HAS(out, "  baseline: mean 1.05 ms, P95 2 ms, QPS 950\n");
     HAS(out, "P95 up 2.0x");
     HAS(out, "  reason: rows grew 200000 -> 400000\n");
     free(out);
@@ -89,8 +89,8 @@ static void test_verdict_shows_both_arms(void **state)
                       {"b.mean_ms", "1.60"},   {"b.p95_ms", "2.90"},  {"b.recall", "0.951"},
                       {"change_pct", "-23.8"}, {"verdict", "promote"}};
     char *out = render(VMON_EVENT_VERDICT, "verdict", f, 8);
-    HAS(out, "  A: mean 2.10 ms, P95 4.00 ms, recall 0.962\n");
-    HAS(out, "  B: mean 1.60 ms, P95 2.90 ms, recall 0.951\n");
+    HAS(out, "  A: mean 2.1 ms, P95 4 ms, recall 0.962\n");
+    HAS(out, "  B: mean 1.6 ms, P95 2.9 ms, recall 0.951\n");
     HAS(out, "  change: -23.8%\n");
     HAS(out, "  verdict: promote\n");
     free(out);
@@ -99,9 +99,15 @@ static void test_verdict_shows_both_arms(void **state)
 static void test_promotion_rollback_infeasible(void **state)
 {
     (void)state;
-    vmon_label f[] = {{"a.nprobe", "16"}, {"b.nprobe", "11"}, {"b.weight", "0"}};
-    char *out = render(VMON_EVENT_PROMOTION, "promotion", f, 2);
+    vmon_label f[] = {{"a.nprobe", "16"},
+                      {"b.nprobe", "11"},
+                      {"b.weight", "0"},
+                      {"a.top_k", "10"},
+                      {"b.top_k", "10"}};
+    char *out = render(VMON_EVENT_PROMOTION, "promotion", f, 5);
     HAS(out, "  now nprobe 16 -> 11\n");
+    if (strstr(out, "top_k 10 -> 10"))
+        fail_msg("a parameter B keeps is not a change:\n%s", out);
     free(out);
     out = render(VMON_EVENT_ROLLBACK, "rollback", f, 3);
     HAS(out, "nprobe 16 -> 11");

@@ -165,6 +165,39 @@ static void test_inserts_grow_the_collection(void **state)
     free(dir);
 }
 
+/* Inserted rows are new draws, not copies of the queries: a query with copies of itself in the
+ * collection has tied nearest neighbours at distance 0, and recall measured on it is noise. */
+static void test_inserted_rows_are_not_the_queries(void **state)
+{
+    (void)state;
+    char *dir = test_tempdir();
+    vmon_runtime *rt =
+        start(dir, "rate = 50\nduration = 1s\nquery_pool = 8\ninsert_rate = 800\n", NULL);
+    vmon_traffic_stats st = wait_end(rt, 30000);
+    assert_true(st.rows_inserted >= 400); /* each query would have 50+ copies if they were */
+    vmon_instance *t = rt->slots[rt->plan.pipelines[0].target]->inst;
+    const vmon_target_ops *ops = t->plugin->ops;
+    float queries[8 * 16]; /* the traffic's pool: its default seed 1 */
+    char err[256];
+    assert_int_equal(ops->sample_queries(t->ctx, "default", 8, 1, 16, queries, err, sizeof err),
+                     VMON_OK);
+    for (int q = 0; q < 8; q++) {
+        vmon_search_request req = {.struct_size = sizeof req,
+                                   .n_queries = 1,
+                                   .dim = 16,
+                                   .top_k = 1,
+                                   .queries = queries + q * 16};
+        int64_t id = -1;
+        float dist = -1;
+        assert_int_equal(ops->exact_search(t->ctx, "default", &req, &id, &dist, err, sizeof err),
+                         VMON_OK);
+        assert_true(dist > 1e-6f);
+    }
+    vmon_runtime_stop(rt);
+    test_rm_tree(dir);
+    free(dir);
+}
+
 static void test_request_ids_from_a_file_reach_the_router(void **state)
 {
     (void)state;
@@ -300,6 +333,7 @@ int main(void)
         cmocka_unit_test(test_ends_by_duration_at_rate),
         cmocka_unit_test(test_max_qps_caps_as_fast_as_possible),
         cmocka_unit_test(test_inserts_grow_the_collection),
+        cmocka_unit_test(test_inserted_rows_are_not_the_queries),
         cmocka_unit_test(test_request_ids_from_a_file_reach_the_router),
         cmocka_unit_test(test_workers_see_the_arm_table_switch),
         cmocka_unit_test(test_reload_restarts_traffic),

@@ -44,7 +44,19 @@ static void header(FILE *out, const vmon_event *e)
     fprintf(out, "  %s%s ====\n", when, e->severity ? "  WARNING" : "");
 }
 
-/* `  current:  mean 1.20 ms, P95 2.40 ms, P99 3.10 ms, QPS 850.0` from `<prefix>.*`. */
+/* A figure to four significant digits (`5.466`, `133.9`, `0.9895`): the fields carry every
+ * digit for machines, a reader needs these. Text that is not a number is printed as it is. */
+static void figure(FILE *out, const char *v)
+{
+    char *end;
+    double x = strtod(v, &end);
+    if (end == v || *end)
+        vmon_escape_fputs(v, out);
+    else
+        fprintf(out, "%.4g", x);
+}
+
+/* `  current:  mean 1.2 ms, P95 2.4 ms, P99 3.1 ms, QPS 850` from `<prefix>.*`. */
 static void figures(FILE *out, const vmon_event *e, const char *title, const char *prefix)
 {
     static const struct {
@@ -59,7 +71,7 @@ static void figures(FILE *out, const vmon_event *e, const char *title, const cha
         if (!v)
             continue;
         fprintf(out, "%s%s ", any ? ", " : title, parts[i].label);
-        vmon_escape_fputs(v, out);
+        figure(out, v);
         fputs(parts[i].unit, out);
         any = 1;
     }
@@ -82,7 +94,7 @@ static int params(FILE *out, const vmon_event *e, const char *prefix)
     return n;
 }
 
-/* `  nprobe 16 -> 11` for every parameter B sets. */
+/* `  nprobe 16 -> 11` for every parameter B changes. */
 static void changes(FILE *out, const vmon_event *e, const char *verb)
 {
     for (uint32_t i = 0; i < e->n_fields; i++) {
@@ -92,6 +104,8 @@ static void changes(FILE *out, const vmon_event *e, const char *verb)
         char a_name[64];
         snprintf(a_name, sizeof a_name, "a.%s", name + 2);
         const char *from = field(e, a_name);
+        if (from && strcmp(from, e->fields[i].value) == 0)
+            continue; /* B keeps it (top_k): not a change */
         fprintf(out, "  %s%s ", verb, name + 2);
         vmon_escape_fputs(from ? from : "?", out);
         fputs(" -> ", out);
