@@ -100,13 +100,13 @@ check "--cycles 6 with every probe exits 0" '[ $rc -eq 0 ]'
 S() { jq -c "select(.type == \"sample\" and .name == \"$1\")" "$WORK/all.json"; }
 check "proxy: p95 and p99 per collection, p95 <= p99" \
   '[ -n "$(S proxy.client_search_latency_p95_ms)" ] &&
-   jq -s -e "map(select(.type == \"sample\")) | group_by(.time_ms) | map(
+   jq -s -e "map(select(.type == \"sample\")) | group_by([.time_ms, .source, (.labels | tostring)]) | map(
      (map(select(.name == \"proxy.client_search_latency_p95_ms\"))[0].value) as \$a |
      (map(select(.name == \"proxy.client_search_latency_p99_ms\"))[0].value) as \$b |
      if \$a == null then true else \$a <= \$b end) | all" "$WORK/all.json" >/dev/null'
 check "proxy: connection latency min <= avg <= max" \
   'jq -s -e "map(select(.type == \"sample\" and (.name | startswith(\"proxy.connect_latency\")))) |
-     group_by(.time_ms) | map(from_entries? // (map({key: .name, value: .value}) | from_entries)) |
+     group_by([.time_ms, .source]) | map(from_entries? // (map({key: .name, value: .value}) | from_entries)) |
      map(.\"proxy.connect_latency_min_ms\" <= .\"proxy.connect_latency_avg_ms\" and
          .\"proxy.connect_latency_avg_ms\" <= .\"proxy.connect_latency_max_ms\") | all" "$WORK/all.json" >/dev/null'
 check "proxy: request rate leaves out the probe's own searches" \
