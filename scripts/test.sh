@@ -44,7 +44,10 @@ echo "== sanitizer build (ASan+UBSan)"
 echo "== sanitizer tests"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:detect_odr_violation=0
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-(cd "$here/build-asan" && ctest -j"$jobs" --output-on-failure --timeout 900)
+# The two tuning scenarios (label `scenario`) judge latencies over a fixed stretch of traffic:
+# ASan's slowdown leaves a ramp step unjudged when the traffic ends. They run in tree 1; the
+# tuning loop's code runs here through core.experiment, core.tuning_loop and core.traffic.
+(cd "$here/build-asan" && ctest -j"$jobs" --output-on-failure --timeout 900 -LE scenario)
 
 # The embedded (FAISS) target is left out of the clang tree: trees 1 and 3
 # already build and test it, and a third FAISS build would double the time.
