@@ -119,12 +119,17 @@ check "proxy: recall ratio in [0, 1], measured at most once a second" \
    S proxy.search_recall_ratio | jq -e "select(.value < 0 or .value > 1)" >/dev/null; [ $? -ne 0 ]'
 check "querynode: each segment carries its node, state and index" \
   '[ -n "$(S querynode.segment_rows)" ] && S querynode.segment_rows | jq -e -s "map(.labels.node_id == \"1\" and (.labels.state | length > 0) and (.labels.index_type | length > 0)) | all" >/dev/null'
+# The probe emits used bytes, capacity and percent of one node one after the other, so each
+# percent is checked against the two samples of its own instance just before it (grouping by
+# millisecond split a reading that crossed a millisecond boundary).
 check "querynode: memory percent is used over the target's capacity" \
   'S querynode.memory_used_percent | jq -e -s "length > 0" >/dev/null &&
-   jq -s -e "map(select(.type == \"sample\" and .labels.instance == \"qn\")) | group_by(.time_ms) | map(
-     (map({key: .name, value: .value}) | from_entries) as \$m |
-     if \$m.\"querynode.memory_used_percent\" == null then true else
-     ((\$m.\"querynode.memory_used_percent\" - 100 * \$m.\"querynode.memory_used_bytes\" / \$m.\"querynode.memory_capacity_bytes\") | fabs) < 1e-6 end) | all" "$WORK/all.json" >/dev/null'
+   jq -s -e "map(select(.type == \"sample\" and .labels.instance == \"qn\")) as \$q |
+     [range(2; \$q | length) | select(\$q[.].name == \"querynode.memory_used_percent\") |
+      \$q[. - 2].name == \"querynode.memory_used_bytes\" and
+      \$q[. - 1].name == \"querynode.memory_capacity_bytes\" and
+      ((\$q[.].value - 100 * \$q[. - 2].value / \$q[. - 1].value) | fabs) < 1e-6] |
+     length > 0 and all" "$WORK/all.json" >/dev/null'
 check "querynode: without a capacity, memory but no percentage" \
   'jq -s -e "map(select(.type == \"sample\" and .labels.instance == \"nolimit\")) | (map(.name) | index(\"querynode.memory_used_bytes\") != null) and (map(.name) | index(\"querynode.memory_used_percent\") == null)" "$WORK/all.json" >/dev/null'
 check "querynode: headroom forecast once the window has points" \
