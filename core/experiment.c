@@ -342,6 +342,15 @@ static int same_params(const vmon_search_params *a, const vmon_search_params *b)
     return a->top_k == b->top_k && a->nprobe == b->nprobe && a->ef == b->ef;
 }
 
+const vmon_tuning_trial *vmon_exp_last_trial(const vmon_experiment *e,
+                                             const vmon_search_params *params)
+{
+    for (uint32_t i = e->n_history; i-- > 0;)
+        if (same_params(&e->history[i].params, params))
+            return &e->history[i];
+    return NULL;
+}
+
 static void history_add(vmon_experiment *e, const vmon_search_params *p, const vmon_arm_figures *f,
                         const vmon_collection_stats *facts, int64_t now_ms)
 {

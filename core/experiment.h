@@ -162,6 +162,9 @@ vmon_search_params vmon_exp_current(const vmon_experiment *e);
 vmon_search_params vmon_exp_candidate(const vmon_experiment *e);
 /** B's share now (0 outside an experiment). */
 double vmon_exp_share(const vmon_experiment *e);
+/** The newest shadow measurement of `params` in the history the tuner was shown, or NULL. */
+const vmon_tuning_trial *vmon_exp_last_trial(const vmon_experiment *e,
+                                             const vmon_search_params *params);
 
 /* Operator controls. Each returns VMON_OK and emits its event, or VMON_EINVAL
  * with `err` saying why it does not apply now (no experiment to pause ...). */

@@ -24,8 +24,10 @@
  *    B's recall lower bound holds the floor;
  *  - advance without a win yet: the step has step_min_samples B requests, no
  *    regression, and the recall bound holds;
- *  - keep: the interval lies above -min_effect (B cannot be worth it), or B
- *    reached max_samples undecided.
+ *  - keep: the interval lies above -min_effect (B cannot be worth it), B's
+ *    recall lower bound is below the floor once the step has its requests (the
+ *    shadow-measured recall does not change with more traffic), or B reached
+ *    max_samples undecided.
  */
 #include <math.h>
 
@@ -227,6 +229,15 @@ void vmon_judge_sequential(const vmon_judge_config *cfg, const vmon_judge_look *
         vmon_judge_say(out, look->final_step ? VMON_VERDICT_PROMOTE : VMON_VERDICT_ADVANCE,
                        "p%g %+.1f%% (interval %+.1f%% .. %+.1f%%, p=%.2g): B is faster", pq,
                        100 * expm1(iv.d), 100 * expm1(iv.low), 100 * expm1(iv.high), iv.p_value);
+        return;
+    }
+    /* B's recall comes from a shadow measurement taken once per parameters: more traffic does
+     * not change it, so a step that has its requests ends here instead of waiting for
+     * max_samples on evidence that never moves. */
+    if (step_done && !recall_ok && recall_measured(look->b.figures)) {
+        vmon_judge_say(out, VMON_VERDICT_KEEP,
+                       "recall %.4f (at least %.4f) does not hold the floor %.4f",
+                       look->b.figures->recall, look->b.figures->recall_low, cfg->recall_floor);
         return;
     }
     if (!look->final_step && step_done && recall_ok) {

@@ -13,6 +13,10 @@
 #include "log.h"
 #include "strutil.h"
 
+/* A tuner's measurement stands for B's recall while the collection has grown or shrunk by
+ * at most this share since (the tuner's own staleness rule is far wider: stale_rows). */
+#define HISTORY_RECALL_DRIFT 0.02
+
 struct vmon_tuning_loop {
     char *pipeline;
     char *collection;
@@ -91,6 +95,10 @@ static void dep_look(void *ctx, const vmon_arm_figures *a, const vmon_arm_figure
                             .final_step = (uint32_t) final,
                             .step_b_samples = f[1].samples};
     vmon_judge_decide(&l->judge, &look, out);
+    /* Every look at debug level: why a step has not moved yet is otherwise invisible. */
+    vmon_log(VMON_LOGL_DEBUG, l->log_source, "look at step %u: %s: %s (A %llu, B %llu requests)",
+             step + 1, vmon_judge_verdict_name(out->verdict), out->reason,
+             (unsigned long long)f[0].samples, (unsigned long long)f[1].samples);
 }
 
 static int set_weights(vmon_tuning_loop *l, const double *weights, uint32_t n)
@@ -296,10 +304,25 @@ void vmon_tuning_loop_free(vmon_tuning_loop *l)
 
 /* ---- steps ---- */
 
+/* The tuner's own measurement of `p`, when it is of today's collection: the judge then weighs
+ * B's recall on the evidence the tuner chose B by, instead of a second sample of it. */
+static int recall_from_history(const vmon_tuning_loop *l, const vmon_search_params *p,
+                               const vmon_collection_stats *facts, vmon_arm_figures *m)
+{
+    const vmon_tuning_trial *t = vmon_exp_last_trial(l->exp, p);
+    if (!t || t->figures.recall_queries == 0 || !facts || facts->row_count == 0)
+        return 0;
+    double drift = fabs((double)t->rows - (double)facts->row_count) / (double)facts->row_count;
+    if (drift > HISTORY_RECALL_DRIFT)
+        return 0;
+    *m = t->figures;
+    return 1;
+}
+
 /* Recall of the arm's parameters from the shadow measurement, measured once per parameters:
  * it changes with the parameters and the data, not with traffic. */
 static void add_recall(vmon_tuning_loop *l, uint32_t arm, const vmon_search_params *p,
-                       vmon_arm_figures *f)
+                       const vmon_collection_stats *facts, vmon_arm_figures *f)
 {
     if (!l->ports.measure || !(p->nprobe || p->ef))
         return;
@@ -308,7 +331,9 @@ static void add_recall(vmon_tuning_loop *l, uint32_t arm, const vmon_search_para
         char err[256];
         vmon_arm_figures m = {.struct_size = sizeof m};
         *had = *p; /* a failure too is not measured again every interval */
-        if (l->ports.measure(l->ports.ctx, p, &m, err, sizeof err) != 0) {
+        if (recall_from_history(l, p, facts, &m)) {
+            /* taken as the tuner measured it */
+        } else if (l->ports.measure(l->ports.ctx, p, &m, err, sizeof err) != 0) {
             vmon_log(VMON_LOGL_WARNING, l->log_source, "shadow measurement: %s", err);
             m.recall = m.recall_low = m.recall_high = NAN;
             m.recall_queries = 0;
@@ -330,6 +355,9 @@ static void observe(vmon_tuning_loop *l, uint64_t now_ns, vmon_exp_observation *
     vmon_exp_state st = vmon_exp_state_of(l->exp);
     int running = st == VMON_EXP_RUNNING || st == VMON_EXP_PAUSED;
     vmon_search_params params[2] = {vmon_exp_current(l->exp), vmon_exp_candidate(l->exp)};
+    memset(facts, 0, sizeof *facts);
+    facts->struct_size = sizeof *facts;
+    int have_facts = l->ports.facts && l->ports.facts(l->ports.ctx, l->collection, facts) == 0;
     for (uint32_t arm = 0; arm < 2; arm++) {
         vmon_monitor_arm *a =
             vmon_monitor_arm_get(l->ports.monitor, l->collection, arm, err, sizeof err);
@@ -339,11 +367,9 @@ static void observe(vmon_tuning_loop *l, uint64_t now_ns, vmon_exp_observation *
         if (arm == 0)
             o->full = full;
         if (arm == 0 || running)
-            add_recall(l, arm, &params[arm], &o->arm[arm]);
+            add_recall(l, arm, &params[arm], have_facts ? facts : NULL, &o->arm[arm]);
     }
-    memset(facts, 0, sizeof *facts);
-    facts->struct_size = sizeof *facts;
-    if (l->ports.facts && l->ports.facts(l->ports.ctx, l->collection, facts) == 0)
+    if (have_facts)
         o->facts = facts;
 }
 

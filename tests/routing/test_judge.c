@@ -143,11 +143,18 @@ static void test_sequential_promotes_only_with_recall(void **state)
     r = decide(&cfg, &fa, &unmeasured, 1);
     assert_int_equal(r.verdict, VMON_VERDICT_CONTINUE);
     assert_non_null(strstr(r.reason, "not measured"));
+    /* An unsure bound with the step's requests in: B is kept (more traffic would not change
+     * a shadow-measured recall), at any step. */
     r = decide(&cfg, &fa, &unsure, 1);
+    assert_int_equal(r.verdict, VMON_VERDICT_KEEP);
+    assert_non_null(strstr(r.reason, "does not hold the floor"));
+    assert_int_equal(decide(&cfg, &fa, &unsure, 0).verdict, VMON_VERDICT_KEEP);
+    /* Before the step has its requests: neither a step further nor a verdict yet. */
+    cfg.step_min_samples = 15000;
+    r = decide(&cfg, &fa, &unsure, 0);
     assert_int_equal(r.verdict, VMON_VERDICT_CONTINUE);
     assert_non_null(strstr(r.reason, "below the floor"));
-    /* Not even a step further while the bound is unsure. */
-    assert_int_equal(decide(&cfg, &fa, &unsure, 0).verdict, VMON_VERDICT_CONTINUE);
+    cfg.step_min_samples = 500;
     vmon_arm_figures below = figures(10000, 0, 0.93);
     r = decide(&cfg, &fa, &below, 0);
     assert_int_equal(r.verdict, VMON_VERDICT_ROLLBACK);

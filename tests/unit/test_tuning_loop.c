@@ -460,6 +460,67 @@ static void test_sequential_judge_never_promotes_below_the_floor(void **state)
     world_free(w);
 }
 
+/* A tuner that shadow-measures nprobe 11 before it proposes it. */
+static int measuring_decide(void *ctx, const vmon_tuning_input *in, vmon_tuning_output *out,
+                            char *err, size_t errlen)
+{
+    (void)ctx, (void)err, (void)errlen;
+    vmon_search_params p = in->current;
+    p.nprobe = 11;
+    if (in->reason == VMON_TUNE_LATENCY_DEGRADED)
+        out->decision = VMON_TUNE_MEASURE;
+    else if (in->reason == VMON_TUNE_MEASURED)
+        out->decision = VMON_TUNE_PROPOSE;
+    else
+        return out->decision = VMON_TUNE_NOTHING_BETTER, VMON_OK;
+    out->n_candidates = 1;
+    out->candidates[0].params = p;
+    snprintf(out->candidates[0].reason, sizeof out->candidates[0].reason, "nprobe 16 -> 11");
+    return VMON_OK;
+}
+
+static const vmon_tuner_ops measuring_tuner = {
+    .struct_size = sizeof measuring_tuner, .kind = VMON_KIND_TUNER, .decide = measuring_decide};
+
+static int n_measured_11;
+
+/* nprobe 11 holds the 0.95 floor the first time it is measured and is unsure (its interval
+ * straddles the floor) every time after: a second sample would keep B. */
+static int drifting_measure(void *ctx, const vmon_search_params *p, vmon_arm_figures *out,
+                            char *err, size_t errlen)
+{
+    (void)ctx, (void)err, (void)errlen;
+    double r = p->nprobe >= 16 ? 0.99 : n_measured_11++ == 0 ? 0.96 : 0.952;
+    out->recall = r;
+    out->recall_low = r - 0.005;
+    out->recall_high = r + 0.005;
+    out->recall_queries = 200;
+    out->recall_exact = 1;
+    return 0;
+}
+
+static void test_judge_weighs_the_recall_the_tuner_measured(void **state)
+{
+    (void)state;
+    world *w = world_new();
+    w->ports.tuner = &measuring_tuner;
+    w->ports.look = NULL;
+    w->ports.measure = drifting_measure;
+    w->settings.judge = 0; /* sequential */
+    w->settings.exp.recall_floor = 0.95;
+    n_measured_11 = 0;
+    vmon_tuning_loop *l = loop_new(w, NULL);
+    to_experiment(w, l);
+    uint64_t t = T0 + 2 * SEC;
+    for (int i = 0; i < 16 && !seen(w, VMON_EVENT_PROMOTION); i++)
+        t = serve_and_look(w, l, t, 3.0, 1.0);
+    assert_int_equal(n_measured_11, 1); /* the tuner's measurement, not a second one */
+    assert_int_equal(seen(w, VMON_EVENT_PROMOTION), 1);
+    assert_int_equal(vmon_tuning_loop_current(l).nprobe, 11);
+    vmon_tuning_loop_free(l);
+    world_free(w);
+}
+
 static void test_recommend_mode_touches_nothing(void **state)
 {
     (void)state;
@@ -503,6 +564,7 @@ int main(void)
         cmocka_unit_test(test_classic_judge_promotes_a_faster_b),
         cmocka_unit_test(test_classic_judge_keeps_a_slower_b),
         cmocka_unit_test(test_sequential_judge_never_promotes_below_the_floor),
+        cmocka_unit_test(test_judge_weighs_the_recall_the_tuner_measured),
         cmocka_unit_test(test_recommend_mode_touches_nothing),
         cmocka_unit_test(test_thread_steps_until_stopped),
     };
