@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "bench.h"
+#include "io.h"
 #include "emb_api.h"
 #include "standalone.h"
 
@@ -524,8 +525,7 @@ static int open_dir(const bench_opts *o, const char *sub, char *dir, size_t len)
         return -1;
     }
     snprintf(dir, len, "%s/%s", o->data_dir, sub);
-    if ((mkdir(o->data_dir, 0755) == 0 || errno == EEXIST) &&
-        (mkdir(dir, 0755) == 0 || errno == EEXIST))
+    if (vmon_mkdir_p(dir, 0755) == 0)
         return 0;
     fprintf(stderr, "vmon-bench: cannot make %s: %s\n", dir, strerror(errno));
     return -1;

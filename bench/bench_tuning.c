@@ -10,6 +10,7 @@
  * measure what it asks for (fresh measurements, same queries), ask again.
  * Indexes are saved under --data-dir and reused by later runs.
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
@@ -22,6 +23,7 @@
 #include <vmon/tuner.h>
 
 #include "bench.h"
+#include "io.h"
 #include "standalone.h"
 
 #define MAX_SWEEP  128
@@ -236,8 +238,10 @@ static int open_engine(const bench_opts *o, const char *index, uint64_t rows, en
         snprintf(dir, sizeof dir, "%s/%s-%s-%" PRIu64 "x%u-c%u-s%g-seed%" PRIu64 "-m%u-efc%u",
                  o->data_dir, index, o->profile, rows, o->dim, o->clusters, o->spread, o->seed,
                  o->m, o->ef_construction);
-        mkdir(o->data_dir, 0755);
-        mkdir(dir, 0755);
+        if (vmon_mkdir_p(dir, 0755) != 0) {
+            fprintf(stderr, "vmon-bench: cannot make %s: %s\n", dir, strerror(errno));
+            return -1;
+        }
         pairs[n++] = "data_dir";
         pairs[n++] = dir;
     }

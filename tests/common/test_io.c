@@ -8,7 +8,10 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <unistd.h>
 
@@ -88,11 +91,39 @@ static void test_reports_errno_of_a_failed_write(void **state)
     assert_int_equal(errno, EBADF);
 }
 
+static void test_mkdir_p_makes_every_missing_parent(void **state)
+{
+    (void)state;
+    char root[] = "/tmp/vmon-io-XXXXXX", path[256], file[256];
+    assert_non_null(mkdtemp(root));
+    snprintf(path, sizeof path, "%s/a/b//c/", root);
+    assert_int_equal(vmon_mkdir_p(path, 0755), 0);
+    struct stat st;
+    snprintf(path, sizeof path, "%s/a/b/c", root);
+    assert_int_equal(stat(path, &st), 0);
+    assert_true(S_ISDIR(st.st_mode));
+    assert_int_equal(vmon_mkdir_p(path, 0755), 0); /* already there: fine */
+    /* A file in the way is an error, not a success. */
+    snprintf(file, sizeof file, "%s/a/f", root);
+    int fd = open(file, O_CREAT | O_WRONLY, 0644);
+    assert_true(fd >= 0);
+    close(fd);
+    snprintf(path, sizeof path, "%s/a/f/g", root);
+    assert_int_equal(vmon_mkdir_p(path, 0755), -1);
+    assert_int_equal(errno, ENOTDIR);
+    assert_int_equal(vmon_mkdir_p(file, 0755), -1);
+    assert_int_equal(errno, ENOTDIR);
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
+    assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_writes_everything_despite_short_and_interrupted_writes),
         cmocka_unit_test(test_reports_errno_of_a_failed_write),
+        cmocka_unit_test(test_mkdir_p_makes_every_missing_parent),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
