@@ -1,6 +1,7 @@
 #include "experiment.h"
 
 #include "monitor.h"
+#include "shadow.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -135,7 +136,33 @@ static void ev_number(vmon_exp_event *ev, const char *prefix, const char *what, 
     ev_field(ev, name, "%.6g", v);
 }
 
-static void ev_figures(vmon_exp_event *ev, const char *prefix, const vmon_arm_figures *f)
+/*
+ * What the recall was measured against: `<prefix>.recall_exact` 1 (the
+ * target's exact_search) or 0, and then `<prefix>.recall_truth`, the
+ * setting that stood in (core/shadow.c: IVF nprobe = nlist, HNSW a large
+ * ef), so no reader takes it for recall against the true neighbours. The
+ * stand-in is the index's, and `p` (parameters of that index) tells which.
+ */
+static void ev_recall_truth(vmon_exp_event *ev, const char *prefix, const vmon_arm_figures *f,
+                            const vmon_search_params *p)
+{
+    char name[24];
+    snprintf(name, sizeof name, "%s.recall_exact", prefix);
+    ev_field(ev, name, "%u", f->recall_exact ? 1u : 0u);
+    if (f->recall_exact)
+        return;
+    snprintf(name, sizeof name, "%s.recall_truth", prefix);
+    if (p->nprobe)
+        ev_field(ev, name, "nprobe = nlist");
+    else if (p->ef)
+        ev_field(ev, name, "ef = %u", VMON_SHADOW_EXHAUSTIVE_EF);
+    else
+        ev_field(ev, name, "the index's exhaustive setting");
+}
+
+/* An arm's figures under `prefix`; `p`: parameters of the arm's index (recall's reference). */
+static void ev_figures(vmon_exp_event *ev, const char *prefix, const vmon_arm_figures *f,
+                       const vmon_search_params *p)
 {
     if (!f)
         return;
@@ -153,6 +180,7 @@ static void ev_figures(vmon_exp_event *ev, const char *prefix, const vmon_arm_fi
     if (f->recall_queries) {
         ev_number(ev, prefix, "recall", f->recall);
         ev_number(ev, prefix, "recall_low", f->recall_low);
+        ev_recall_truth(ev, prefix, f, p);
     }
 }
 
@@ -443,7 +471,7 @@ static void announce_infeasible(vmon_experiment *e, const vmon_tuning_output *ou
     ev_params(&ev, "a", &e->current);
     ev_field(&ev, "latency_target_ms", "%.6g", e->cfg.latency_target_ms);
     ev_field(&ev, "recall_floor", "%.6g", e->cfg.recall_floor);
-    ev_figures(&ev, "current", &obs->arm[0]);
+    ev_figures(&ev, "current", &obs->arm[0], &e->current);
     ev_field(&ev, "recommendation", "%.39s", out->recommendation);
     ev_message(&ev, "no configuration meets p95 <= %g ms with recall >= %g: %s",
                e->cfg.latency_target_ms, e->cfg.recall_floor,
@@ -463,8 +491,8 @@ static void recommend(vmon_experiment *e, const vmon_search_params *b, const cha
     ev_field(&ev, "reason", "%s", reason_name(reason));
     ev_params(&ev, "a", &e->current);
     ev_params(&ev, "b", b);
-    ev_figures(&ev, "baseline", e->has_baseline ? &e->baseline : NULL);
-    ev_figures(&ev, "current", &obs->arm[0]);
+    ev_figures(&ev, "baseline", e->has_baseline ? &e->baseline : NULL, &e->current);
+    ev_figures(&ev, "current", &obs->arm[0], &e->current);
     ev_message(&ev, "recommend %s -> %s (%s); mode = recommend: nothing changed", from, to, why);
     ev_send(e, &ev);
 }
@@ -514,8 +542,8 @@ static void start(vmon_experiment *e, const vmon_search_params *b, const char *w
     ev_params(&ev, "b", b);
     ev_field(&ev, "a.weight", "%.6g", 1 - e->cfg.ramp[0]);
     ev_field(&ev, "b.weight", "%.6g", e->cfg.ramp[0]);
-    ev_figures(&ev, "baseline", e->has_baseline ? &e->baseline : NULL);
-    ev_figures(&ev, "current", &obs->arm[0]);
+    ev_figures(&ev, "baseline", e->has_baseline ? &e->baseline : NULL, &e->current);
+    ev_figures(&ev, "current", &obs->arm[0], &e->current);
     ev_message(&ev, "experiment %llu: %s -> %s (%s), A %.0f%% / B %.0f%%",
                (unsigned long long)e->experiment, from, to, why, (1 - e->cfg.ramp[0]) * 100,
                e->cfg.ramp[0] * 100);
@@ -573,8 +601,8 @@ static void announce_degradation(vmon_experiment *e, int reason, const vmon_arm_
     ev_begin(&ev, e, VMON_EVENT_DEGRADATION, VMON_SEV_INFO, now_ms);
     ev_field(&ev, "reason", "%s", reason_name((uint32_t)reason));
     ev_params(&ev, "a", &e->current);
-    ev_figures(&ev, "baseline", &e->baseline);
-    ev_figures(&ev, "current", now);
+    ev_figures(&ev, "baseline", &e->baseline, &e->current);
+    ev_figures(&ev, "current", now, &e->current);
     if (reason == VMON_TUNE_LATENCY_DEGRADED) {
         double ratio = now->p95_ms / e->baseline.p95_ms;
         ev_field(&ev, "p95_ratio", "%.3g", ratio);
@@ -602,7 +630,7 @@ static void set_baseline(vmon_experiment *e, const vmon_arm_figures *f, int64_t 
     vmon_exp_event ev;
     ev_begin(&ev, e, VMON_EVENT_BASELINE, VMON_SEV_INFO, now_ms);
     ev_params(&ev, "a", &e->current);
-    ev_figures(&ev, "baseline", f);
+    ev_figures(&ev, "baseline", f, &e->current);
     ev_message(&ev, "baseline with %s: p95 %.3g ms, mean %.3g ms, %.4g QPS over %u requests", p,
                f->p95_ms, f->mean_ms, f->qps, f->samples);
     ev_send(e, &ev);
@@ -638,8 +666,8 @@ static void verdict_event(vmon_experiment *e, vmon_judge_verdict look, const vmo
     ev_field(&ev, "b.weight", "%.6g", e->cfg.ramp[e->step]);
     ev_params(&ev, "a", &e->current);
     ev_params(&ev, "b", &e->candidate);
-    ev_figures(&ev, "a", &obs->arm[0]);
-    ev_figures(&ev, "b", &obs->arm[1]);
+    ev_figures(&ev, "a", &obs->arm[0], &e->current);
+    ev_figures(&ev, "b", &obs->arm[1], &e->candidate);
     ev_number(&ev, "judge", "ratio", j->ratio);
     ev_number(&ev, "judge", "ratio_low", j->ratio_low);
     ev_number(&ev, "judge", "ratio_high", j->ratio_high);
@@ -684,7 +712,7 @@ static void promote(vmon_experiment *e, int64_t now_ms)
     ev_begin(&ev, e, VMON_EVENT_PROMOTION, VMON_SEV_INFO, now_ms);
     ev_params(&ev, "a", &e->current);
     ev_params(&ev, "b", &e->candidate);
-    ev_figures(&ev, "baseline", e->has_baseline ? &e->baseline : NULL);
+    ev_figures(&ev, "baseline", e->has_baseline ? &e->baseline : NULL, &e->current);
     ev_message(&ev, "promoted %s -> %s; the baseline is measured again", from, to);
     e->previous = e->current;
     e->has_previous = 1;

@@ -3,8 +3,9 @@
  * parameters, against one candidate B).
  *
  * The experiment owns the ramp (which share B gets at which step) and calls
- * vmon_judge_look at every check interval with each arm's latencies since
- * the experiment started. The judge answers one verdict:
+ * vmon_judge_decide at every check interval with each arm's latencies since
+ * the current ramp step began (the daemon restarts the judge's monitor at
+ * every step). The judge answers one verdict:
  *
  *   CONTINUE  need more data at this step
  *   ADVANCE   this step's checks pass: move B to the next ramp step
@@ -76,7 +77,7 @@ typedef struct vmon_judge_config {
 
 /** One arm at a look. */
 typedef struct vmon_judge_arm {
-    /** Latency of every successful request of this arm since the experiment started. */
+    /** Latency of every successful request of this arm since the ramp step began. */
     const struct vmon_loghist *latency;
     /**
      * Its figures over the same period: `samples` and `errors` (the error

@@ -5,6 +5,12 @@
  * that need more probes), so p95 sits inside the hard minority and the
  * tail is heavy (p99 / p50 about 5). Requests go to B with the step's
  * share, at random (as the hash of a fresh id does).
+ *
+ * Looks are judged as the daemon judges them (core/tuning_loop.c): every
+ * change of arms, each ramp step included, restarts the judge's monitor, so
+ * a look sees only the current step's requests of A and B, and B's count in
+ * the step is both its histogram's count and step_b_samples. The judge's
+ * window (ten minutes) is assumed to hold the whole step.
  */
 #include "judge_sim.h"
 
@@ -93,12 +99,14 @@ static vmon_arm_figures figures(uint64_t samples, double recall, double halfwidt
 /* One experiment; returns its final verdict and counts its looks. */
 static vmon_judge_verdict run_one(const vmon_judge_config *cfg, const sim_scenario *sc,
                                   uint64_t *rng, vmon_loghist *ha, vmon_loghist *hb,
-                                  uint32_t *looks_out)
+                                  uint32_t *looks_out, uint64_t *b_total_out)
 {
+    uint32_t step = 0, looks = 0;
+    uint64_t b_total = 0;
+    vmon_judge_verdict verdict = VMON_VERDICT_CONTINUE;
+    /* Each step starts with empty histograms, as dep_apply resets the monitors. */
     vmon_loghist_reset(ha);
     vmon_loghist_reset(hb);
-    uint32_t step = 0, looks = 0;
-    uint64_t step_b = 0;
     while (looks < MAX_LOOKS) {
         double share = ramp_shares[step];
         /* The low 16 bits route, the top 48 draw the latency. */
@@ -111,7 +119,7 @@ static vmon_judge_verdict run_one(const vmon_judge_config *cfg, const sim_scenar
                 if (sc->b_tail_share > 0 && (next_u64(rng) >> 11) * 0x1.0p-53 < sc->b_tail_share)
                     ns *= sc->b_tail_factor;
                 vmon_loghist_record(hb, (uint64_t)(ns * sc->b_scale));
-                step_b++;
+                b_total++;
             } else {
                 vmon_loghist_record(ha, (uint64_t)ns);
             }
@@ -123,19 +131,21 @@ static vmon_judge_verdict run_one(const vmon_judge_config *cfg, const sim_scenar
                                 .b = {hb, &fb},
                                 .step = step,
                                 .final_step = step + 1 == sc->n_steps,
-                                .step_b_samples = step_b};
+                                .step_b_samples = fb.samples};
         vmon_judge_result r;
         vmon_judge_decide(cfg, &look, &r);
         if (r.verdict == VMON_VERDICT_ADVANCE) {
             step++;
-            step_b = 0;
+            vmon_loghist_reset(ha);
+            vmon_loghist_reset(hb);
         } else if (r.verdict != VMON_VERDICT_CONTINUE) {
-            *looks_out = looks;
-            return r.verdict;
+            verdict = r.verdict;
+            break;
         }
     }
     *looks_out = looks;
-    return VMON_VERDICT_CONTINUE;
+    *b_total_out = b_total;
+    return verdict;
 }
 
 void sim_run(const vmon_judge_config *cfg, const sim_scenario *sc, uint32_t experiments,
@@ -149,10 +159,11 @@ void sim_run(const vmon_judge_config *cfg, const sim_scenario *sc, uint32_t expe
     double looks_sum = 0, b_sum = 0;
     for (uint32_t e = 0; e < experiments; e++) {
         uint32_t looks;
-        vmon_judge_verdict v = run_one(cfg, sc, &rng, &ha, &hb, &looks);
+        uint64_t b_total;
+        vmon_judge_verdict v = run_one(cfg, sc, &rng, &ha, &hb, &looks, &b_total);
         out->verdicts[v]++;
         looks_sum += looks;
-        b_sum += (double)vmon_loghist_count(&hb);
+        b_sum += (double)b_total;
     }
     out->mean_looks = looks_sum / experiments;
     out->mean_b_requests = b_sum / experiments;

@@ -25,7 +25,7 @@ typedef struct sim_outcome {
     uint32_t experiments;
     uint32_t verdicts[5]; /**< final verdicts by vmon_judge_verdict (continue: ran out of looks) */
     double mean_looks;
-    double mean_b_requests; /**< B's requests when the verdict came */
+    double mean_b_requests; /**< B's requests over all steps when the verdict came */
 } sim_outcome;
 
 /** Run `experiments` experiments of `sc` under `cfg` with RNG seed `seed`. */

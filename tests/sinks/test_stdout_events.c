@@ -96,6 +96,32 @@ static void test_verdict_shows_both_arms(void **state)
     free(out);
 }
 
+/* A target without exact_search: the exhaustive setting stood in, and the output says so. */
+static void test_recall_against_a_stand_in_says_so(void **state)
+{
+    (void)state;
+    vmon_label f[] = {{"a.p95_ms", "4.00"},    {"a.recall", "0.93"},
+                      {"a.recall_exact", "0"}, {"a.recall_truth", "nprobe = nlist"},
+                      {"b.p95_ms", "2.90"},    {"b.recall", "0.951"},
+                      {"b.recall_exact", "1"}, {"verdict", "keep"}};
+    char *out = render(VMON_EVENT_VERDICT, "verdict", f, 8);
+    HAS(out, "  A: P95 4 ms, recall 0.93 (against nprobe = nlist, not exact search)\n");
+    HAS(out, "  B: P95 2.9 ms, recall 0.951\n");
+    free(out);
+    vmon_label g[] = {{"a.ef", "64"},
+                      {"baseline.p95_ms", "2"},
+                      {"baseline.recall", "0.9"},
+                      {"baseline.recall_exact", "0"},
+                      {"baseline.recall_truth", "ef = 4096"}};
+    out = render(VMON_EVENT_BASELINE, "baseline", g, 5);
+    HAS(out, "  baseline: P95 2 ms, recall 0.9 (against ef = 4096, not exact search)\n");
+    free(out);
+    /* no stand-in named: still not called exact */
+    out = render(VMON_EVENT_BASELINE, "baseline", g, 4);
+    HAS(out, "recall 0.9 (against an exhaustive setting, not exact search)\n");
+    free(out);
+}
+
 static void test_promotion_rollback_infeasible(void **state)
 {
     (void)state;
@@ -129,6 +155,7 @@ int main(void)
         cmocka_unit_test(test_experiment_start_shows_change_and_split),
         cmocka_unit_test(test_ramp_step),
         cmocka_unit_test(test_verdict_shows_both_arms),
+        cmocka_unit_test(test_recall_against_a_stand_in_says_so),
         cmocka_unit_test(test_promotion_rollback_infeasible),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -313,6 +313,77 @@ static void test_ramp_advances_then_promotes_and_resets_the_baseline(void **stat
     vmon_exp_free(e);
 }
 
+/* Both arms' recall measured as on a target without exact_search (nprobe = nlist stood in). */
+static void stand_in_recall(vmon_exp_observation *o, double recall)
+{
+    for (int i = 0; i < 2; i++) {
+        o->arm[i].recall = recall;
+        o->arm[i].recall_low = recall - 0.01;
+        o->arm[i].recall_high = recall + 0.01;
+        o->arm[i].recall_queries = 200;
+        o->arm[i].recall_exact = 0;
+    }
+}
+
+static void test_events_say_what_recall_was_measured_against(void **state)
+{
+    (void)state;
+    fake f = {0};
+    vmon_exp_config cfg;
+    vmon_exp_config_default(&cfg);
+    vmon_experiment *e = make(&f, &cfg);
+    vmon_search_params a = ivf(16);
+    vmon_exp_set_current(e, &a);
+    vmon_exp_observation o = window(1.0, 1000, 1);
+    stand_in_recall(&o, 0.93);
+    vmon_exp_tick(e, 1000, &o);
+    const vmon_exp_event *b = last(&f, VMON_EVENT_BASELINE);
+    assert_non_null(b);
+    assert_string_equal(vmon_exp_event_field(b, "baseline.recall"), "0.93");
+    assert_string_equal(vmon_exp_event_field(b, "baseline.recall_exact"), "0");
+    assert_string_equal(vmon_exp_event_field(b, "baseline.recall_truth"), "nprobe = nlist");
+
+    script(&f, 0, VMON_TUNE_PROPOSE, 11);
+    o = window(2.0, 1000, 1);
+    stand_in_recall(&o, 0.93);
+    vmon_exp_tick(e, 2000, &o);
+    const vmon_exp_event *s = last(&f, VMON_EVENT_EXPERIMENT_START);
+    assert_non_null(s);
+    assert_string_equal(vmon_exp_event_field(s, "current.recall_exact"), "0");
+    assert_string_equal(vmon_exp_event_field(s, "current.recall_truth"), "nprobe = nlist");
+
+    f.look = VMON_VERDICT_ADVANCE;
+    o.arm[1].recall_exact = 1; /* only to tell the arms apart: exact carries no stand-in */
+    vmon_exp_tick(e, 3000, &o);
+    const vmon_exp_event *v = last(&f, VMON_EVENT_VERDICT);
+    assert_non_null(v);
+    assert_string_equal(vmon_exp_event_field(v, "a.recall_exact"), "0");
+    assert_string_equal(vmon_exp_event_field(v, "a.recall_truth"), "nprobe = nlist");
+    assert_string_equal(vmon_exp_event_field(v, "b.recall_exact"), "1");
+    assert_null(vmon_exp_event_field(v, "b.recall_truth"));
+    vmon_exp_free(e);
+
+    /* HNSW: a large ef stands in; unmeasured recall says nothing about its reference. */
+    fake g = {0};
+    e = make(&g, &cfg);
+    vmon_search_params h = {.struct_size = sizeof h, .top_k = 10, .ef = 64};
+    vmon_exp_set_current(e, &h);
+    o = window(1.0, 1000, 1);
+    stand_in_recall(&o, 0.9);
+    vmon_exp_tick(e, 1000, &o);
+    b = last(&g, VMON_EVENT_BASELINE);
+    assert_non_null(b);
+    assert_string_equal(vmon_exp_event_field(b, "baseline.recall_truth"), "ef = 4096");
+    vmon_exp_free(e);
+    fake n = {0};
+    e = make(&n, &cfg);
+    vmon_exp_set_current(e, &a);
+    o = window(1.0, 1000, 1);
+    vmon_exp_tick(e, 1000, &o);
+    assert_null(vmon_exp_event_field(last(&n, VMON_EVENT_BASELINE), "baseline.recall_exact"));
+    vmon_exp_free(e);
+}
+
 static void test_fixed_split_promotes_on_the_judges_word(void **state)
 {
     (void)state;
@@ -803,6 +874,7 @@ int main(void)
         cmocka_unit_test(test_first_full_window_sets_the_baseline),
         cmocka_unit_test(test_latency_degradation_starts_an_experiment_with_independent_arms),
         cmocka_unit_test(test_ramp_advances_then_promotes_and_resets_the_baseline),
+        cmocka_unit_test(test_events_say_what_recall_was_measured_against),
         cmocka_unit_test(test_fixed_split_promotes_on_the_judges_word),
         cmocka_unit_test(test_regression_rolls_back_to_zero),
         cmocka_unit_test(test_keep_ends_the_experiment_without_rollback),

@@ -2,7 +2,8 @@
  * The traffic driver alone, against an in-process fake target (no FAISS, so
  * it runs under valgrind and the sanitizers): the request ids it sends, the
  * parameters each arm gets, the recorder's calls, the insert count, count
- * and stop, and the errors it names for bad query and id files.
+ * and stop, the queries of a .fvecs file, and the errors it names for bad
+ * query and id files.
  */
 #include <stdatomic.h>
 #include <stdio.h>
@@ -269,6 +270,71 @@ static void expect_refused(vmon_traffic_cfg cfg, const char *needle)
         fail_msg("error \"%s\" does not say \"%s\"", err, needle);
 }
 
+/* The vectors of the query file the next test writes, and which of them the target was sent. */
+#define FILE_QUERIES 3
+static const float file_queries[FILE_QUERIES][DIM] = {
+    {0.5f, -1.0f, 2.25f, 3.0f}, {10.0f, 20.0f, 30.0f, 40.0f}, {-7.5f, 0.0f, 1e-3f, 6.0f}};
+static atomic_ulong file_query_seen[FILE_QUERIES], file_query_other;
+
+static int recording_search(void *ctx, const char *collection, const vmon_search_request *req,
+                            int64_t *ids, float *distances, char *err, size_t errlen)
+{
+    (void)ctx, (void)collection, (void)ids, (void)distances, (void)err, (void)errlen;
+    for (uint32_t i = 0; req->n_queries == 1 && req->dim == DIM && i < FILE_QUERIES; i++)
+        if (memcmp(req->queries, file_queries[i], sizeof file_queries[i]) == 0) {
+            atomic_fetch_add(&file_query_seen[i], 1);
+            return VMON_OK;
+        }
+    atomic_fetch_add(&file_query_other, 1);
+    return VMON_OK;
+}
+
+/* A valid .fvecs query file: its vectors, and only they, are sent, each in turn. */
+static void test_queries_come_from_the_fvecs_file(void **state)
+{
+    (void)state;
+    char *dir = test_tempdir();
+    char *path = test_write_file(dir, "q.fvecs", "");
+    FILE *q = fopen(path, "wb");
+    assert_non_null(q);
+    for (int i = 0; i < FILE_QUERIES; i++) {
+        int32_t d = DIM;
+        assert_int_equal(fwrite(&d, sizeof d, 1, q), 1);
+        assert_int_equal(fwrite(file_queries[i], sizeof(float), DIM, q), DIM);
+    }
+    fclose(q);
+    const vmon_target_ops recording = {.struct_size = sizeof recording,
+                                       .kind = VMON_KIND_TARGET,
+                                       .search = recording_search,
+                                       .collection_stats = fake_stats,
+                                       .sample_queries = fake_sample};
+    for (int i = 0; i < FILE_QUERIES; i++)
+        atomic_store(&file_query_seen[i], 0);
+    atomic_store(&file_query_other, 0);
+    fake f = {0};
+    vmon_traffic_wiring w = {&recording, &f, NULL, NULL, NULL};
+    vmon_traffic_cfg cfg = base_cfg();
+    cfg.count = 300;
+    cfg.queries_path = path;
+    char err[512] = "";
+    vmon_traffic *t = vmon_traffic_start(&cfg, &w, err, sizeof err);
+    if (!t)
+        fail_msg("start: %s", err);
+    assert_int_equal(vmon_traffic_wait(t, 30000), 0);
+    vmon_traffic_stats st;
+    vmon_traffic_stats_get(t, &st);
+    assert_int_equal(st.queries, 300);
+    assert_int_equal(st.errors, 0);
+    vmon_traffic_stop(t);
+    /* not the target's sample_queries (the pool of 7 is ignored): the file's three, cycled */
+    assert_int_equal(atomic_load(&file_query_other), 0);
+    for (int i = 0; i < FILE_QUERIES; i++)
+        assert_int_equal(atomic_load(&file_query_seen[i]), 100);
+    free(path);
+    test_rm_tree(dir);
+    free(dir);
+}
+
 static void test_bad_inputs_are_named(void **state)
 {
     (void)state;
@@ -307,6 +373,7 @@ int main(void)
         cmocka_unit_test(test_duration_ends_before_a_slow_request),
         cmocka_unit_test(test_failure_without_reason),
         cmocka_unit_test(test_count_ends_the_waiting_workers),
+        cmocka_unit_test(test_queries_come_from_the_fvecs_file),
         cmocka_unit_test(test_bad_inputs_are_named),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

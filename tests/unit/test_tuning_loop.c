@@ -426,7 +426,8 @@ static void test_classic_judge_keeps_a_slower_b(void **state)
     world_free(w);
 }
 
-/* Recall of nprobe 11 far below the floor; of nprobe 16, above it. */
+/* Recall of nprobe 11 far below the floor; of nprobe 16, above it; as on a target without
+ * exact_search (nprobe = nlist stood in). */
 static int fake_measure(void *ctx, const vmon_search_params *p, vmon_arm_figures *out, char *err,
                         size_t errlen)
 {
@@ -436,7 +437,7 @@ static int fake_measure(void *ctx, const vmon_search_params *p, vmon_arm_figures
     out->recall_low = r - 0.01;
     out->recall_high = r + 0.01;
     out->recall_queries = 200;
-    out->recall_exact = 1;
+    out->recall_exact = 0;
     return 0;
 }
 
@@ -457,6 +458,12 @@ static void test_sequential_judge_never_promotes_below_the_floor(void **state)
     assert_int_equal(seen(w, VMON_EVENT_ROLLBACK), 1);
     assert_int_equal(vmon_tuning_loop_current(l).nprobe, 16);
     vmon_tuning_loop_free(l);
+    /* the audit log says what the recall was measured against */
+    char *text = test_read_file(w->audit);
+    assert_non_null(strstr(text, "\"b.recall\":\"0.5\""));
+    assert_non_null(strstr(text, "\"b.recall_exact\":\"0\""));
+    assert_non_null(strstr(text, "\"b.recall_truth\":\"nprobe = nlist\""));
+    free(text);
     world_free(w);
 }
 

@@ -8,8 +8,9 @@
 #include "time_format.h"
 
 /* Figures of an arm, not its search parameters. */
-static const char *const figure_names[] = {"weight", "mean_ms", "p95_ms", "p99_ms",
-                                           "qps",    "recall",  "count",  NULL};
+static const char *const figure_names[] = {"weight",     "mean_ms",      "p95_ms",       "p99_ms",
+                                           "qps",        "recall",       "count",        "errors",
+                                           "recall_low", "recall_exact", "recall_truth", NULL};
 
 static const char *field(const vmon_event *e, const char *name)
 {
@@ -56,7 +57,23 @@ static void figure(FILE *out, const char *v)
         fprintf(out, "%.4g", x);
 }
 
-/* `  current:  mean 1.2 ms, P95 2.4 ms, P99 3.1 ms, QPS 850` from `<prefix>.*`. */
+/* After a recall not measured against exact search: what stood in (`<prefix>.recall_truth`). */
+static void recall_reference(FILE *out, const vmon_event *e, const char *prefix)
+{
+    char name[64];
+    snprintf(name, sizeof name, "%srecall_exact", prefix);
+    const char *exact = field(e, name);
+    if (!exact || strcmp(exact, "0") != 0)
+        return;
+    snprintf(name, sizeof name, "%srecall_truth", prefix);
+    const char *truth = field(e, name);
+    fputs(" (against ", out);
+    vmon_escape_fputs(truth ? truth : "an exhaustive setting", out);
+    fputs(", not exact search)", out);
+}
+
+/* `  current:  mean 1.2 ms, P95 2.4 ms, P99 3.1 ms, QPS 850` from `<prefix>.*`; a recall
+ * measured against a stand-in for exact search says so. */
 static void figures(FILE *out, const vmon_event *e, const char *title, const char *prefix)
 {
     static const struct {
@@ -73,6 +90,8 @@ static void figures(FILE *out, const vmon_event *e, const char *title, const cha
         fprintf(out, "%s%s ", any ? ", " : title, parts[i].label);
         figure(out, v);
         fputs(parts[i].unit, out);
+        if (strcmp(parts[i].suffix, "recall") == 0)
+            recall_reference(out, e, prefix);
         any = 1;
     }
     if (any)
