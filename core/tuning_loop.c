@@ -30,6 +30,7 @@ struct vmon_tuning_loop {
     uint32_t n_arms;    /* arms routed now */
     int64_t now_ms;     /* of the step or command under way */
     uint64_t now_ns;    /* monotonic, for the monitor */
+    uint64_t split_ns;  /* when the arms were last routed (the monitors' reset) */
     char *saved;        /* the snapshot last written, as JSON: written again only when it changes */
     vmon_judge_config judge;
     vmon_loghist *hist[2]; /* the arms' latencies at a look (large: not on the stack) */
@@ -95,6 +96,20 @@ static void dep_look(void *ctx, const vmon_arm_figures *a, const vmon_arm_figure
                             .final_step = (uint32_t) final,
                             .step_b_samples = f[1].samples};
     vmon_judge_decide(&l->judge, &look, out);
+    uint64_t window_ns = l->ports.judge_window_ms * UINT64_C(1000000);
+    if (out->verdict == VMON_VERDICT_CONTINUE && window_ns &&
+        l->now_ns - l->split_ns >= window_ns) {
+        /* The window now drops old requests as fast as new ones come: B's count, and with it
+         * max_samples, may never be reached at a low QPS. Stopping here is a stopping time
+         * like any other look, so the judge's error bounds still hold. */
+        char last[sizeof out->reason];
+        memcpy(last, out->reason, sizeof last);
+        out->verdict = VMON_VERDICT_KEEP;
+        snprintf(out->reason, sizeof out->reason,
+                 "B undecided after a whole judge window (%llu s, B %llu requests): %.80s",
+                 (unsigned long long)(l->ports.judge_window_ms / 1000),
+                 (unsigned long long)f[1].samples, last);
+    }
     /* Every look at debug level: why a step has not moved yet is otherwise invisible. */
     vmon_log(VMON_LOGL_DEBUG, l->log_source, "look at step %u: %s: %s (A %llu, B %llu requests)",
              step + 1, vmon_judge_verdict_name(out->verdict), out->reason,
@@ -127,6 +142,7 @@ static int dep_apply(void *ctx, const vmon_search_params *arms, const double *we
         return -1;
     }
     l->n_arms = n;
+    l->split_ns = l->now_ns;
     vmon_monitor_reset(l->ports.monitor, l->collection, l->now_ns);
     if (l->ports.judge_monitor)
         vmon_monitor_reset(l->ports.judge_monitor, l->collection, l->now_ns);
@@ -278,6 +294,7 @@ vmon_tuning_loop *vmon_tuning_loop_new(const char *pipeline, const char *collect
     }
     l->now_ms = now_ms;
     l->now_ns = (uint64_t)vmon_monotonic_ns();
+    l->split_ns = l->now_ns;
     take_up(l, handoff, initial, now_ms);
     save(l);
     return l;

@@ -34,6 +34,9 @@ typedef struct vmon_tuning_ports {
     /** The same requests over a longer window, for the judge: a step must be able to hold
      *  the B requests the judge asks for however low the QPS. NULL: `monitor`. */
     vmon_monitor *judge_monitor;
+    /** judge_monitor's window: a step that lasts this long without a verdict keeps A (the
+     *  judge's evidence stops growing once the window slides). 0: no limit. */
+    uint64_t judge_window_ms;
     /** Publish the arms' search parameters (the arm table). 0, or -1. */
     int (*publish_arms)(void *ctx, const vmon_search_params *arms, uint32_t n_arms);
     /** The collection's facts (the target's collection_stats). 0, or -1. */

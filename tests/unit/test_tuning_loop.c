@@ -528,6 +528,41 @@ static void test_judge_weighs_the_recall_the_tuner_measured(void **state)
     world_free(w);
 }
 
+/* B gets no requests at all (a router that never picks it): the judge can only say "too few";
+ * once the step has lasted the judge's whole window the loop keeps A instead of waiting on. */
+static void test_an_undecided_step_ends_after_the_judge_window(void **state)
+{
+    (void)state;
+    world *w = world_new();
+    w->ports.look = NULL;
+    w->settings.judge = 0; /* sequential */
+    w->ports.judge_window_ms = 3000;
+    vmon_tuning_loop *l = loop_new(w, NULL);
+    to_experiment(w, l);
+    uint64_t t = T0 + 2 * SEC;
+    for (int i = 0; i < 2; i++) {
+        traffic(w, 0, t, t + SEC, 3.0);
+        t += SEC;
+        vmon_tuning_loop_step(l, WALL + (int64_t)((t - T0) / MS), t);
+    }
+    assert_int_equal(vmon_tuning_loop_state(l), VMON_EXP_RUNNING); /* 2 s: still waiting */
+    for (int i = 0; i < 2; i++) {
+        traffic(w, 0, t, t + SEC, 3.0);
+        t += SEC;
+        vmon_tuning_loop_step(l, WALL + (int64_t)((t - T0) / MS), t);
+    }
+    assert_int_equal(vmon_tuning_loop_state(l), VMON_EXP_WATCHING);
+    assert_int_equal(seen(w, VMON_EVENT_PROMOTION), 0);
+    int keep = 0;
+    for (int i = 0; i < w->n_ev; i++)
+        keep += w->ev[i].type == VMON_EVENT_VERDICT &&
+                strstr(w->ev[i].message, "undecided after a whole judge window") != NULL;
+    assert_int_equal(keep, 1);
+    assert_int_equal(vmon_tuning_loop_current(l).nprobe, 16);
+    vmon_tuning_loop_free(l);
+    world_free(w);
+}
+
 static void test_recommend_mode_touches_nothing(void **state)
 {
     (void)state;
@@ -572,6 +607,7 @@ int main(void)
         cmocka_unit_test(test_classic_judge_keeps_a_slower_b),
         cmocka_unit_test(test_sequential_judge_never_promotes_below_the_floor),
         cmocka_unit_test(test_judge_weighs_the_recall_the_tuner_measured),
+        cmocka_unit_test(test_an_undecided_step_ends_after_the_judge_window),
         cmocka_unit_test(test_recommend_mode_touches_nothing),
         cmocka_unit_test(test_thread_steps_until_stopped),
     };
