@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # The proxy probe against the milvus target and the Milvus-shaped test server
 # (mock-milvus): request and failure rates with two proxy nodes, each node's
-# counter diffed only against itself and reported per node.
+# counter diffed only against itself and reported per node; recall against a
+# real exhaustive setting (nprobe = nlist from indexes/describe, else the
+# legacy /api/v1/index route, else recall_nprobe), and no ratio but one
+# warning when nlist is unknown.
 # Usage: proxy_milvus.sh VMOND SOURCE_DIR MOCK_MILVUS PLUGIN_DIR
 set -u
 VMOND=$(realpath "$1") SRC=$(realpath "$2") MOCK=$(realpath "$3") PLUGINS=$(realpath "$4")
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/vmon-proxy-mv-XXXXXX")
 chmod 755 "$WORK"
 PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done; rm -rf "$WORK"; }
+cleanup() { for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done; [ -n "${KEEP:-}" ] || rm -rf "$WORK"; }
 trap cleanup EXIT
 # shellcheck source=../integration/lib_check.sh
 . "$SRC/tests/integration/lib_check.sh"
@@ -60,5 +63,42 @@ for m in proxy.search_requests_per_second proxy.search_failures_per_second; do
   check "$m: each node diffed against itself (0 while its counter stands still)" \
     'S $m "$WORK/rates.json" | jq -s -e "length >= 4 and (map(.value == 0) | all)" >/dev/null'
 done
+
+# 2. Recall on an IVF index. The exhaustive searches must probe nlist lists: the searches the
+#    mock was asked for say which nprobe they used.
+recall() { # recall NAME [extra proxy-probe lines...]: one --once run with recall on
+  local n=$1; shift
+  : >"$D/requests.log"
+  conf "$WORK/$n.ini" 'searches = 1' 'recall = on' 'recall_queries = 1' "$@"
+  "$VMOND" --once -c "$WORK/$n.ini" >"$WORK/$n.json" 2>"$WORK/$n.err"
+}
+nprobes() { grep -o '"nprobe":[0-9]*' "$D/requests.log" | sort -u | tr "\n" " "; }
+# 2a. REST v2 without build params and no legacy route (404): nlist is unknown.
+recall unknown; rc=$?
+check "nlist unknown: --once exits 0" '[ $rc -eq 0 ] || cat "$WORK/unknown.err"'
+check "nlist unknown: no recall ratio (a ratio against the default nprobe would mislead)" \
+  '[ -z "$(S proxy.search_recall_ratio "$WORK/unknown.json")" ] && [ -z "$(nprobes)" ]'
+check "nlist unknown: one warning naming the collection and recall_nprobe" \
+  '[ "$(grep -c "recall" "$WORK/unknown.err")" -eq 1 ] &&
+   grep -q "recall of collection .c1. not measured: .*nlist.*recall_nprobe" "$WORK/unknown.err"'
+check "nlist unknown: the target asked the legacy DescribeIndex route" \
+  'grep -q "^GET /api/v1/index .*\"collection_name\":\"c1\".*\"index_name\":\"emb_idx\"" "$D/requests.log"'
+# 2b. The legacy route answers with DescribeIndexResponse (params as key/value, "params" JSON-encoded).
+put api/v1/index '{"status":{},"index_descriptions":[{"index_name":"emb_idx","indexID":9,"field_name":"emb","params":[{"key":"index_type","value":"IVF_FLAT"},{"key":"metric_type","value":"L2"},{"key":"params","value":"{\"nlist\":\"64\"}"}]}]}'
+recall legacy
+check "nlist from /api/v1/index: exhaustive searches at nprobe = 64, a ratio in [0, 1]" \
+  '[ "$(nprobes)" = "\"nprobe\":64 " ] &&
+   S proxy.search_recall_ratio "$WORK/legacy.json" | jq -s -e "length == 1 and .[0].value >= 0 and .[0].value <= 1" >/dev/null'
+# 2c. A server whose indexes/describe has the build params: no legacy call needed.
+rm "$D/api/v1/index"
+put v2/vectordb/indexes/describe '{"code":0,"data":[{"indexName":"emb_idx","fieldName":"emb","indexType":"IVF_FLAT","metricType":"L2","params":{"nlist":32},"totalRows":1000,"indexedRows":1000,"pendingRows":0,"indexState":"Finished","failReason":""}]}'
+recall described
+check "nlist from indexes/describe params: nprobe = 32, no legacy call" \
+  '[ "$(nprobes)" = "\"nprobe\":32 " ] && [ -n "$(S proxy.search_recall_ratio "$WORK/described.json")" ] &&
+   ! grep -q "^GET /api/v1/index " "$D/requests.log"'
+# 2d. recall_nprobe overrides nlist.
+recall override 'recall_nprobe = 16'
+check "recall_nprobe = 16 is the exhaustive setting" \
+  '[ "$(nprobes)" = "\"nprobe\":16 " ] && [ -n "$(S proxy.search_recall_ratio "$WORK/override.json")" ]'
 
 checks_done

@@ -35,7 +35,8 @@ typedef struct proxy_probe {
     uint32_t health_checks, searches, top_k, nprobe, ef;
     int recall;
     double recall_interval_s, last_recall_s;
-    uint32_t recall_queries, recall_ef;
+    uint32_t recall_queries, recall_ef, recall_nprobe;
+    int warned_nlist; /* the "nlist unknown" warning was given */
     uint64_t reading;
     series_table rates;
     series_table own; /* searches the probe itself made, per collection, since it started */
@@ -109,6 +110,14 @@ static const vmon_option options[] = {
      .min = 1,
      .max = 32768,
      .help = "the exhaustive HNSW breadth recall is measured against (IVF uses nprobe = nlist)"},
+    {.key = "recall_nprobe",
+     .type = VMON_OPT_INT,
+     .flags = VMON_OPT_RANGE,
+     .default_value = "0",
+     .min = 0,
+     .max = 65536,
+     .help = "the exhaustive IVF nprobe recall is measured against (0: the index's nlist; set it "
+             "to nlist where the target does not report nlist)"},
     {0}};
 
 static int proxy_create(const vmon_host *host, vmon_instance *inst, void **ctx, char *err,
@@ -133,6 +142,7 @@ static int proxy_create(const vmon_host *host, vmon_instance *inst, void **ctx, 
     p->recall_interval_s = (double)host->cfg_int(inst, "recall_interval") / 1000.0;
     p->recall_queries = (uint32_t)host->cfg_int(inst, "recall_queries");
     p->recall_ef = (uint32_t)host->cfg_int(inst, "recall_ef");
+    p->recall_nprobe = (uint32_t)host->cfg_int(inst, "recall_nprobe");
     p->last_recall_s = -INFINITY;
     *ctx = p;
     return VMON_OK;
@@ -311,11 +321,41 @@ static int time_searches(proxy_probe *p, const char *coll, const vmon_collection
     return rc;
 }
 
+/*
+ * The exhaustive setting: IVF probes every list (nprobe = nlist, or recall_nprobe), HNSW
+ * searches at recall_ef; other indexes as the target's stats say. 0 when it is not known.
+ */
+static int exhaustive(const proxy_probe *p, const vmon_collection_stats *st, search_params *full)
+{
+    *full = (search_params){p->top_k, st->nlist, st->m ? p->recall_ef : 0};
+    if (strncmp(st->index_type, "IVF", 3) == 0) {
+        full->nprobe = p->recall_nprobe ? p->recall_nprobe : st->nlist;
+        full->ef = 0;
+        return full->nprobe != 0;
+    }
+    if (strcmp(st->index_type, "HNSW") == 0) {
+        full->nprobe = 0;
+        full->ef = p->recall_ef;
+    }
+    return 1;
+}
+
 static int measure_recall(proxy_probe *p, const char *coll, const vmon_collection_stats *st,
                           char *err, size_t errlen)
 {
     search_params prod = {p->top_k, p->nprobe, p->ef};
-    search_params full = {p->top_k, st->nlist, st->m ? p->recall_ef : 0};
+    search_params full;
+    if (!exhaustive(p, st, &full)) {
+        /* A ratio against the target's default nprobe would read as a made-up recall. */
+        if (!p->warned_nlist)
+            p->c.host->log(p->c.inst, VMON_LOG_WARNING,
+                           "recall of collection '%s' not measured: target '%s' does not report "
+                           "the %s index's nlist, so nprobe = nlist is unknown; set "
+                           "`recall_nprobe = <nlist>` on this probe",
+                           coll, p->c.target.name, st->index_type);
+        p->warned_nlist = 1;
+        return VMON_OK;
+    }
     double ratio = NAN;
     int rc = search_recall(&p->c.target, coll, st, &prod, &full, p->recall_queries,
                            p->reading + 7919, &ratio, err, errlen);
