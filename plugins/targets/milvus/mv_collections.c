@@ -285,9 +285,10 @@ static int lacks_build_params(const mv_index *ix)
     return 0;
 }
 
-/* The proxy's legacy DescribeIndex route (GET :9091/api/v1/index); silent when it has none. */
-static void legacy_build_params(mv_ctx *c, const char *name, mv_index *ix)
+void mv_index_build_params(mv_ctx *c, const char *name, mv_index *ix)
 {
+    if (!ix->name[0] || !lacks_build_params(ix))
+        return;
     json_object *b = json_object_new_object();
     json_object_object_add(b, "collection_name", json_object_new_string(name));
     json_object_object_add(b, "index_name", json_object_new_string(ix->name));
@@ -333,8 +334,8 @@ int mv_collection_stats(void *ctx, const char *collection, vmon_collection_stats
     mv_index ix;
     if (mv_index_describe(ctx, name, &ix, err, errlen) != VMON_OK)
         snprintf(ix.index_type, sizeof ix.index_type, "FLAT");
-    else if (lacks_build_params(&ix) && ix.name[0])
-        legacy_build_params(ctx, name, &ix);
+    else
+        mv_index_build_params(ctx, name, &ix);
     snprintf(st.index_type, sizeof st.index_type, "%s", ix.index_type);
     st.nlist = ix.nlist;
     st.m = ix.m;
