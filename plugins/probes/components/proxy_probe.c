@@ -168,10 +168,14 @@ static int connection_latency(proxy_probe *p, char *err, size_t errlen)
         double ms = (component_now_s(&p->c) - t0) * 1000.0;
         if (rc != VMON_OK) {
             component_emit(&p->c, "proxy.target_up", 0, NULL, 0);
+            /* VMON_ERROR: the target answered and refused (credentials, say): its reason as
+             * it is, the same words its other calls fail with. */
+            if (rc == VMON_ERROR)
+                return VMON_ERROR;
             char why[512];
             snprintf(why, sizeof why, "%s", err);
             snprintf(err, errlen, "target '%s' unreachable: %s", t->name, why);
-            return rc == VMON_ERROR ? VMON_ERROR : VMON_RETRY;
+            return VMON_RETRY;
         }
         sum += ms;
         lo = ms < lo ? ms : lo;
