@@ -35,6 +35,8 @@ typedef struct probe_runner {
     int64_t interval_ms, cap_ms;
     int64_t cycles; /* 0: until stopped */
     uint32_t failures;
+    int last_rc; /* the last failure's status and reason: a repeat is logged at debug */
+    char last_why[512];
     pthread_mutex_t lock; /* guards reading and stopping */
     pthread_cond_t wake;  /* the thread waits here between readings */
     int stopping;

@@ -1,6 +1,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "clock.h"
 #include "log.h"
@@ -51,9 +52,18 @@ static void probe_outcome(probe_runner *pr, int rc, const char *why)
         pr->failures = 0;
         return;
     }
+    /* A failure said once at warning; its repeats at debug until the reason changes. */
+    int repeat = pr->failures && pr->last_rc == rc && strcmp(pr->last_why, why) == 0;
     pr->failures++;
     count_failure(pr->slot);
-    vmon_log(VMON_LOGL_WARNING, inst->log_source, "collect failed (status %d): %s", rc, why);
+    if (repeat)
+        vmon_log(VMON_LOGL_DEBUG, inst->log_source,
+                 "collect failed again (status %d, %u in a row): %s", rc, pr->failures, why);
+    else
+        vmon_log(VMON_LOGL_WARNING, inst->log_source, "collect failed (status %d): %s%s", rc, why,
+                 pr->failures > 1 ? "" : " (said once; repeats are logged at debug)");
+    pr->last_rc = rc;
+    snprintf(pr->last_why, sizeof pr->last_why, "%s", why);
     rt_slot_alert(pr->slot, &spec, 0);
 }
 

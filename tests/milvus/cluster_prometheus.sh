@@ -3,10 +3,12 @@
 # (mock-milvus, each its own 9091) scraped by Debian's prometheus on
 # loopback; target_milvus with metrics_source = prometheus reads the
 # per-node figures back through Prometheus's query API, and with a list of
-# metrics_uri reads the same nodes directly.
-# Usage: cluster_prometheus.sh MOCK_MILVUS MILVUS_REPORT PLUGIN_DIR FREE_PORT
+# metrics_uri reads the same nodes directly. Then `vmond --once` with the four
+# component probes on that target prints the component report sections with
+# the three query nodes' rows.
+# Usage: cluster_prometheus.sh MOCK_MILVUS MILVUS_REPORT PLUGIN_DIR FREE_PORT VMOND
 set -u
-mock=$1 report=$2 plugins=$3 free_port=$4
+mock=$1 report=$2 plugins=$3 free_port=$4 vmond=$5
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../integration/lib_check.sh"
 prom=$(command -v prometheus || echo /usr/bin/prometheus)
@@ -17,7 +19,7 @@ pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
   wait 2>/dev/null
-  rm -rf "$work"
+  [ -n "${KEEP:-}" ] || rm -rf "$work"
 }
 trap cleanup EXIT
 
@@ -55,6 +57,25 @@ for node in 11 12 13; do
   wait_for "$work/node$node.port" '^port ' 10 || { echo "mock-milvus $node did not start"; exit 1; }
   ports+=("$(awk '{print $2}' "$work/node$node.port")")
 done
+# Node 11 also stands for the proxy (REST and its 9091 routes): collection c1, an IVF index,
+# one segment on each query node, and the query nodes' capacities (system_info).
+P=$work/node11 V=$work/node11/v2/vectordb
+mkdir -p "$V/indexes" "$V/entities" "$P/api/v1"
+echo '{"code":0,"data":["c1"]}' >"$V/collections/list"
+echo '{"code":0,"data":{"collectionName":"c1","collectionID":1,"fields":[{"name":"pk","type":"Int64","primaryKey":true},{"name":"emb","type":"FloatVector","params":[{"key":"dim","value":"4"}]}],"indexes":[{"indexName":"emb_idx","fieldName":"emb","metricType":"L2"}],"load":"LoadStateLoaded"}}' >"$V/collections/describe"
+echo '{"code":0,"data":{"rowCount":600}}' >"$V/collections/get_stats"
+echo '{"code":0,"data":{"loadState":"LoadStateLoaded"}}' >"$V/collections/get_load_state"
+echo '{"code":0,"data":["emb_idx"]}' >"$V/indexes/list"
+echo '{"code":0,"data":[{"indexName":"emb_idx","fieldName":"emb","indexType":"IVF_FLAT","metricType":"L2","totalRows":600,"indexedRows":600,"pendingRows":0,"indexState":"Finished","failReason":""}]}' >"$V/indexes/describe"
+echo '{"status":{},"index_descriptions":[{"index_name":"emb_idx","params":[{"key":"params","value":"{\"nlist\":\"128\"}"}]}]}' >"$P/api/v1/index"
+echo '{"code":0,"data":[{"id":"7","distance":0.5}],"cost":1}' >"$V/entities/search"
+echo '{"status":{},"infos":[{"segmentID":501,"collectionID":1,"num_rows":100,"index_name":"emb_idx","indexID":9,"state":3,"nodeIds":[11]},{"segmentID":502,"collectionID":1,"num_rows":200,"index_name":"emb_idx","indexID":9,"state":3,"nodeIds":[12]},{"segmentID":503,"collectionID":1,"num_rows":300,"index_name":"emb_idx","indexID":9,"state":3,"nodeIds":[13]}]}' >"$P/api/v1/query-segment-info"
+nodes_info=
+for node in 11 12 13; do
+  nodes_info="$nodes_info{\\\"identifier\\\":$node,\\\"infos\\\":{\\\"type\\\":\\\"querynode\\\",\\\"hardware_infos\\\":{\\\"memory\\\":100000}}},"
+done
+echo "{\"status\":{},\"response\":\"{\\\"nodes_info\\\":[${nodes_info%,}]}\"}" >"$P/api/v1/metrics"
+
 targets=$(printf "'127.0.0.1:%s'," "${ports[@]}")
 cat >"$work/prometheus.yml" <<EOM
 global:
@@ -115,6 +136,61 @@ for node in 11 12 13; do
   check "node $node memory from its own endpoint" \
     "grep -qx 'querynode.memory_used_bytes{node_id=\"$node\"} $((node * 1000))' '$out'"
 done
+
+# The four component probes on the same target: `vmond --once` prints the component report.
+mkdir -p "$work/plugins"
+cp "$plugins"/target_milvus.so "$plugins"/probe_{proxy,querynode,datanode,indexnode}.so \
+  "$plugins"/sink_stdout.so "$work/plugins/"
+chmod 755 "$work" "$work/plugins"
+cat >"$work/vmond.ini" <<EOI
+[daemon]
+plugin_dir = $work/plugins
+[target:db]
+plugin = milvus
+uri = http://127.0.0.1:${ports[0]}
+metrics_uri = http://127.0.0.1:${ports[0]}
+metrics_source = prometheus
+prometheus_url = http://127.0.0.1:$pport
+rate_window = 10s
+timeout = 5s
+[probe:proxy]
+plugin = proxy
+target = db
+searches = 2
+[probe:querynode]
+plugin = querynode
+target = db
+[probe:datanode]
+plugin = datanode
+target = db
+[probe:indexnode]
+plugin = indexnode
+target = db
+[sink:console]
+plugin = stdout
+format = human
+samples = true
+[pipeline:components]
+target = db
+probes = proxy, querynode, datanode, indexnode
+sinks = console
+EOI
+vout=$work/vmond.txt
+"$vmond" --once -c "$work/vmond.ini" >"$vout" 2>"$work/once.err"; rc=$?
+check "vmond --once with metrics_source = prometheus exits 0" '[ $rc -eq 0 ] || cat "$work/once.err"'
+section() { awk -v s="  [$1]" '$0 == s {on = 1; next} on && /^$/ {exit} on' "$vout"; }
+check "segments: one per query node" \
+  '[ "$(section Segments | awk "NR > 2 {print \$1 \":\" \$2}" | sort | tr "\n" " ")" = "501:11 502:12 503:13 " ]'
+check "distribution per node: the three query nodes" \
+  '[ "$(section "Distribution per node" | awk "NR > 2 {print \$1 \":\" \$2 \":\" \$3}" | sort | tr "\n" " ")" = "11:1:100 12:1:200 13:1:300 " ]'
+# memory used through Prometheus (node * 1000 bytes) against the system_info capacity (100000)
+check "memory per query node: the three nodes through Prometheus, against their capacity" \
+  'section "Memory per query node" | grep -Eq "^ +11 +[0-9.]+ KiB +[0-9.]+ KiB +11.0 %" &&
+   section "Memory per query node" | grep -Eq "^ +12 .* 12.0 %" && section "Memory per query node" | grep -Eq "^ +13 .* 13.0 %"'
+check "index build: the IVF index with its nlist, finished" \
+  'section "Index build progress" | grep -Eq "^  c1 +IVF_FLAT +L2 +nlist=128 +finished +100.0 %"'
+check "per-node query rates through Prometheus" \
+  '[ "$(grep -Ec "^  querynode.search_latency_p95_ms .*node_id=\"1[123]\"" "$vout")" -eq 3 ]'
 
 # A Prometheus that refuses the query says so, naming prometheus_url.
 "$report" "$plugins" querynode "${common[@]/prometheus_url=*/prometheus_url=http://127.0.0.1:${ports[0]}}" >"$out" 2>&1

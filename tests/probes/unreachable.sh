@@ -28,6 +28,7 @@ PORT=$(cat "$WORK/port")
 cat >"$WORK/v.ini" <<INI
 [daemon]
 plugin_dir = $WORK/plugins
+log_level = debug
 [target:db]
 plugin = remote
 url = http://127.0.0.1:$PORT
@@ -75,7 +76,8 @@ check "target_unreachable fires" 'wait_for "$OUT" "\"rule\":\"target_unreachable
 elapsed=$((SECONDS - start))
 check "the probe failed on its timeout (reason in the log, within ${elapsed}s)" \
   'grep -q "\[probe:px\].*target .db. unreachable" "$LOG" && [ "$elapsed" -le 10 ]'
-# Let the probes fail several more times while the server stays silent.
+# Let the probes fail several more times while the server stays silent (the repeats of one
+# reason are logged at debug).
 fails() { [ "$(count "$LOG" "\[probe:px\]: collect failed")" -ge 4 ]; }
 check "the probe keeps retrying (backoff) while the server is silent" 'for _ in $(seq 200); do fails && break; sleep 0.05; done; fails'
 check "vmond keeps running" 'kill -0 "$VM"'

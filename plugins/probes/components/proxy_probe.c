@@ -5,8 +5,12 @@
  *  - search latency avg/p95/p99 over `searches` single-query searches with
  *    real query vectors of the collection's dimension (the target's
  *    sample_queries, else seeded random vectors);
- *  - request and failure rates from the target's own counters, the probe's
- *    own searches taken out;
+ *  - request and failure rates from the target's own counters, per proxy
+ *    node (`node_id`, as querynode.search_qps is per query node) and
+ *    collection, each node's counter diffed only against itself; the
+ *    probe's own searches are taken out of a collection's total and spread
+ *    over the nodes in proportion to their traffic (which proxy served
+ *    them is not known);
  *  - opt-in: recall of the production search parameters against an
  *    exhaustive setting (nprobe = nlist, or a high ef), rate-limited.
  */
@@ -19,15 +23,26 @@
 #include "search_util.h"
 #include "series.h"
 
+/* One proxy node's search rate of one collection, held until the reading's own searches are known.
+ */
+typedef struct node_rate {
+    char coll[256], node[32];
+    double rate;
+} node_rate;
+
 typedef struct proxy_probe {
     component_probe c;
     uint32_t health_checks, searches, top_k, nprobe, ef;
     int recall;
     double recall_interval_s, last_recall_s;
-    uint32_t recall_queries, recall_ef;
+    uint32_t recall_queries, recall_ef, recall_nprobe;
+    int warned_nlist; /* the "nlist unknown" warning was given */
     uint64_t reading;
     series_table rates;
     series_table own; /* searches the probe itself made, per collection, since it started */
+    node_rate *pend;  /* this reading's search rates per node and collection */
+    size_t n_pend, cap_pend;
+    double now_s; /* when this reading's counters were read */
 } proxy_probe;
 
 static const vmon_option options[] = {
@@ -95,6 +110,14 @@ static const vmon_option options[] = {
      .min = 1,
      .max = 32768,
      .help = "the exhaustive HNSW breadth recall is measured against (IVF uses nprobe = nlist)"},
+    {.key = "recall_nprobe",
+     .type = VMON_OPT_INT,
+     .flags = VMON_OPT_RANGE,
+     .default_value = "0",
+     .min = 0,
+     .max = 65536,
+     .help = "the exhaustive IVF nprobe recall is measured against (0: the index's nlist; set it "
+             "to nlist where the target does not report nlist)"},
     {0}};
 
 static int proxy_create(const vmon_host *host, vmon_instance *inst, void **ctx, char *err,
@@ -119,6 +142,7 @@ static int proxy_create(const vmon_host *host, vmon_instance *inst, void **ctx, 
     p->recall_interval_s = (double)host->cfg_int(inst, "recall_interval") / 1000.0;
     p->recall_queries = (uint32_t)host->cfg_int(inst, "recall_queries");
     p->recall_ef = (uint32_t)host->cfg_int(inst, "recall_ef");
+    p->recall_nprobe = (uint32_t)host->cfg_int(inst, "recall_nprobe");
     p->last_recall_s = -INFINITY;
     *ctx = p;
     return VMON_OK;
@@ -129,6 +153,7 @@ static void proxy_destroy(void *ctx)
     proxy_probe *p = ctx;
     series_free(&p->rates);
     series_free(&p->own);
+    free(p->pend);
     free(p);
 }
 
@@ -143,10 +168,14 @@ static int connection_latency(proxy_probe *p, char *err, size_t errlen)
         double ms = (component_now_s(&p->c) - t0) * 1000.0;
         if (rc != VMON_OK) {
             component_emit(&p->c, "proxy.target_up", 0, NULL, 0);
+            /* VMON_ERROR: the target answered and refused (credentials, say): its reason as
+             * it is, the same words its other calls fail with. */
+            if (rc == VMON_ERROR)
+                return VMON_ERROR;
             char why[512];
             snprintf(why, sizeof why, "%s", err);
             snprintf(err, errlen, "target '%s' unreachable: %s", t->name, why);
-            return rc == VMON_ERROR ? VMON_ERROR : VMON_RETRY;
+            return VMON_RETRY;
         }
         sum += ms;
         lo = ms < lo ? ms : lo;
@@ -157,6 +186,32 @@ static int connection_latency(proxy_probe *p, char *err, size_t errlen)
     component_emit(&p->c, "proxy.connect_latency_min_ms", lo, NULL, 0);
     component_emit(&p->c, "proxy.connect_latency_max_ms", hi, NULL, 0);
     return VMON_OK;
+}
+
+/* Labels of a per-node rate: the collection, and the node when the target names one. */
+static uint32_t rate_labels(vmon_label *l, const char *coll, const char *node)
+{
+    l[0] = (vmon_label){"collection", coll};
+    if (!node || !node[0])
+        return 1;
+    l[1] = (vmon_label){"node_id", node};
+    return 2;
+}
+
+static void hold_rate(proxy_probe *p, const char *coll, const char *node, double rate)
+{
+    if (p->n_pend == p->cap_pend) {
+        size_t cap = p->cap_pend ? 2 * p->cap_pend : 8;
+        node_rate *v = realloc(p->pend, cap * sizeof *v);
+        if (!v)
+            return; /* this node's rate is missing from this reading */
+        p->pend = v;
+        p->cap_pend = cap;
+    }
+    node_rate *r = &p->pend[p->n_pend++];
+    snprintf(r->coll, sizeof r->coll, "%s", coll);
+    snprintf(r->node, sizeof r->node, "%s", node ? node : "");
+    r->rate = rate;
 }
 
 /* The target's counters become rates; its histogram buckets stay out of the report. */
@@ -174,25 +229,58 @@ static int proxy_filter(void *arg, const vmon_sample *s)
     const char *coll = component_label(s, "collection");
     if (!coll)
         return 1;
-    double now = component_now_s(&p->c);
+    /* Each proxy node counts on its own: its counter is diffed only against itself. */
+    const char *node = component_label(s, "node_id");
     char key[512];
     if (strcmp(s->name, "proxy.search_requests_total") == 0) {
-        /* The probe's own searches are not user traffic: count them out. */
-        double user = s->value - series_add(&p->own, coll, 0);
-        snprintf(key, sizeof key, "req/%s", coll);
-        double rate = series_rate(&p->rates, key, user, now);
-        component_emit_coll(&p->c, "proxy.search_requests_per_second",
-                            isnan(rate) ? rate : fmax(0, rate), coll);
+        snprintf(key, sizeof key, "req/%s/%s", node ? node : "", coll);
+        hold_rate(p, coll, node, series_rate(&p->rates, key, s->value, p->now_s));
     } else if (strcmp(s->name, "proxy.search_failures_total") == 0 ||
                strcmp(s->name, "proxy.insert_failures_total") == 0) {
-        snprintf(key, sizeof key, "%s/%s", s->name, coll);
-        double rate = series_rate(&p->rates, key, s->value, now);
+        snprintf(key, sizeof key, "%s/%s/%s", s->name, node ? node : "", coll);
+        double rate = series_rate(&p->rates, key, s->value, p->now_s);
         const char *name = strcmp(s->name, "proxy.search_failures_total") == 0
                                ? "proxy.search_failures_per_second"
                                : "proxy.insert_failures_per_second";
-        component_emit_coll(&p->c, name, rate, coll);
+        vmon_label l[2];
+        component_emit(&p->c, name, rate, l, rate_labels(l, coll, node));
     }
     return 1;
+}
+
+/*
+ * User search rates per node: the probe's own searches of a collection (made
+ * through whichever proxy the target reached) come out of the collection's
+ * total, spread over its nodes in proportion to their rates.
+ */
+static void emit_request_rates(proxy_probe *p)
+{
+    for (size_t i = 0; i < p->n_pend; i++) {
+        const char *coll = p->pend[i].coll;
+        int first = 1;
+        for (size_t j = 0; j < i && first; j++)
+            first = strcmp(p->pend[j].coll, coll) != 0;
+        if (!first)
+            continue;
+        double sum = 0;
+        for (size_t j = i; j < p->n_pend; j++)
+            if (strcmp(p->pend[j].coll, coll) == 0 && !isnan(p->pend[j].rate))
+                sum += fmax(0, p->pend[j].rate);
+        char key[512];
+        snprintf(key, sizeof key, "own/%s", coll);
+        double own = series_rate(&p->rates, key, series_add(&p->own, coll, 0), p->now_s);
+        double user = sum > 0 ? fmax(0, 1 - own / sum) : 0;
+        for (size_t j = i; j < p->n_pend; j++) {
+            if (strcmp(p->pend[j].coll, coll) != 0)
+                continue;
+            vmon_label l[2];
+            double r = p->pend[j].rate;
+            double rate = isnan(own) || isnan(r) ? NAN : fmax(0, r) * user;
+            component_emit(&p->c, "proxy.search_requests_per_second", rate, l,
+                           rate_labels(l, coll, p->pend[j].node));
+        }
+    }
+    p->n_pend = 0;
 }
 
 static void emit_latencies(proxy_probe *p, const char *coll, double *ms, uint32_t n)
@@ -237,11 +325,41 @@ static int time_searches(proxy_probe *p, const char *coll, const vmon_collection
     return rc;
 }
 
+/*
+ * The exhaustive setting: IVF probes every list (nprobe = nlist, or recall_nprobe), HNSW
+ * searches at recall_ef; other indexes as the target's stats say. 0 when it is not known.
+ */
+static int exhaustive(const proxy_probe *p, const vmon_collection_stats *st, search_params *full)
+{
+    *full = (search_params){p->top_k, st->nlist, st->m ? p->recall_ef : 0};
+    if (strncmp(st->index_type, "IVF", 3) == 0) {
+        full->nprobe = p->recall_nprobe ? p->recall_nprobe : st->nlist;
+        full->ef = 0;
+        return full->nprobe != 0;
+    }
+    if (strcmp(st->index_type, "HNSW") == 0) {
+        full->nprobe = 0;
+        full->ef = p->recall_ef;
+    }
+    return 1;
+}
+
 static int measure_recall(proxy_probe *p, const char *coll, const vmon_collection_stats *st,
                           char *err, size_t errlen)
 {
     search_params prod = {p->top_k, p->nprobe, p->ef};
-    search_params full = {p->top_k, st->nlist, st->m ? p->recall_ef : 0};
+    search_params full;
+    if (!exhaustive(p, st, &full)) {
+        /* A ratio against the target's default nprobe would read as a made-up recall. */
+        if (!p->warned_nlist)
+            p->c.host->log(p->c.inst, VMON_LOG_WARNING,
+                           "recall of collection '%s' not measured: target '%s' does not report "
+                           "the %s index's nlist, so nprobe = nlist is unknown; set "
+                           "`recall_nprobe = <nlist>` on this probe",
+                           coll, p->c.target.name, st->index_type);
+        p->warned_nlist = 1;
+        return VMON_OK;
+    }
     double ratio = NAN;
     int rc = search_recall(&p->c.target, coll, st, &prod, &full, p->recall_queries,
                            p->reading + 7919, &ratio, err, errlen);
@@ -270,8 +388,12 @@ static int proxy_collect(void *ctx, char *err, size_t errlen)
     err[0] = 0;
     p->reading++;
     int rc = connection_latency(p, err, errlen);
+    p->n_pend = 0;
+    p->now_s = component_now_s(&p->c);
     if (rc == VMON_OK)
         rc = component_forward(&p->c, "proxy", proxy_filter, p, err, errlen);
+    if (rc == VMON_OK)
+        emit_request_rates(p);
     int recall_now = p->recall && component_now_s(&p->c) - p->last_recall_s >= p->recall_interval_s;
     if (rc == VMON_OK)
         rc = component_each_collection(&p->c, per_collection, &recall_now, err, errlen);

@@ -110,9 +110,15 @@ typedef struct mv_index {
     char index_type[VMON_INDEX_TYPE_LEN];
     char metric[16];
     char fail_reason[160];
+    uint32_t nlist, m, ef_construction; /* build params; 0 when Milvus did not say */
     vmon_index_state state;
 } mv_index;
 int mv_index_describe(mv_ctx *c, const char *collection, mv_index *out, char *err, size_t errlen);
+/**
+ * Fill the build params REST v2 left out (IVF without nlist, HNSW without M) from the proxy's
+ * legacy DescribeIndex route (GET :9091/api/v1/index); unchanged when it has none.
+ */
+void mv_index_build_params(mv_ctx *c, const char *collection, mv_index *ix);
 
 struct mv_index_entry {
     char *name;

@@ -126,6 +126,49 @@ static uint32_t build_state_of(const char *s)
     return VMON_INDEX_PENDING;
 }
 
+static uint32_t param_u32(json_object *v)
+{
+    int64_t n;
+    return mv_json_int64(v, &n) == 0 && n > 0 && n <= UINT32_MAX ? (uint32_t)n : 0;
+}
+
+static void read_params(json_object *params, mv_index *out, int depth);
+
+/* One build parameter; "params" may hold the others as a JSON-encoded object (DescribeIndex). */
+static void read_param(const char *key, json_object *v, mv_index *out, int depth)
+{
+    if (strcmp(key, "nlist") == 0)
+        out->nlist = param_u32(v);
+    else if (strcmp(key, "M") == 0 || strcmp(key, "m") == 0)
+        out->m = param_u32(v);
+    else if (strcmp(key, "efConstruction") == 0 || strcmp(key, "ef_construction") == 0)
+        out->ef_construction = param_u32(v);
+    else if (strcmp(key, "params") == 0 && json_object_is_type(v, json_type_string)) {
+        json_object *inner = json_tokener_parse(json_object_get_string(v));
+        read_params(inner, out, depth + 1);
+        json_object_put(inner);
+    } else if (strcmp(key, "params") == 0)
+        read_params(v, out, depth + 1);
+}
+
+/* Build params as an object {"nlist":128} or a key/value list [{"key":"nlist","value":"128"}]. */
+static void read_params(json_object *params, mv_index *out, int depth)
+{
+    if (!params || depth > 2)
+        return;
+    if (json_object_is_type(params, json_type_object)) {
+        json_object_object_foreach(params, key, v) read_param(key, v, out, depth);
+        return;
+    }
+    size_t n = json_object_is_type(params, json_type_array) ? json_object_array_length(params) : 0;
+    for (size_t i = 0; i < n; i++) {
+        json_object *kv = json_object_array_get_idx(params, i), *v;
+        const char *key = mv_json_member_string(kv, "key");
+        if (key && json_object_object_get_ex(kv, "value", &v))
+            read_param(key, v, out, depth);
+    }
+}
+
 static void read_index(json_object *d, mv_index *out)
 {
     const char *s;
@@ -135,6 +178,9 @@ static void read_index(json_object *d, mv_index *out)
         snprintf(out->metric, sizeof out->metric, "%s", s);
     if ((s = mv_json_member_string(d, "failReason")))
         snprintf(out->fail_reason, sizeof out->fail_reason, "%s", s);
+    json_object *params;
+    if (json_object_object_get_ex(d, "params", &params))
+        read_params(params, out, 0); /* newer servers; 2.4/2.5 return none */
     vmon_index_state *st = &out->state;
     st->state = build_state_of(mv_json_member_string(d, "indexState"));
     int64_t total = mv_json_member_int64(d, "totalRows", 0);
@@ -204,6 +250,56 @@ int mv_index_state(void *ctx, const char *collection, vmon_index_state *out, cha
     return VMON_OK;
 }
 
+static int on_legacy_index(void *arg, long status, const char *body, size_t len, char *err,
+                           size_t errlen)
+{
+    mv_index *ix = arg;
+    if (status != 200) {
+        snprintf(err, errlen, "/api/v1/index: HTTP %ld", status);
+        return VMON_ERROR;
+    }
+    json_object *root = len ? json_tokener_parse(body) : NULL, *descs;
+    if (root && json_object_object_get_ex(root, "index_descriptions", &descs) &&
+        json_object_is_type(descs, json_type_array)) {
+        for (size_t i = 0; i < json_object_array_length(descs); i++) {
+            json_object *d = json_object_array_get_idx(descs, i), *params;
+            const char *name = mv_json_member_string(d, "index_name");
+            if ((!name || strcmp(name, ix->name) == 0) &&
+                json_object_object_get_ex(d, "params", &params)) {
+                read_params(params, ix, 0);
+                break;
+            }
+        }
+    }
+    json_object_put(root);
+    return VMON_OK;
+}
+
+/* IVF needs nlist and HNSW M for an exhaustive search setting; REST v2 of 2.4/2.5 gives neither. */
+static int lacks_build_params(const mv_index *ix)
+{
+    if (strncmp(ix->index_type, "IVF", 3) == 0)
+        return ix->nlist == 0;
+    if (strcmp(ix->index_type, "HNSW") == 0)
+        return ix->m == 0;
+    return 0;
+}
+
+void mv_index_build_params(mv_ctx *c, const char *name, mv_index *ix)
+{
+    if (!ix->name[0] || !lacks_build_params(ix))
+        return;
+    json_object *b = json_object_new_object();
+    json_object_object_add(b, "collection_name", json_object_new_string(name));
+    json_object_object_add(b, "index_name", json_object_new_string(ix->name));
+    json_object_object_add(b, "db_name", json_object_new_string(c->database));
+    char url[1100], ignored[256];
+    snprintf(url, sizeof url, "%s/api/v1/index", c->endpoints[0]);
+    mv_get(c, url, "GET", json_object_to_json_string_ext(b, JSON_C_TO_STRING_PLAIN),
+           on_legacy_index, ix, ignored, sizeof ignored);
+    json_object_put(b);
+}
+
 static int count_segment(void *arg, const vmon_segment_info *s)
 {
     vmon_collection_stats *st = arg;
@@ -238,7 +334,12 @@ int mv_collection_stats(void *ctx, const char *collection, vmon_collection_stats
     mv_index ix;
     if (mv_index_describe(ctx, name, &ix, err, errlen) != VMON_OK)
         snprintf(ix.index_type, sizeof ix.index_type, "FLAT");
+    else
+        mv_index_build_params(ctx, name, &ix);
     snprintf(st.index_type, sizeof st.index_type, "%s", ix.index_type);
+    st.nlist = ix.nlist;
+    st.m = ix.m;
+    st.ef_construction = ix.ef_construction;
     /* Segments come from the proxy's 9091; without it the counts stay 0. */
     char ignored[256];
     mv_segments_of(ctx, name, ix.index_type, count_segment, &st, ignored, sizeof ignored);

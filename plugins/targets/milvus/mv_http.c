@@ -72,8 +72,10 @@ int mv_rest(mv_ctx *c, const char *route, json_object *body, const char *what, m
         rc = mv_reply_decode(r.status, r.body, r.body_len, what, out, err, errlen);
     pthread_mutex_unlock(&c->rest_lock);
     json_object_put(body);
-    if (rc != 0 && out->auth_failed)
+    if (rc != 0 && out->auth_failed) {
         remember_auth_failure(c, err);
+        auth_refused(c, err, errlen); /* the words of every later refusal: one reason, said once */
+    }
     return rc;
 }
 

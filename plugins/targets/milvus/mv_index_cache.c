@@ -67,6 +67,8 @@ int mv_index_cached(mv_ctx *c, const char *name, mv_index *out, char *err, size_
     if (fresh)
         return VMON_OK;
     int rc = mv_index_describe(c, name, out, err, errlen);
+    if (rc == VMON_OK)
+        mv_index_build_params(c, name, out);
     if (rc == VMON_OK) {
         pthread_mutex_lock(&ic->lock);
         store(ic, name, out, now);

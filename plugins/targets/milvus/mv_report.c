@@ -83,10 +83,22 @@ static int emit_segment(void *arg, const vmon_segment_info *s)
 
 static void indexnode_of(const char *name, const mv_index *ix, emitter *e)
 {
-    vmon_label info[] = {{"collection", name},
-                         {"index_type", ix->state.index_type},
-                         {"metric", ix->metric[0] ? ix->metric : "unknown"}};
-    emit(e, "indexnode.index_info", 1, info, 3);
+    /* Build params where Milvus gave them (indexes/describe, else the legacy route). */
+    char nlist[16], m[16], efc[16];
+    snprintf(nlist, sizeof nlist, "%u", ix->nlist);
+    snprintf(m, sizeof m, "%u", ix->m);
+    snprintf(efc, sizeof efc, "%u", ix->ef_construction);
+    vmon_label info[6] = {{"collection", name},
+                          {"index_type", ix->state.index_type},
+                          {"metric", ix->metric[0] ? ix->metric : "unknown"}};
+    uint32_t n = 3;
+    if (ix->nlist)
+        info[n++] = (vmon_label){"nlist", nlist};
+    if (ix->m)
+        info[n++] = (vmon_label){"m", m};
+    if (ix->ef_construction)
+        info[n++] = (vmon_label){"ef_construction", efc};
+    emit(e, "indexnode.index_info", 1, info, n);
     vmon_label l[] = {{"collection", name}};
     const vmon_index_state *st = &ix->state;
     emit(e, "indexnode.build_state", st->state, l, 1);
