@@ -11,6 +11,7 @@
 #include "instance.h"
 #include "log.h"
 #include "sample_batch.h"
+#include "sample_type.h"
 #include "strutil.h"
 
 static int64_t thread_budget;
@@ -84,6 +85,9 @@ static int host_emit(vmon_instance *inst, const vmon_sample *caller)
             return VMON_EINVAL;
         }
     copy.struct_size = sizeof copy;
+    /* `type` is 0 (gauge) unless the caller's struct_size covered it (ABI 0.5). */
+    copy.type = vmon_sample_type_checked(copy.name, copy.labels, copy.n_labels, copy.type);
+    copy.reserved = 0;
     if (inst->hooks.emit)
         inst->hooks.emit(inst->hooks.arg, inst, s);
     return VMON_OK;

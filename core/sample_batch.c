@@ -41,7 +41,8 @@ void vmon_batch_add(vmon_sample_batch *b, const vmon_sample *s, const char *inst
                        .name = vmon_strdup(s->name),
                        .labels = labels,
                        .value = s->value,
-                       .time_ms = s->time_ms ? s->time_ms : now_ms};
+                       .time_ms = s->time_ms ? s->time_ms : now_ms,
+                       .type = s->type};
 }
 
 vmon_sample_batch *vmon_batch_ref(vmon_sample_batch *b)

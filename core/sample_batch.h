@@ -18,7 +18,10 @@ typedef struct vmon_sample_batch {
 } vmon_sample_batch;
 
 vmon_sample_batch *vmon_batch_new(const char *source);
-/** Copy a sample in, adding `instance=<instance>` unless present. */
+/**
+ * Copy a sample in (a core-sized one: its type is read as it stands), adding
+ * `instance=<instance>` unless present.
+ */
 void vmon_batch_add(vmon_sample_batch *b, const vmon_sample *s, const char *instance,
                     int64_t now_ms);
 vmon_sample_batch *vmon_batch_ref(vmon_sample_batch *b);

@@ -12,6 +12,10 @@ static void add(vmon_sample_batch *b, const char *name, double v, const char *si
                      .time_ms = now,
                      .labels = sink ? &l : NULL,
                      .n_labels = sink ? 1 : 0};
+    /* Totals only go up (from vmond's start): counters; the rest are gauges. */
+    size_t n = strlen(name);
+    if (n > 6 && strcmp(name + n - 6, "_total") == 0)
+        s.type = VMON_SAMPLE_COUNTER;
     vmon_batch_add(b, &s, "vmond", now);
 }
 

@@ -1,4 +1,5 @@
 /*
+ * ABI 0.5: sample types, read only within the caller's struct_size.
  * ABI 0.3: typed ops, struct_size honoured both ways, the standalone API's
  * zero-extended ops, option tables that can grow and are checked at load
  * time, the core's key space, and when a plugin file's code first runs.
@@ -16,6 +17,7 @@
 #include "loader.h"
 #include "option_table.h"
 #include "plan.h"
+#include "sample_batch.h"
 #include "schema.h"
 #include "standalone.h"
 #include "test_util.h"
@@ -144,6 +146,90 @@ static void test_emit_reads_the_callers_size(void **state)
                            .name = "fixture.x_total"};
     assert_int_equal(host->emit(inst, &shorter), VMON_EINVAL);
     assert_int_equal(r.samples, 1);
+    vmon_instance_destroy(inst);
+}
+
+/* ---- item: sample types (0.5) ---- */
+
+static vmon_instance *probe_from(received *r, const vmon_plugin *p)
+{
+    static vmon_values none;
+    vmon_instance_hooks hooks = {.emit = on_emit, .alert = on_alert, .arg = r};
+    vmon_instance *inst = vmon_instance_new(VMON_KIND_PROBE, "p", p, &none, hooks);
+    char err[256];
+    assert_int_equal(vmon_instance_create(inst, err, sizeof err), 0);
+    return inst;
+}
+
+static void collect_once(vmon_instance *inst, const vmon_plugin *p)
+{
+    char err[256];
+    assert_int_equal(((const vmon_probe_ops *)p->ops)->collect(inst->ctx, err, sizeof err), 0);
+}
+
+static void test_v04_probe_samples_read_as_gauges(void **state)
+{
+    (void)state;
+    received r = {0};
+    const vmon_plugin *old = load_ok(VMON_ABI_FIXTURE_DIR, VMON_KIND_PROBE, "v04");
+    assert_int_equal(old->desc.abi_minor, 4);
+    vmon_instance *inst = probe_from(&r, old);
+    collect_once(inst, old);
+    assert_int_equal(r.samples, 1);
+    assert_string_equal(r.sample.name, "fixture.count_total");
+    /* The bytes past its 0.4 struct_size say counter; the core never read them. */
+    assert_int_equal(r.sample.type, VMON_SAMPLE_GAUGE);
+    vmon_instance_destroy(inst);
+
+    /* The same code built for 0.5 says counter, and the core carries it. */
+    received r5 = {0};
+    const vmon_plugin *now = load_ok(VMON_TEST_PLUGIN_DIR, VMON_KIND_PROBE, "counter");
+    inst = probe_from(&r5, now);
+    collect_once(inst, now);
+    assert_int_equal(r5.samples, 1);
+    assert_int_equal(r5.sample.type, VMON_SAMPLE_COUNTER);
+    vmon_instance_destroy(inst);
+}
+
+static void test_histogram_parts_checked_and_carried_to_sinks(void **state)
+{
+    (void)state;
+    received r = {0};
+    vmon_instance *inst = probe_instance(&r);
+    const vmon_host *host = vmon_host_table();
+    vmon_label le = {"le", "0.5"};
+    static const struct {
+        const char *name;
+        int with_le;
+        uint32_t type, want;
+    } cases[] = {
+        {"proxy.lat_ms_bucket", 1, VMON_SAMPLE_HISTOGRAM_BUCKET, VMON_SAMPLE_HISTOGRAM_BUCKET},
+        {"proxy.lat_ms_sum", 0, VMON_SAMPLE_HISTOGRAM_SUM, VMON_SAMPLE_HISTOGRAM_SUM},
+        {"proxy.lat_ms_count", 0, VMON_SAMPLE_HISTOGRAM_COUNT, VMON_SAMPLE_HISTOGRAM_COUNT},
+        {"proxy.lat_ms_bucket", 0, VMON_SAMPLE_HISTOGRAM_BUCKET, VMON_SAMPLE_GAUGE}, /* no le */
+        {"proxy.lat_ms", 1, VMON_SAMPLE_HISTOGRAM_BUCKET, VMON_SAMPLE_GAUGE},        /* no suffix */
+        {"proxy.lat_ms_count", 0, VMON_SAMPLE_HISTOGRAM_SUM, VMON_SAMPLE_GAUGE},
+        {"proxy.lat_ms_sum", 1, VMON_SAMPLE_HISTOGRAM_SUM, VMON_SAMPLE_GAUGE}, /* le on a sum */
+        {"proxy.x_total", 0, 77, VMON_SAMPLE_GAUGE},                           /* unknown type */
+    };
+    vmon_sample_batch *b = vmon_batch_new("probe:p");
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        vmon_sample s = {.struct_size = sizeof s,
+                         .name = cases[i].name,
+                         .labels = cases[i].with_le ? &le : NULL,
+                         .n_labels = cases[i].with_le ? 1 : 0,
+                         .value = 1,
+                         .type = cases[i].type};
+        assert_int_equal(host->emit(inst, &s), VMON_OK);
+        if (r.sample.type != cases[i].want)
+            fail_msg("case %zu (%s): type %u, want %u", i, cases[i].name, r.sample.type,
+                     cases[i].want);
+        vmon_batch_add(b, &r.sample, "p", 1);
+    }
+    /* What a sink's on_samples gets: the batch's copies keep the type. */
+    for (size_t i = 0; i < b->n; i++)
+        assert_int_equal(b->samples[i].type, cases[i].want);
+    vmon_batch_unref(b);
     vmon_instance_destroy(inst);
 }
 
@@ -511,6 +597,8 @@ int main(void)
         cmocka_unit_test(test_provisional_tuner_and_router_refused),
         cmocka_unit_test(test_every_ops_copy_names_its_kind),
         cmocka_unit_test(test_emit_reads_the_callers_size),
+        cmocka_unit_test(test_v04_probe_samples_read_as_gauges),
+        cmocka_unit_test(test_histogram_parts_checked_and_carried_to_sinks),
         cmocka_unit_test(test_alerts_read_the_callers_size),
         cmocka_unit_test(test_target_handle_written_within_callers_size),
         cmocka_unit_test(test_standalone_hands_out_zero_extended_ops),

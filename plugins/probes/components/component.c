@@ -109,8 +109,16 @@ static int forward_one(void *arg, const vmon_sample *s)
     forward *f = arg;
     if (!watched(f->p, s))
         return VMON_OK;
-    if (!f->filter || f->filter(f->arg, s))
-        component_emit(f->p, s->name, s->value, s->labels, s->n_labels);
+    if ((!f->filter || f->filter(f->arg, s)) && !isnan(s->value)) {
+        /* As the target sent it, with its type (a counter, a histogram part) carried. */
+        vmon_sample t = {.struct_size = sizeof t,
+                         .name = s->name,
+                         .labels = s->labels,
+                         .n_labels = s->n_labels,
+                         .value = s->value,
+                         .type = vmon_sample_type_of(s)};
+        f->p->host->emit(f->p->inst, &t);
+    }
     return VMON_OK;
 }
 

@@ -214,12 +214,16 @@ static void hold_rate(proxy_probe *p, const char *coll, const char *node, double
     r->rate = rate;
 }
 
-/* The target's counters become rates; its histogram buckets stay out of the report. */
+/*
+ * The target's counters become rates; its histogram buckets pass only typed
+ * as such (ABI 0.5: exporters rebuild the histogram), flattened ones stay out.
+ */
 static int proxy_filter(void *arg, const vmon_sample *s)
 {
     proxy_probe *p = arg;
     size_t n = strlen(s->name);
-    if (n > 7 && strcmp(s->name + n - 7, "_bucket") == 0)
+    if (n > 7 && strcmp(s->name + n - 7, "_bucket") == 0 &&
+        vmon_sample_type_of(s) != VMON_SAMPLE_HISTOGRAM_BUCKET)
         return 0;
     /* The probe's own rates (own searches counted out) replace a target's. */
     if (strcmp(s->name, "proxy.search_requests_per_second") == 0 ||

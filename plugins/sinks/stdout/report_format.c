@@ -79,6 +79,9 @@ void format_report_lines(FILE *out, const vmon_sample *s, uint32_t n)
         if ((int)strlen(s[i].name) > width)
             width = (int)strlen(s[i].name);
     for (uint32_t i = 0; i < n; i++) {
+        /* A histogram shows as its _sum and _count; its buckets are for exporters. */
+        if (s[i].type == VMON_SAMPLE_HISTOGRAM_BUCKET)
+            continue;
         char value[64];
         format_sample_value(s[i].name, s[i].value, value, sizeof value);
         fprintf(out, "  %-*s %14s", width, s[i].name, value);

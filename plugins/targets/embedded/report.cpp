@@ -25,7 +25,8 @@ struct Emitter {
     void *arg;
     int rc = VMON_OK;
 
-    void operator()(const char *name, double value, const Labels &labels)
+    void operator()(const char *name, double value, const Labels &labels,
+                    uint32_t type = VMON_SAMPLE_GAUGE)
     {
         if (std::isnan(value))
             return;
@@ -38,6 +39,7 @@ struct Emitter {
         s.n_labels = static_cast<uint32_t>(l.size());
         s.labels = l.data();
         s.value = value;
+        s.type = type;
         int r = fn(arg, &s);
         if (r != VMON_OK && rc == VMON_OK)
             rc = r;
@@ -66,12 +68,12 @@ void proxy(Collection &c, Emitter &e)
 {
     Labels l{{"collection", c.name()}};
     CollectionMetrics &m = c.metrics;
-    e("proxy.search_requests_total", double(m.search_requests), l);
-    e("proxy.search_queries_total", double(m.search_queries), l);
-    e("proxy.search_failures_total", double(m.search_failures), l);
-    e("proxy.insert_requests_total", double(m.insert_requests), l);
-    e("proxy.insert_failures_total", double(m.insert_failures), l);
-    e("proxy.delete_requests_total", double(m.delete_requests), l);
+    e("proxy.search_requests_total", double(m.search_requests), l, VMON_SAMPLE_COUNTER);
+    e("proxy.search_queries_total", double(m.search_queries), l, VMON_SAMPLE_COUNTER);
+    e("proxy.search_failures_total", double(m.search_failures), l, VMON_SAMPLE_COUNTER);
+    e("proxy.insert_requests_total", double(m.insert_requests), l, VMON_SAMPLE_COUNTER);
+    e("proxy.insert_failures_total", double(m.insert_failures), l, VMON_SAMPLE_COUNTER);
+    e("proxy.delete_requests_total", double(m.delete_requests), l, VMON_SAMPLE_COUNTER);
     std::vector<double> p = m.latency.percentiles({0.5, 0.95, 0.99});
     e("proxy.search_latency_p50_ms", p[0], l);
     e("proxy.search_latency_p95_ms", p[1], l);
@@ -82,10 +84,11 @@ void proxy(Collection &c, Emitter &e)
     m.latency.histogram(cum, sum, count);
     for (size_t i = 0; i < cum.size(); i++) {
         std::string le = i < LATENCY_BOUNDS_MS.size() ? num(LATENCY_BOUNDS_MS[i]) : "+Inf";
-        e("proxy.search_latency_ms_bucket", double(cum[i]), {{"collection", c.name()}, {"le", le}});
+        e("proxy.search_latency_ms_bucket", double(cum[i]), {{"collection", c.name()}, {"le", le}},
+          VMON_SAMPLE_HISTOGRAM_BUCKET);
     }
-    e("proxy.search_latency_ms_sum", sum, l);
-    e("proxy.search_latency_ms_count", double(count), l);
+    e("proxy.search_latency_ms_sum", sum, l, VMON_SAMPLE_HISTOGRAM_SUM);
+    e("proxy.search_latency_ms_count", double(count), l, VMON_SAMPLE_HISTOGRAM_COUNT);
 }
 
 void querynode(Collection &c, Emitter &e)
@@ -122,9 +125,9 @@ void datanode(Collection &c, Emitter &e)
     e("datanode.rows_total", double(st.row_count), l);
     e("datanode.deleted_rows", double(st.deleted_rows), l);
     e("datanode.data_size_bytes", double(st.row_count + st.deleted_rows) * st.dim * 4, l);
-    e("datanode.inserted_rows_total", double(m.inserted_rows), l);
+    e("datanode.inserted_rows_total", double(m.inserted_rows), l, VMON_SAMPLE_COUNTER);
     e("datanode.insert_rows_per_second", m.insert_rate(monotonic_ns()), l);
-    e("datanode.flushes_total", double(m.flushes), l);
+    e("datanode.flushes_total", double(m.flushes), l, VMON_SAMPLE_COUNTER);
     e("datanode.flush_duration_ms", m.last_flush_ms, l);
     e("datanode.sealed_segments", double(st.n_sealed), l);
 }
@@ -150,8 +153,8 @@ void indexnode(Collection &c, Emitter &e)
     e("indexnode.building_segments", st.building_segments, l);
     e("indexnode.build_duration_ms", st.last_build_ms, l);
     e("indexnode.build_rows_per_second", st.last_rows_per_second, l);
-    e("indexnode.builds_total", double(c.metrics.builds_done), l);
-    e("indexnode.build_failures_total", double(c.metrics.builds_failed), l);
+    e("indexnode.builds_total", double(c.metrics.builds_done), l, VMON_SAMPLE_COUNTER);
+    e("indexnode.build_failures_total", double(c.metrics.builds_failed), l, VMON_SAMPLE_COUNTER);
 }
 
 } // namespace
@@ -187,7 +190,7 @@ int Engine::report(const char *component, vmon_emit_fn emit, void *arg)
                 e("querynode.memory_limit_bytes", double(env.memory_limit), {});
         }
         if (p.fn == datanode)
-            e("datanode.load_errors_total", double(env.load_errors), {});
+            e("datanode.load_errors_total", double(env.load_errors), {}, VMON_SAMPLE_COUNTER);
     }
     if (!known)
         fail(VMON_ENOTSUP, "no component '%s' (proxy, querynode, datanode, indexnode)", component);

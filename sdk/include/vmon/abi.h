@@ -26,7 +26,7 @@ extern "C" {
 /** Major version: a plugin built for another major is refused. */
 #define VMON_ABI_MAJOR 0
 /** Minor version: a plugin built for a newer minor than the core is refused. */
-#define VMON_ABI_MINOR 4
+#define VMON_ABI_MINOR 5
 
 /** Status codes returned by every plugin operation and host call. 0 is success. */
 typedef enum vmon_status {
