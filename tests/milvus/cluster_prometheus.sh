@@ -11,6 +11,8 @@ set -u
 mock=$1 report=$2 plugins=$3 free_port=$4 vmond=$5
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../integration/lib_check.sh"
+# shellcheck source=../integration/lib_prometheus.sh
+. "$here/../integration/lib_prometheus.sh"
 prom=$(command -v prometheus || echo /usr/bin/prometheus)
 [ -x "$prom" ] || { echo "prometheus is not installed (scripts/install-deps.sh installs it)"; exit 1; }
 
@@ -87,21 +89,8 @@ scrape_configs:
       - targets: [${targets%,}]
 EOM
 
-# Prometheus cannot report a port it picked: take a free one, retry if it is lost.
-for attempt in 1 2 3; do
-  pport=$("$free_port")
-  "$prom" --config.file="$work/prometheus.yml" --storage.tsdb.path="$work/data" \
-    --web.listen-address="127.0.0.1:$pport" >"$work/prom.log" 2>&1 &
-  ppid=$!
-  end=$((SECONDS + 20))
-  until curl -sf "http://127.0.0.1:$pport/-/ready" >/dev/null 2>&1; do
-    kill -0 "$ppid" 2>/dev/null || break
-    [ $SECONDS -gt $end ] && break
-    sleep 0.1
-  done
-  if curl -sf "http://127.0.0.1:$pport/-/ready" >/dev/null 2>&1; then pids+=("$ppid"); break; fi
-  kill "$ppid" 2>/dev/null; wait "$ppid" 2>/dev/null
-done
+start_prometheus "$work/prometheus.yml" "$work" "$free_port" && pids+=("$PROM_PID")
+pport=${PROM_PORT:-0}
 check "prometheus is ready on loopback" 'curl -sf "http://127.0.0.1:$pport/-/ready" >/dev/null'
 
 # Counters grow while the test runs, so rate() has something to see.

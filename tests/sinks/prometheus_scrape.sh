@@ -8,6 +8,8 @@
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../integration/lib_check.sh"
+# shellcheck source=../integration/lib_prometheus.sh
+. "$here/../integration/lib_prometheus.sh"
 . "$here/lib_prom.sh"
 prom=$(command -v prometheus || echo /usr/bin/prometheus)
 [ -x "$prom" ] || { echo "prometheus is not installed (scripts/install-deps.sh installs it)"; exit 1; }
@@ -28,21 +30,8 @@ scrape_configs:
     static_configs:
       - targets: ['127.0.0.1:$PORT']
 EOM
-# Prometheus cannot report a port it picked: take a free one, retry if it is lost.
-for attempt in 1 2 3; do
-  pport=$("$FREE_PORT")
-  "$prom" --config.file="$WORK/prometheus.yml" --storage.tsdb.path="$WORK/data" \
-    --web.listen-address="127.0.0.1:$pport" >"$WORK/prom.log" 2>&1 &
-  ppid=$!
-  end=$((SECONDS + 20))
-  until curl -sf "http://127.0.0.1:$pport/-/ready" >/dev/null 2>&1; do
-    kill -0 "$ppid" 2>/dev/null || break
-    [ $SECONDS -gt $end ] && break
-    sleep 0.1
-  done
-  if curl -sf "http://127.0.0.1:$pport/-/ready" >/dev/null 2>&1; then pids+=("$ppid"); break; fi
-  kill "$ppid" 2>/dev/null; wait "$ppid" 2>/dev/null
-done
+start_prometheus "$WORK/prometheus.yml" "$WORK" "$FREE_PORT" && pids+=("$PROM_PID")
+pport=${PROM_PORT:-0}
 api=http://127.0.0.1:$pport/api/v1
 check "prometheus is ready on loopback" 'curl -sf "http://127.0.0.1:$pport/-/ready" >/dev/null'
 
