@@ -378,7 +378,94 @@ static void rates_and_quantiles_from_two_scrapes(void **state)
     assert_true(value_of(&w, "querynode.memory_capacity_bytes", ",node_id=7") == 8e9);
     assert_true(value_of(&w, "querynode.node_memory_used_bytes", ",node_id=7") == 6.8e9);
     assert_true(isnan(value_of(&w, "querynode.memory_capacity_bytes", ",node_id=1")));
-    assert_int_equal(mvf_count(f, "metric_type"), 2);
+    /* the first proxy report's read for the version (no route then), and the two above */
+    assert_int_equal(mvf_count(f, "metric_type"), 3);
+    mvf_free(f);
+}
+
+/* sample_origin (ABI 0.6): the mapping table and the version system info gave, without I/O. */
+static void sample_origin_names_the_milvus_metric_and_version(void **state)
+{
+    (void)state;
+    mv_fixture *f = mvf_new();
+    /* the query node lists first with another build: the proxy's version is the one named */
+    mvf_put(f, "api/v1/metrics",
+            "{\"status\":{},\"component_name\":\"proxy1\",\"response\":\"{\\\"nodes_info\\\":["
+            "{\\\"identifier\\\":7,\\\"infos\\\":{\\\"type\\\":\\\"querynode\\\","
+            "\\\"hardware_infos\\\":{\\\"memory\\\":8000000000},"
+            "\\\"system_info\\\":{\\\"build_version\\\":\\\"v2.4.4\\\"}}},"
+            "{\\\"identifier\\\":1,\\\"infos\\\":{\\\"type\\\":\\\"proxy\\\","
+            "\\\"system_info\\\":{\\\"deploy_mode\\\":\\\"STANDALONE\\\","
+            "\\\"build_version\\\":\\\"v2.4.5\\\"}}}]}\"}");
+    mvf_open(f, NULL);
+    assert_true(VMON_HAS_FIELD(vmon_target_ops, f->ops, sample_origin));
+    char buf[512], want[256];
+    int before = mvf_count(f, " /");
+
+    /* Before any report: the metric from the table, the version not known yet. */
+    assert_int_equal(f->ops->sample_origin(f->ctx, "proxy.search_latency_p95_ms", buf, sizeof buf),
+                     VMON_OK);
+    assert_non_null(strstr(buf, "Milvus metric milvus_proxy_sq_latency (histogram, "
+                                "query_type=search; quantile of its buckets)"));
+    assert_non_null(strstr(buf, "version not known yet"));
+    snprintf(want, sizeof want, "at %s", f->uri);
+    assert_non_null(strstr(buf, want));
+    /* Names the target does not report (a typo, a probe's own figure): EINVAL, nothing written. */
+    buf[0] = 'x';
+    assert_int_equal(f->ops->sample_origin(f->ctx, "proxy.search_latency_p96_ms", buf, sizeof buf),
+                     VMON_EINVAL);
+    assert_string_equal(buf, "");
+    assert_int_equal(
+        f->ops->sample_origin(f->ctx, "querynode.memory_used_percent", buf, sizeof buf),
+        VMON_EINVAL);
+    assert_int_equal(mvf_count(f, " /") - before, 0); /* answered without asking the server */
+
+    /* A proxy report reads system info once for the version; later ones do not. */
+    static snapshot w;
+    take(f, "proxy", &w);
+    take(f, "proxy", &w);
+    assert_int_equal(mvf_count(f, "metric_type"), 1);
+    assert_true(isnan(value_of(&w, "querynode.memory_capacity_bytes", NULL))); /* not a proxy's */
+    before = mvf_count(f, " /");
+    assert_int_equal(f->ops->sample_origin(f->ctx, "proxy.search_latency_p95_ms", buf, sizeof buf),
+                     VMON_OK);
+    snprintf(want, sizeof want,
+             "query_type=search; quantile of its buckets) on Milvus v2.4.5 at %s", f->uri);
+    assert_non_null(strstr(buf, want));
+    assert_int_equal(
+        f->ops->sample_origin(f->ctx, "proxy.search_requests_per_second", buf, sizeof buf),
+        VMON_OK);
+    assert_non_null(strstr(buf, "Milvus metric milvus_proxy_req_count (counter, "
+                                "function_name=Search, status=total; per second between two "
+                                "scrapes) on Milvus v2.4.5"));
+    assert_int_equal(f->ops->sample_origin(f->ctx, "cluster.nodes", buf, sizeof buf), VMON_OK);
+    assert_non_null(strstr(buf, "Milvus metric milvus_num_node (gauge) on Milvus v2.4.5"));
+    /* Figures from routes name the route. */
+    assert_int_equal(
+        f->ops->sample_origin(f->ctx, "querynode.memory_capacity_bytes", buf, sizeof buf), VMON_OK);
+    assert_non_null(strstr(buf, "system-info route GET /api/v1/metrics"));
+    assert_non_null(strstr(buf, "on Milvus v2.4.5"));
+    assert_int_equal(f->ops->sample_origin(f->ctx, "indexnode.pending_rows", buf, sizeof buf),
+                     VMON_OK);
+    assert_non_null(strstr(buf, "indexes/describe (pendingRows) on Milvus v2.4.5"));
+    /* A short buffer: cut, terminated. */
+    char small[12];
+    assert_int_equal(f->ops->sample_origin(f->ctx, "cluster.nodes", small, sizeof small), VMON_OK);
+    assert_string_equal(small, "Milvus metr");
+    assert_int_equal(mvf_count(f, " /") - before, 0);
+    vmon_standalone_close(f->target);
+    f->target = NULL;
+
+    /* Through Prometheus: its address, with the password masked. */
+    const char *prom[] = {"metrics_source", "prometheus", "prometheus_url",
+                          "http://u:hunter2@127.0.0.1:1", NULL};
+    mvf_open(f, prom);
+    assert_int_equal(f->ops->sample_origin(f->ctx, "querynode.loaded_rows", buf, sizeof buf),
+                     VMON_OK);
+    assert_non_null(strstr(buf, "milvus_querynode_entity_num (gauge) on Milvus (version not "
+                                "known yet: no system-info answer) read through Prometheus at "
+                                "http://u:********@127.0.0.1:1"));
+    assert_null(strstr(buf, "hunter2"));
     mvf_free(f);
 }
 
@@ -577,6 +664,7 @@ int main(void)
         cmocka_unit_test(segments_carry_their_node),
         cmocka_unit_test(writes_use_the_collection_fields_and_fall_back_on_2_4),
         cmocka_unit_test(rates_and_quantiles_from_two_scrapes),
+        cmocka_unit_test(sample_origin_names_the_milvus_metric_and_version),
         cmocka_unit_test(one_scrape_serves_every_caller),
         cmocka_unit_test(a_server_that_never_answers_times_out),
         cmocka_unit_test(options_are_checked),

@@ -50,8 +50,8 @@ put v2/vectordb/indexes/list '{"code":0,"data":["emb_idx"]}'
 put v2/vectordb/indexes/describe '{"code":0,"data":[{"indexName":"emb_idx","fieldName":"emb","indexType":"HNSW","metricType":"IP","totalRows":1000,"indexedRows":800,"pendingRows":200,"indexState":"InProgress","failReason":""}]}'
 put v2/vectordb/entities/search '{"code":0,"topks":[1],"data":[{"id":"7","distance":0.5}],"cost":1}'
 put api/v1/query-segment-info '{"status":{},"infos":[{"segmentID":452,"collectionID":1,"mem_size":4096,"num_rows":700,"index_name":"emb_idx","indexID":9,"state":3,"nodeIds":[7]},{"segmentID":451,"collectionID":1,"mem_size":1024,"num_rows":300,"state":3,"nodeIds":[8]}]}'
-sysinfo() { # node 7's memory usage in bytes of 8e9; node 8 at 2e9
-  put api/v1/metrics "{\"status\":{},\"component_name\":\"proxy1\",\"response\":\"{\\\"nodes_info\\\":[{\\\"identifier\\\":7,\\\"infos\\\":{\\\"type\\\":\\\"querynode\\\",\\\"hardware_infos\\\":{\\\"memory\\\":8000000000,\\\"memory_usage\\\":$1}}},{\\\"identifier\\\":8,\\\"infos\\\":{\\\"type\\\":\\\"querynode\\\",\\\"hardware_infos\\\":{\\\"memory\\\":8000000000,\\\"memory_usage\\\":2000000000}}}]}\"}"
+sysinfo() { # node 7's memory usage in bytes of 8e9; node 8 at 2e9; the proxy's build v2.4.5
+  put api/v1/metrics "{\"status\":{},\"component_name\":\"proxy1\",\"response\":\"{\\\"nodes_info\\\":[{\\\"identifier\\\":3,\\\"infos\\\":{\\\"type\\\":\\\"proxy\\\",\\\"system_info\\\":{\\\"build_version\\\":\\\"v2.4.5\\\"}}},{\\\"identifier\\\":7,\\\"infos\\\":{\\\"type\\\":\\\"querynode\\\",\\\"hardware_infos\\\":{\\\"memory\\\":8000000000,\\\"memory_usage\\\":$1}}},{\\\"identifier\\\":8,\\\"infos\\\":{\\\"type\\\":\\\"querynode\\\",\\\"hardware_infos\\\":{\\\"memory\\\":8000000000,\\\"memory_usage\\\":2000000000}}}]}\"}"
 }
 sysinfo 7400000000
 cp "$PLUGINS"/target_milvus.so "$PLUGINS"/probe_{proxy,querynode,datanode,indexnode}.so \
@@ -72,6 +72,10 @@ awk -v port="$PORT" -v plugins="$WORK/plugins" '
   skip && /^[a-z]/ {next}
   /^insert_test/ {print "insert_test = off"; next}
   {print}' "$SRC/conf.d/components.ini" >"$WORK/c.ini"
+# One more rule, on a figure of the target this mock does not serve (no
+# milvus_querynode_sq_req_latency): its warning says which Milvus metric and version.
+sed -i 's/^\(rules  = .*\)$/\1, querynode_search_p95/' "$WORK/c.ini"
+printf '\n[rule:querynode_search_p95]\nmetric = querynode.search_latency_p95_ms\nabove = 100\n' >>"$WORK/c.ini"
 check "-t accepts components.ini on the milvus target" '"$VMOND" -t -c "$WORK/c.ini" >/dev/null 2>"$WORK/t.err" || { cat "$WORK/t.err"; false; }'
 "$VMOND" --once -c "$WORK/c.ini" >"$WORK/report.txt" 2>"$WORK/once.err"; rc=$?
 check "--once exits 0" '[ $rc -eq 0 ] || cat "$WORK/once.err"'
@@ -106,8 +110,12 @@ check "datanode: inserted and flushed rows, flush duration, sealed segments of n
 check "datanode: rows and sealed segments of collection c1" \
   'line datanode.rows_total 1000 "collection=\"c1\"" && line datanode.collection_sealed_segments 2 "collection=\"c1\""'
 check "without the insert test, its rule is named once as never fed, with the target" \
-  '[ "$(grep -c "never appeared" "$WORK/once.err")" -eq 1 ] &&
-   grep -q "\[rule:insert_throughput_low\]: metric .datanode.insert_throughput_rows_per_second. never appeared.*target db: milvus" "$WORK/once.err"'
+  '[ "$(grep -c "never appeared" "$WORK/once.err")" -eq 2 ] &&
+   grep -q "\[rule:insert_throughput_low\]: metric .datanode.insert_throughput_rows_per_second. never appeared.*target db: milvus" "$WORK/once.err" &&
+   ! grep "\[rule:insert_throughput_low\]" "$WORK/once.err" | grep -q "it comes from"'
+check "a rule on a figure this Milvus does not expose names the Milvus metric, version and address" \
+  '[ "$(grep -c "\[rule:querynode_search_p95\]" "$WORK/once.err")" -eq 1 ] &&
+   grep -q "\[rule:querynode_search_p95\]: metric .querynode.search_latency_p95_ms. never appeared.*target db: milvus.*: it comes from Milvus metric milvus_querynode_sq_req_latency (histogram, query_type=search; quantile of its buckets) on Milvus v2.4.5 at http://127.0.0.1:$PORT, which did not expose it" "$WORK/once.err" || cat "$WORK/once.err"'
 
 # Running: the memory alert resolves when the node's usage drops; then the server hangs.
 sed -i 's/^interval = .*/interval = 200ms/; s/^\(\[probe:[a-z]*\]\)$/\1\nbackoff_cap = 1s/' "$WORK/c.ini"

@@ -1,4 +1,5 @@
 /*
+ * ABI 0.6: a target's optional sample_origin, absent for 0.5 targets.
  * ABI 0.5: sample types, read only within the caller's struct_size.
  * ABI 0.3: typed ops, struct_size honoured both ways, the standalone API's
  * zero-extended ops, option tables that can grow and are checked at load
@@ -312,6 +313,30 @@ static void test_standalone_hands_out_zero_extended_ops(void **state)
     vmon_standalone_close(s);
 }
 
+/* ---- item: ABI 0.6 sample_origin is optional; a 0.5 target's table ends before it ---- */
+
+static void test_v05_target_loads_without_sample_origin(void **state)
+{
+    (void)state;
+    const vmon_plugin *old = load_ok(VMON_ABI_FIXTURE_DIR, VMON_KIND_TARGET, "v05");
+    assert_int_equal(old->desc.abi_minor, 5);
+    const vmon_target_ops *ops = old->ops;
+    assert_non_null(ops->drop_collection);
+    /* Its static table holds the function past its 0.5 struct_size: never read. */
+    assert_int_equal(ops->struct_size, offsetof(vmon_target_ops, sample_origin));
+    assert_null(ops->sample_origin);
+    assert_false(VMON_HAS_FIELD(vmon_target_ops, ops, sample_origin));
+
+    /* The same code built for 0.6 has it, and it answers. */
+    const vmon_plugin *now = load_ok(VMON_ABI_FIXTURE_DIR, VMON_KIND_TARGET, "origin");
+    ops = now->ops;
+    assert_true(VMON_HAS_FIELD(vmon_target_ops, ops, sample_origin));
+    char buf[128];
+    assert_int_equal(ops->sample_origin(NULL, "fixture.figure", buf, sizeof buf), VMON_OK);
+    assert_string_equal(buf, "fixture metric figure_total on fixture db 1.0");
+    assert_int_equal(ops->sample_origin(NULL, "other", buf, sizeof buf), VMON_EINVAL);
+}
+
 /* ---- item: option tables can grow, are checked at load, own their key space ---- */
 
 static void test_option_entries_walked_by_option_size(void **state)
@@ -602,6 +627,7 @@ int main(void)
         cmocka_unit_test(test_alerts_read_the_callers_size),
         cmocka_unit_test(test_target_handle_written_within_callers_size),
         cmocka_unit_test(test_standalone_hands_out_zero_extended_ops),
+        cmocka_unit_test(test_v05_target_loads_without_sample_origin),
         cmocka_unit_test(test_option_entries_walked_by_option_size),
         cmocka_unit_test(test_bad_names_and_tables_refused_at_load),
         cmocka_unit_test(test_later_core_key_never_shadows_a_plugin_key),

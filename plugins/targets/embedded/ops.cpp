@@ -184,6 +184,7 @@ const vmon_target_ops emb_target_ops = {
     drop_collection,
     sample_queries,
     exact_search,
+    nullptr, // sample_origin: the engine is in-process, no database metric behind a sample
 };
 
 int emb_engine_create(const emb_config *cfg, void **ctx, char *err, size_t errlen)

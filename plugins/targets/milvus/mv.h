@@ -61,6 +61,13 @@ typedef struct mv_ctx {
     int auth_failed; /* sticky: credentials are wrong until the config changes */
     char auth_err[256];
     uint64_t next_id; /* ids for inserts without ids (atomic) */
+
+    /* sample_origin (mv_origin.c): never waits for a request, so a lock of its own */
+    pthread_mutex_t origin_lock;
+    char version[64];        /* build_version from system info ("v2.4.5"); "" while unknown */
+    int version_tried;       /* a system-info read was made or is under way */
+    int64_t version_read_ns; /* when */
+    char origin_where[320];  /* "at http://host:9091" (redacted), fixed at create */
 } mv_ctx;
 
 /** A collection name: the argument, or the target's default; NULL with err when neither. */
@@ -133,12 +140,22 @@ void mv_index_cache_free(mv_index_cache *ic);
 /** Segments of a collection whose index type is already known (saves a round trip). */
 int mv_segments_of(mv_ctx *c, const char *name, const char *index_type, vmon_segment_fn fn,
                    void *arg, char *err, size_t errlen);
-/** Query nodes' memory capacity and use from the legacy system_info route, as samples. */
+/**
+ * Query nodes' memory capacity and use from the legacy system_info route, as samples
+ * (`fn` NULL: none), and the Milvus version, cached for sample_origin.
+ */
 int mv_system_info(mv_ctx *c, vmon_emit_fn fn, void *arg, char *err, size_t errlen);
 int mv_report(void *ctx, const char *component, vmon_emit_fn emit, void *arg, char *err,
               size_t errlen);
 int mv_segments(void *ctx, const char *collection, vmon_segment_fn fn, void *arg, char *err,
                 size_t errlen);
+
+/** Fill origin_where from the endpoints (once they are read). */
+void mv_origin_where(mv_ctx *c);
+/** A system-info answer was read; `version` its build_version (NULL or "": none given). */
+void mv_origin_version_read(mv_ctx *c, const char *version);
+/** Should a report that does not read system info read it for the version? (claims the read) */
+int mv_origin_version_wanted(mv_ctx *c);
 
 /* The operations, one file per concern (mv_ops.c gathers them). */
 int mv_health(void *ctx, char *err, size_t errlen);
@@ -156,6 +173,7 @@ int mv_delete_rows(void *ctx, const char *collection, const int64_t *ids, uint64
 int mv_flush(void *ctx, const char *collection, char *err, size_t errlen);
 int mv_create_collection(void *ctx, const vmon_collection_spec *s, char *err, size_t errlen);
 int mv_drop_collection(void *ctx, const char *collection, char *err, size_t errlen);
+int mv_sample_origin(void *ctx, const char *sample_name, char *buf, size_t len);
 
 extern const vmon_target_ops mv_target_ops;
 extern const vmon_option mv_options[];

@@ -16,4 +16,5 @@ const vmon_target_ops mv_target_ops = {
     .flush = mv_flush,
     .create_collection = mv_create_collection,
     .drop_collection = mv_drop_collection,
+    .sample_origin = mv_sample_origin,
 };

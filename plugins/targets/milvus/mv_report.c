@@ -214,6 +214,10 @@ int mv_report(void *ctx, const char *component, vmon_emit_fn fn, void *arg, char
     if (!component || strcmp(component, "querynode") == 0) {
         char ignored[256]; /* optional: absent on servers without the legacy routes */
         mv_system_info(c, fn, arg, ignored, sizeof ignored);
+    } else if (mv_origin_version_wanted(c)) {
+        /* no query node reading here: system info read now and then for the version alone */
+        char ignored[256];
+        mv_system_info(c, NULL, NULL, ignored, sizeof ignored);
     }
     if (!component || strcmp(component, "proxy") != 0) {
         per_collection pc = {c, &e, !component || strcmp(component, "querynode") == 0,

@@ -5,6 +5,8 @@
  * its hardware (memory, memory_usage). The query nodes' figures become
  * querynode.memory_capacity_bytes and querynode.node_memory_used_bytes per
  * node_id, so memory can be judged against the node, not the monitoring host.
+ * Each node's infos.system_info.build_version ("v2.4.5") is the Milvus
+ * version: the proxy's (else the first node's) is cached for sample_origin.
  */
 #include <stdio.h>
 #include <string.h>
@@ -12,9 +14,31 @@
 #include "mv.h"
 
 typedef struct sys_pass {
-    vmon_emit_fn fn;
+    mv_ctx *c;
+    vmon_emit_fn fn; /* NULL: the version only */
     void *arg;
 } sys_pass;
+
+/* The build version of the proxy, else of the first node that gives one. */
+static const char *build_version(json_object *nodes)
+{
+    const char *found = NULL;
+    for (size_t i = 0; i < json_object_array_length(nodes); i++) {
+        json_object *infos, *sys, *node = json_object_array_get_idx(nodes, i);
+        if (!json_object_object_get_ex(node, "infos", &infos) ||
+            !json_object_object_get_ex(infos, "system_info", &sys))
+            continue;
+        const char *v = mv_json_member_string(sys, "build_version");
+        const char *type = mv_json_member_string(infos, "type");
+        if (!v || !v[0])
+            continue;
+        if (type && strcmp(type, "proxy") == 0)
+            return v;
+        if (!found)
+            found = v;
+    }
+    return found;
+}
 
 static void emit_node(const sys_pass *p, json_object *node)
 {
@@ -47,7 +71,9 @@ static void emit_node(const sys_pass *p, json_object *node)
 static int on_system_info(void *arg, long status, const char *body, size_t len, char *err,
                           size_t errlen)
 {
+    sys_pass *p = arg;
     if (status != 200) {
+        mv_origin_version_read(p->c, NULL);
         snprintf(err, errlen, "/api/v1/metrics system_info: HTTP %ld", status);
         return VMON_ERROR;
     }
@@ -57,9 +83,11 @@ static int on_system_info(void *arg, long status, const char *body, size_t len, 
     int rc = VMON_OK;
     if (topo && json_object_object_get_ex(topo, "nodes_info", &nodes) &&
         json_object_is_type(nodes, json_type_array)) {
-        for (size_t i = 0; i < json_object_array_length(nodes); i++)
-            emit_node(arg, json_object_array_get_idx(nodes, i));
+        mv_origin_version_read(p->c, build_version(nodes));
+        for (size_t i = 0; p->fn && i < json_object_array_length(nodes); i++)
+            emit_node(p, json_object_array_get_idx(nodes, i));
     } else {
+        mv_origin_version_read(p->c, NULL);
         snprintf(err, errlen, "/api/v1/metrics system_info: no nodes_info in the answer");
         rc = VMON_ERROR;
     }
@@ -72,7 +100,7 @@ int mv_system_info(mv_ctx *c, vmon_emit_fn fn, void *arg, char *err, size_t errl
 {
     char url[1100];
     snprintf(url, sizeof url, "%s/api/v1/metrics", c->endpoints[0]);
-    sys_pass p = {fn, arg};
+    sys_pass p = {c, fn, arg};
     return mv_get(c, url, "GET", "{\"request\":\"{\\\"metric_type\\\":\\\"system_info\\\"}\"}",
                   on_system_info, &p, err, errlen);
 }

@@ -211,6 +211,7 @@ static void mv_destroy(void *ctx)
     free(c->uri);
     mv_cache_free(&c->cache);
     mv_index_cache_free(&c->icache);
+    pthread_mutex_destroy(&c->origin_lock);
     pthread_mutex_destroy(&c->rest_lock);
     pthread_mutex_destroy(&c->mgmt_lock);
     pthread_mutex_destroy(&c->auth_lock);
@@ -230,6 +231,7 @@ static int mv_create(const vmon_host *h, vmon_instance *in, void **ctx, char *er
     pthread_mutex_init(&c->rest_lock, NULL);
     pthread_mutex_init(&c->mgmt_lock, NULL);
     pthread_mutex_init(&c->auth_lock, NULL);
+    pthread_mutex_init(&c->origin_lock, NULL);
     mv_cache_init(&c->cache);
     mv_index_cache_init(&c->icache);
     c->uri = strip_slash(h->cfg_string(in, "uri"));
@@ -254,6 +256,7 @@ static int mv_create(const vmon_host *h, vmon_instance *in, void **ctx, char *er
         mv_destroy(c);
         return rc;
     }
+    mv_origin_where(c);
     *ctx = c;
     return VMON_OK;
 }

@@ -25,8 +25,13 @@ extern "C" {
 
 /** Major version: a plugin built for another major is refused. */
 #define VMON_ABI_MAJOR 0
-/** Minor version: a plugin built for a newer minor than the core is refused. */
-#define VMON_ABI_MINOR 5
+/**
+ * Minor version: a plugin built for a newer minor than the core is refused.
+ * 0.6 appended vmon_target_ops.sample_origin (optional: where a sample comes
+ * from, quoted when a rule's metric never appears); docs/architecture.md
+ * lists what every minor added.
+ */
+#define VMON_ABI_MINOR 6
 
 /** Status codes returned by every plugin operation and host call. 0 is success. */
 typedef enum vmon_status {

@@ -257,6 +257,23 @@ typedef struct vmon_target_ops {
      */
     int (*exact_search)(void *ctx, const char *collection, const vmon_search_request *req,
                         int64_t *ids, float *distances, char *err, size_t errlen);
+
+    /* ---- appended in ABI 0.6 ---- */
+
+    /**
+     * Optional (NULL or VMON_ENOTSUP: the target does not say). Where sample
+     * `sample_name` (as report() names it: `proxy.search_latency_p95_ms`)
+     * comes from: one line in `buf` (`len` bytes, NUL-terminated when len > 0)
+     * naming the database's metric(s) behind it, and the database's version
+     * and address when known, e.g. "Milvus metric milvus_proxy_sq_latency
+     * (histogram, query_type=search) on Milvus v2.4.5 at http://db:9091".
+     * The core quotes it when a rule's metric never appears. VMON_OK, or
+     * VMON_EINVAL for a name the target does not report (`buf` left empty).
+     * Called from the rules thread, which never waits: answer from memory
+     * (static tables, what earlier operations cached) under at most a short
+     * lock; no I/O, and never wait for a request in flight.
+     */
+    int (*sample_origin)(void *ctx, const char *sample_name, char *buf, size_t len);
 } vmon_target_ops;
 
 #ifdef __cplusplus
