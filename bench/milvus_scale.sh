@@ -16,6 +16,7 @@
 #   PROBES=...  (environment) only these probes, e.g. PROBES=proxy: one probe's own cost
 #   PROXY_OPTS  (environment) extra `key = value` lines for [probe:proxy], separated by ';',
 #               e.g. PROXY_OPTS='max_collections = 10' or PROXY_OPTS='searches = 2'
+#   PROBE_OPTS  (environment) the same for every probe, e.g. PROBE_OPTS='max_collections = 10'
 # Loopback only: every server takes a free port (port 0) and prints it; all are
 # killed and the work folder removed on exit. Bounded: SECONDS, plus at most
 # 5 s for each node to start and 10 s for vmond to stop.
@@ -106,6 +107,7 @@ INI
   for pr in "${want[@]}"; do
     printf '[probe:%s]\nplugin = %s\ntarget = db\ninterval = %s\n' "$pr" "$pr" "$(every "$pr")"
     [ "$pr" = querynode ] && echo "memory_limit = 16G"
+    if [ -n "${PROBE_OPTS:-}" ]; then tr ';' '\n' <<<"$PROBE_OPTS"; fi
     if [ "$pr" = proxy ] && [ -n "${PROXY_OPTS:-}" ]; then tr ';' '\n' <<<"$PROXY_OPTS"; fi
   done
   # Readings go nowhere (no rules, samples off); a second pipeline with only a
