@@ -1,7 +1,9 @@
 /*
  * probe `proxy`: what a client sees of the database's front door.
- *  - connection latency: avg/min/max of `health_checks` fresh health calls
- *    (the target opens a new connection for each where it has connections);
+ *  - target_up from one health call per reading; connection latency:
+ *    avg/min/max of `health_checks` connection checks (report("connect"):
+ *    one request to the proxy on a new connection; health calls on targets
+ *    without it);
  *  - search latency avg/p95/p99 over `searches` single-query searches with
  *    real query vectors of the collection's dimension (the target's
  *    sample_queries, else seeded random vectors);
@@ -54,7 +56,7 @@ static const vmon_option options[] = {
      .default_value = "5",
      .min = 1,
      .max = 100,
-     .help = "fresh health calls timed per reading (connection latency avg/min/max)"},
+     .help = "connection checks timed per reading (connection latency avg/min/max)"},
     {.key = "searches",
      .type = VMON_OPT_INT,
      .flags = VMON_OPT_RANGE,
