@@ -151,10 +151,10 @@ secs=$duration
 
 # Requests per route, with the probes that ask it (PROBES=one shows one probe's
 # own). search and /healthz are the proxy probe's alone (searches x watched
-# collections; health_checks x every metrics_uri endpoint); /metrics is one
-# scrape per node per max_age, shared; the per-collection routes come both from
-# the target's report(), which walks every collection the target lists, and from
-# the probes' own calls per watched collection (at most max_collections).
+# collections; health_checks to the proxy + one per metrics_uri endpoint);
+# /metrics is one scrape per node per max_age, shared; the per-collection routes
+# come from the target's report() and the probes' own calls, both for the
+# watched collections only (at most max_collections each).
 cat "$work"/node*/requests.log >"$work/all.log"
 total=$(wc -l <"$work/all.log")
 echo "requests per minute, per route (asked by):"
