@@ -16,6 +16,7 @@
 #   PROBES=...  (environment) only these probes, e.g. PROBES=proxy: one probe's own cost
 #   PROXY_OPTS  (environment) extra `key = value` lines for [probe:proxy], separated by ';',
 #               e.g. PROXY_OPTS='max_collections = 10' or PROXY_OPTS='searches = 2'
+#   PROBE_OPTS  (environment) the same for every probe, e.g. PROBE_OPTS='max_collections = 10'
 # Loopback only: every server takes a free port (port 0) and prints it; all are
 # killed and the work folder removed on exit. Bounded: SECONDS, plus at most
 # 5 s for each node to start and 10 s for vmond to stop.
@@ -106,6 +107,7 @@ INI
   for pr in "${want[@]}"; do
     printf '[probe:%s]\nplugin = %s\ntarget = db\ninterval = %s\n' "$pr" "$pr" "$(every "$pr")"
     [ "$pr" = querynode ] && echo "memory_limit = 16G"
+    if [ -n "${PROBE_OPTS:-}" ]; then tr ';' '\n' <<<"$PROBE_OPTS"; fi
     if [ "$pr" = proxy ] && [ -n "${PROXY_OPTS:-}" ]; then tr ';' '\n' <<<"$PROXY_OPTS"; fi
   done
   # Readings go nowhere (no rules, samples off); a second pipeline with only a
@@ -149,10 +151,10 @@ secs=$duration
 
 # Requests per route, with the probes that ask it (PROBES=one shows one probe's
 # own). search and /healthz are the proxy probe's alone (searches x watched
-# collections; health_checks x every metrics_uri endpoint); /metrics is one
-# scrape per node per max_age, shared; the per-collection routes come both from
-# the target's report(), which walks every collection the target lists, and from
-# the probes' own calls per watched collection (at most max_collections).
+# collections; health_checks to the proxy + one per metrics_uri endpoint);
+# /metrics is one scrape per node per max_age, shared; the per-collection routes
+# come from the target's report() and the probes' own calls, both for the
+# watched collections only (at most max_collections each).
 cat "$work"/node*/requests.log >"$work/all.log"
 total=$(wc -l <"$work/all.log")
 echo "requests per minute, per route (asked by):"

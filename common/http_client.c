@@ -177,6 +177,9 @@ static int set_method_and_body(CURL *h, const vmon_http_request *req)
     }
     int standard = strcmp(method, req->body ? "POST" : "GET") == 0 || strcmp(method, "HEAD") == 0;
     bad |= curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, standard ? NULL : method) != CURLE_OK;
+    long fresh = req->fresh_connection ? 1L : 0L;
+    bad |= curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, fresh) != CURLE_OK;
+    bad |= curl_easy_setopt(h, CURLOPT_FORBID_REUSE, fresh) != CURLE_OK;
     return bad;
 }
 

@@ -46,6 +46,8 @@ typedef struct vmon_http_request {
     const char *const *headers; /* this request only, NULL-terminated; NULL: none */
     const char *body;           /* NULL: no body */
     size_t body_len;
+    int fresh_connection; /* 1: a new connection for this request, closed after it (the
+                           * client's kept connection stays for the next ones) */
 } vmon_http_request;
 
 typedef struct vmon_http_response {

@@ -2,6 +2,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 int component_init(component_probe *p, const vmon_host *host, vmon_instance *inst, char *err,
@@ -45,12 +46,42 @@ int component_is_scratch(const char *collection)
     return strncmp(collection, COMPONENT_SCRATCH_PREFIX, strlen(COMPONENT_SCRATCH_PREFIX)) == 0;
 }
 
+void component_free(component_probe *p)
+{
+    for (uint32_t i = 0; i < p->n_watch; i++)
+        free(p->watch[i]);
+    free(p->watch);
+    free(p->sorted);
+    p->watch = p->sorted = NULL;
+    p->n_watch = p->cap_watch = 0;
+}
+
+void component_begin(component_probe *p)
+{
+    p->watch_ready = 0;
+}
+
+static int add_watched(component_probe *p, const char *name)
+{
+    if (p->n_watch == p->cap_watch) {
+        uint32_t cap = p->cap_watch ? 2 * p->cap_watch : 16;
+        char **v = realloc(p->watch, cap * sizeof *v);
+        if (v)
+            p->watch = v;
+        char **s = v ? realloc(p->sorted, cap * sizeof *s) : NULL;
+        if (!s)
+            return VMON_ENOMEM;
+        p->sorted = s;
+        p->cap_watch = cap;
+    }
+    if (!(p->watch[p->n_watch] = strdup(name)))
+        return VMON_ENOMEM;
+    p->n_watch++;
+    return VMON_OK;
+}
+
 typedef struct walk {
     component_probe *p;
-    component_coll_fn fn;
-    void *arg;
-    char *err;
-    size_t errlen;
     int rc;
     uint32_t seen;
 } walk;
@@ -62,24 +93,51 @@ static int walk_one(void *arg, const char *name)
         return 0;
     if (w->seen++ >= w->p->max_collections)
         return 1;
-    w->rc = w->fn(w->p, name, w->arg, w->err, w->errlen);
+    w->rc = add_watched(w->p, name);
     return w->rc != VMON_OK;
+}
+
+static int cmp_name(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int component_watched(component_probe *p, char *err, size_t errlen)
+{
+    if (p->watch_ready)
+        return VMON_OK;
+    for (uint32_t i = 0; i < p->n_watch; i++)
+        free(p->watch[i]);
+    p->n_watch = 0;
+    int rc = VMON_OK;
+    if (p->n_collections) {
+        for (uint32_t i = 0; rc == VMON_OK && i < p->n_collections; i++)
+            rc = add_watched(p, p->collections[i]);
+    } else {
+        walk w = {p, VMON_OK, 0};
+        rc = p->target.ops->list_collections(p->target.ctx, walk_one, &w, err, errlen);
+        if (rc == VMON_OK)
+            rc = w.rc;
+    }
+    if (rc == VMON_ENOMEM)
+        snprintf(err, errlen, "out of memory for the watched collections");
+    if (rc != VMON_OK)
+        return rc;
+    /* The walk keeps the configured (or listed) order; watched() bsearches the sorted one. */
+    if (p->n_watch)
+        memcpy(p->sorted, p->watch, p->n_watch * sizeof *p->sorted);
+    qsort(p->sorted, p->n_watch, sizeof *p->sorted, cmp_name);
+    p->watch_ready = 1;
+    return VMON_OK;
 }
 
 int component_each_collection(component_probe *p, component_coll_fn fn, void *arg, char *err,
                               size_t errlen)
 {
-    if (p->n_collections) {
-        for (uint32_t i = 0; i < p->n_collections; i++) {
-            int rc = fn(p, p->collections[i], arg, err, errlen);
-            if (rc != VMON_OK)
-                return rc;
-        }
-        return VMON_OK;
-    }
-    walk w = {p, fn, arg, err, errlen, VMON_OK, 0};
-    int rc = p->target.ops->list_collections(p->target.ctx, walk_one, &w, err, errlen);
-    return rc != VMON_OK ? rc : w.rc;
+    int rc = component_watched(p, err, errlen);
+    for (uint32_t i = 0; rc == VMON_OK && i < p->n_watch; i++)
+        rc = fn(p, p->watch[i], arg, err, errlen);
+    return rc;
 }
 
 typedef struct forward {
@@ -96,12 +154,7 @@ static int watched(const component_probe *p, const vmon_sample *s)
         return 1;
     if (component_is_scratch(coll))
         return 0;
-    if (!p->n_collections)
-        return 1;
-    for (uint32_t i = 0; i < p->n_collections; i++)
-        if (strcmp(p->collections[i], coll) == 0)
-            return 1;
-    return 0;
+    return bsearch(&coll, p->sorted, p->n_watch, sizeof *p->sorted, cmp_name) != NULL;
 }
 
 static int forward_one(void *arg, const vmon_sample *s)
@@ -122,11 +175,49 @@ static int forward_one(void *arg, const vmon_sample *s)
     return VMON_OK;
 }
 
-int component_forward(const component_probe *p, const char *component, component_filter_fn filter,
+/* "COMPONENT?collections=A,B" of the watched collections, or NULL (out of memory). */
+static char *selection(const component_probe *p, const char *component)
+{
+    size_t len = strlen(component) + sizeof "?collections=";
+    for (uint32_t i = 0; i < p->n_watch; i++)
+        len += strlen(p->watch[i]) + 1;
+    char *s = malloc(len);
+    if (!s)
+        return NULL;
+    char *end = s + sprintf(s, "%s?collections=", component);
+    for (uint32_t i = 0; i < p->n_watch; i++)
+        end += sprintf(end, "%s%s", i ? "," : "", p->watch[i]);
+    return s;
+}
+
+int component_forward(component_probe *p, const char *component, component_filter_fn filter,
                       void *arg, char *err, size_t errlen)
 {
+    int rc = component_watched(p, err, errlen);
+    if (rc != VMON_OK)
+        return rc;
     forward f = {p, filter, arg};
-    int rc = p->target.ops->report(p->target.ctx, component, forward_one, &f, err, errlen);
+    rc = VMON_ENOTSUP;
+    if (!p->no_select) {
+        /* The target's per-collection calls stop at the watched collections too. */
+        char *sel = selection(p, component);
+        if (!sel) {
+            snprintf(err, errlen, "out of memory");
+            return VMON_ENOMEM;
+        }
+        rc = p->target.ops->report(p->target.ctx, sel, forward_one, &f, err, errlen);
+        free(sel);
+    }
+    if (rc == VMON_ENOTSUP) {
+        /* A target without selections (or without this component) answers the plain call. */
+        rc = p->target.ops->report(p->target.ctx, component, forward_one, &f, err, errlen);
+        if (rc != VMON_ENOTSUP && !p->no_select) {
+            p->no_select = 1;
+            p->host->log(p->inst, VMON_LOG_DEBUG,
+                         "target '%s' reports every collection (no ?collections= selection)",
+                         p->target.name);
+        }
+    }
     if (rc == VMON_ENOTSUP) {
         err[0] = 0;
         return VMON_OK;

@@ -33,11 +33,30 @@ typedef struct component_probe {
     const char *const *collections; /**< from `collections =`; n_collections 0: all */
     uint32_t n_collections;
     uint32_t max_collections;
+    /* This reading's watched collections (component_watched): copies in the walk's order,
+     * and the same pointers sorted for lookups. */
+    char **watch, **sorted;
+    uint32_t n_watch, cap_watch;
+    int watch_ready; /* resolved since component_begin */
+    int no_select;   /* the target refused report()'s `?collections=`: it gets no selection */
 } component_probe;
 
 /** Read the common options and the target handle; VMON_EINVAL without a target. */
 int component_init(component_probe *p, const vmon_host *host, vmon_instance *inst, char *err,
                    size_t errlen);
+
+/** Free what component_init and the readings allocated. */
+void component_free(component_probe *p);
+
+/** A reading starts: the watched collections are resolved again when next needed. */
+void component_begin(component_probe *p);
+
+/**
+ * Resolve this reading's watched collections once: `collections =`, else the first
+ * max_collections the target lists (scratch collections left out). Every per-collection
+ * call of the reading, the probe's and the target's report(), is bounded by them.
+ */
+int component_watched(component_probe *p, char *err, size_t errlen);
 
 /** Emit one sample (NaN values are skipped: "not known" is not a reading). */
 void component_emit(const component_probe *p, const char *name, double value,
@@ -66,12 +85,13 @@ int component_each_collection(component_probe *p, component_coll_fn fn, void *ar
 typedef int (*component_filter_fn)(void *arg, const vmon_sample *s);
 
 /**
- * Ask the target for its `component` figures and emit those of watched
- * collections (and those of no collection) that `filter` keeps (all when
- * NULL); `filter` sees only those.
+ * Ask the target for its `component` figures of the watched collections (report() with
+ * `COMPONENT?collections=A,B`, target.h; a target that refuses the selection is asked for
+ * everything, from then on) and emit those of watched collections (and those of no
+ * collection) that `filter` keeps (all when NULL); `filter` sees only those.
  * VMON_ENOTSUP from the target is not an error: it has no such figures.
  */
-int component_forward(const component_probe *p, const char *component, component_filter_fn filter,
+int component_forward(component_probe *p, const char *component, component_filter_fn filter,
                       void *arg, char *err, size_t errlen);
 
 /** The value of label `name`, or NULL. */

@@ -75,7 +75,9 @@ static int datanode_create(const vmon_host *host, vmon_instance *inst, void **ct
 
 static void datanode_destroy(void *ctx)
 {
-    free(ctx);
+    datanode_probe *p = ctx;
+    component_free(&p->c);
+    free(p);
 }
 
 static int insert_and_flush(datanode_probe *p, const float *rows, double *insert_s, double *flush_s,
@@ -136,6 +138,7 @@ static int datanode_collect(void *ctx, char *err, size_t errlen)
 {
     datanode_probe *p = ctx;
     err[0] = 0;
+    component_begin(&p->c);
     int rc = component_forward(&p->c, "datanode", NULL, NULL, err, errlen);
     if (rc == VMON_OK && p->insert_test)
         rc = insert_throughput(p, err, errlen);

@@ -44,6 +44,7 @@ static int indexnode_create(const vmon_host *host, vmon_instance *inst, void **c
 static void indexnode_destroy(void *ctx)
 {
     indexnode_probe *p = ctx;
+    component_free(&p->c);
     series_free(&p->rates);
     series_free(&p->started);
     free(p);
@@ -84,6 +85,7 @@ static int indexnode_collect(void *ctx, char *err, size_t errlen)
 {
     indexnode_probe *p = ctx;
     err[0] = 0;
+    component_begin(&p->c);
     int rc = component_forward(&p->c, "indexnode", NULL, NULL, err, errlen);
     if (rc == VMON_OK)
         rc = component_each_collection(&p->c, one_collection, NULL, err, errlen);

@@ -1,7 +1,9 @@
 /*
  * probe `proxy`: what a client sees of the database's front door.
- *  - connection latency: avg/min/max of `health_checks` fresh health calls
- *    (the target opens a new connection for each where it has connections);
+ *  - target_up from one health call per reading; connection latency:
+ *    avg/min/max of `health_checks` connection checks (report("connect"):
+ *    one request to the proxy on a new connection; health calls on targets
+ *    without it);
  *  - search latency avg/p95/p99 over `searches` single-query searches with
  *    real query vectors of the collection's dimension (the target's
  *    sample_queries, else seeded random vectors);
@@ -36,7 +38,8 @@ typedef struct proxy_probe {
     int recall;
     double recall_interval_s, last_recall_s;
     uint32_t recall_queries, recall_ef, recall_nprobe;
-    int warned_nlist; /* the "nlist unknown" warning was given */
+    int warned_nlist;        /* the "nlist unknown" warning was given */
+    int connect_unsupported; /* the target has no report("connect"): health calls are timed */
     uint64_t reading;
     series_table rates;
     series_table own; /* searches the probe itself made, per collection, since it started */
@@ -53,7 +56,7 @@ static const vmon_option options[] = {
      .default_value = "5",
      .min = 1,
      .max = 100,
-     .help = "fresh health calls timed per reading (connection latency avg/min/max)"},
+     .help = "connection checks timed per reading (connection latency avg/min/max)"},
     {.key = "searches",
      .type = VMON_OPT_INT,
      .flags = VMON_OPT_RANGE,
@@ -151,37 +154,86 @@ static int proxy_create(const vmon_host *host, vmon_instance *inst, void **ctx, 
 static void proxy_destroy(void *ctx)
 {
     proxy_probe *p = ctx;
+    component_free(&p->c);
     series_free(&p->rates);
     series_free(&p->own);
     free(p->pend);
     free(p);
 }
 
-/* Health calls, timed one by one; the first failure fails the reading. */
-static int connection_latency(proxy_probe *p, char *err, size_t errlen)
+/* One timed health call; a failure's reason says the target is unreachable. */
+static int health_call(proxy_probe *p, double *ms, char *err, size_t errlen)
 {
     const vmon_target_handle *t = &p->c.target;
+    double t0 = component_now_s(&p->c);
+    int rc = t->ops->health(t->ctx, err, errlen);
+    *ms = (component_now_s(&p->c) - t0) * 1000.0;
+    /* VMON_ERROR: the target answered and refused (credentials, say): its reason as it is,
+     * the same words its other calls fail with. */
+    if (rc == VMON_OK || rc == VMON_ERROR)
+        return rc;
+    char why[512];
+    snprintf(why, sizeof why, "%s", err);
+    snprintf(err, errlen, "target '%s' unreachable: %s", t->name, why);
+    return VMON_RETRY;
+}
+
+static int grab_connect(void *arg, const vmon_sample *s)
+{
+    if (strcmp(s->name, "proxy.connect_latency_ms") == 0)
+        *(double *)arg = s->value;
+    return VMON_OK;
+}
+
+/*
+ * One connection check through report("connect"): one request to the target's front door
+ * on a new connection, the target's own timing (else the call's). VMON_ENOTSUP (remembered)
+ * when the target has none.
+ */
+static int one_connect(proxy_probe *p, double *ms, char *err, size_t errlen)
+{
+    const vmon_target_handle *t = &p->c.target;
+    double got = NAN, t0 = component_now_s(&p->c);
+    int rc = t->ops->report(t->ctx, "connect", grab_connect, &got, err, errlen);
+    *ms = isnan(got) ? (component_now_s(&p->c) - t0) * 1000.0 : got;
+    if (rc == VMON_ENOTSUP) {
+        p->connect_unsupported = 1;
+        err[0] = 0;
+    } else if (rc == VMON_RETRY) {
+        char why[512];
+        snprintf(why, sizeof why, "%s", err);
+        snprintf(err, errlen, "target '%s': no connection to its proxy: %s", t->name, why);
+    }
+    return rc;
+}
+
+/*
+ * proxy.target_up from one health call per reading (what the target checks: every metrics
+ * endpoint on milvus), then `health_checks` connection checks timed one by one: the
+ * target's report("connect"), else health calls (the first being that one). The first
+ * failure fails the reading.
+ */
+static int connection_latency(proxy_probe *p, char *err, size_t errlen)
+{
+    double first;
+    int rc = health_call(p, &first, err, errlen);
+    component_emit(&p->c, "proxy.target_up", rc == VMON_OK, NULL, 0);
     double sum = 0, lo = INFINITY, hi = 0;
-    for (uint32_t i = 0; i < p->health_checks; i++) {
-        double t0 = component_now_s(&p->c);
-        int rc = t->ops->health(t->ctx, err, errlen);
-        double ms = (component_now_s(&p->c) - t0) * 1000.0;
-        if (rc != VMON_OK) {
-            component_emit(&p->c, "proxy.target_up", 0, NULL, 0);
-            /* VMON_ERROR: the target answered and refused (credentials, say): its reason as
-             * it is, the same words its other calls fail with. */
-            if (rc == VMON_ERROR)
-                return VMON_ERROR;
-            char why[512];
-            snprintf(why, sizeof why, "%s", err);
-            snprintf(err, errlen, "target '%s' unreachable: %s", t->name, why);
-            return VMON_RETRY;
-        }
+    for (uint32_t i = 0; rc == VMON_OK && i < p->health_checks; i++) {
+        double ms = first;
+        if (!p->connect_unsupported && (rc = one_connect(p, &ms, err, errlen)) == VMON_ENOTSUP) {
+            rc = VMON_OK; /* found out now, at i == 0: the health call above is the first */
+            ms = first;
+        } else if (p->connect_unsupported && i > 0)
+            rc = health_call(p, &ms, err, errlen);
+        if (rc != VMON_OK)
+            return rc;
         sum += ms;
         lo = ms < lo ? ms : lo;
         hi = ms > hi ? ms : hi;
     }
-    component_emit(&p->c, "proxy.target_up", 1, NULL, 0);
+    if (rc != VMON_OK)
+        return rc;
     component_emit(&p->c, "proxy.connect_latency_avg_ms", sum / p->health_checks, NULL, 0);
     component_emit(&p->c, "proxy.connect_latency_min_ms", lo, NULL, 0);
     component_emit(&p->c, "proxy.connect_latency_max_ms", hi, NULL, 0);
@@ -390,6 +442,7 @@ static int proxy_collect(void *ctx, char *err, size_t errlen)
 {
     proxy_probe *p = ctx;
     err[0] = 0;
+    component_begin(&p->c);
     p->reading++;
     int rc = connection_latency(p, err, errlen);
     p->n_pend = 0;

@@ -78,6 +78,7 @@ static int querynode_create(const vmon_host *host, vmon_instance *inst, void **c
 static void querynode_destroy(void *ctx)
 {
     querynode_probe *p = ctx;
+    component_free(&p->c);
     series_free(&p->trends);
     series_free(&p->rates);
     free(p->nodes);
@@ -224,6 +225,7 @@ static int querynode_collect(void *ctx, char *err, size_t errlen)
 {
     querynode_probe *p = ctx;
     err[0] = 0;
+    component_begin(&p->c);
     p->n_nodes = 0;
     p->per_node_queries = 0;
     int rc = component_each_collection(&p->c, walk_segments, NULL, err, errlen);

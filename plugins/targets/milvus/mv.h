@@ -54,6 +54,8 @@ typedef struct mv_ctx {
     vmon_http_client *rest;
     pthread_mutex_t mgmt_lock;
     vmon_http_client *mgmt; /* 9091 and Prometheus: big bodies, no REST credentials */
+    pthread_mutex_t conn_lock;
+    vmon_http_client *conn; /* connection checks to the proxy: never waits behind a search */
     mv_metrics_cache cache;
     mv_index_cache icache;
 
@@ -88,6 +90,12 @@ typedef int (*mv_body_fn)(void *arg, long status, const char *body, size_t len, 
                           size_t errlen);
 int mv_get(mv_ctx *c, const char *url, const char *method, const char *body, mv_body_fn fn,
            void *arg, char *err, size_t errlen);
+/**
+ * One GET of the REST port's /healthz (`uri`) on a new connection, closed after it: the
+ * connection set-up and one round trip to the proxy, in *ms (any HTTP answer counts: whether
+ * the proxy is healthy is health()'s question). Returns a vmon status.
+ */
+int mv_connect_time(mv_ctx *c, double *ms, char *err, size_t errlen);
 /** A GET to Prometheus: like mv_get, without Milvus's credentials or their refusal. */
 int mv_prom_get(mv_ctx *c, const char *url, mv_body_fn fn, void *arg, char *err, size_t errlen);
 

@@ -129,3 +129,21 @@ int mv_get(mv_ctx *c, const char *url, const char *method, const char *body, mv_
     }
     return rc;
 }
+
+int mv_connect_time(mv_ctx *c, double *ms, char *err, size_t errlen)
+{
+    if (auth_refused(c, err, errlen))
+        return VMON_ERROR;
+    char url[1100];
+    snprintf(url, sizeof url, "%s/healthz", c->uri);
+    vmon_http_request req = {.method = "GET", .url = url, .fresh_connection = 1};
+    vmon_http_response r;
+    pthread_mutex_lock(&c->conn_lock);
+    int64_t t0 = c->host->monotonic_ns();
+    int rc = vmon_http_client_send(c->conn, &req, &r);
+    *ms = (double)(c->host->monotonic_ns() - t0) / 1e6;
+    if (rc != 0)
+        rc = transport_failure(&r, "connection to the proxy (uri)", err, errlen);
+    pthread_mutex_unlock(&c->conn_lock);
+    return rc;
+}

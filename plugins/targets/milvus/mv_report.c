@@ -6,6 +6,7 @@
  */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "mv.h"
@@ -194,10 +195,53 @@ static int each_collection(void *arg, const char *name)
     return 0;
 }
 
+/* The collections of a `?collections=A,B` selection, one call each (names the server lacks
+ * are skipped by each_collection, as a collection dropped between list and read is). */
+static int each_selected(const char *names, per_collection *pc, char *err, size_t errlen)
+{
+    char *copy = strdup(names), *save = NULL;
+    if (!copy) {
+        snprintf(err, errlen, "out of memory");
+        return VMON_ENOMEM;
+    }
+    for (char *name = strtok_r(copy, ",", &save); name; name = strtok_r(NULL, ",", &save))
+        each_collection(pc, name);
+    free(copy);
+    return VMON_OK;
+}
+
+/* The pseudo-component `connect`: one timed request to the proxy on a new connection. */
+static int report_connect(mv_ctx *c, vmon_emit_fn fn, void *arg, char *err, size_t errlen)
+{
+    double ms = 0;
+    int rc = mv_connect_time(c, &ms, err, errlen);
+    if (rc != VMON_OK)
+        return rc;
+    emitter e = {fn, arg, VMON_OK};
+    emit(&e, "proxy.connect_latency_ms", ms, NULL, 0);
+    return e.rc;
+}
+
 int mv_report(void *ctx, const char *component, vmon_emit_fn fn, void *arg, char *err,
               size_t errlen)
 {
     mv_ctx *c = ctx;
+    /* COMPONENT?collections=A,B (target.h): the per-collection calls for those only. */
+    char base[32];
+    const char *selected = NULL, *q = component ? strchr(component, '?') : NULL;
+    if (q) {
+        size_t n = (size_t)(q - component);
+        if (n >= sizeof base || strncmp(q + 1, "collections=", 12) != 0) {
+            snprintf(err, errlen, "report: unknown selection (only ?collections=A,B)");
+            return VMON_ENOTSUP;
+        }
+        memcpy(base, component, n);
+        base[n] = '\0';
+        component = n ? base : NULL;
+        selected = q + 13;
+    }
+    if (component && strcmp(component, "connect") == 0)
+        return report_connect(c, fn, arg, err, errlen);
     int known = component == NULL;
     for (size_t i = 0; COMPONENTS[i] && !known; i++)
         known = strcmp(component, COMPONENTS[i]) == 0;
@@ -223,7 +267,8 @@ int mv_report(void *ctx, const char *component, vmon_emit_fn fn, void *arg, char
         per_collection pc = {c, &e, !component || strcmp(component, "querynode") == 0,
                              !component || strcmp(component, "datanode") == 0,
                              !component || strcmp(component, "indexnode") == 0};
-        rc = mv_list_collections(c, each_collection, &pc, err, errlen);
+        rc = selected ? each_selected(selected, &pc, err, errlen)
+                      : mv_list_collections(c, each_collection, &pc, err, errlen);
         if (rc != VMON_OK)
             return rc;
     }

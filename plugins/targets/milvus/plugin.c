@@ -177,7 +177,9 @@ static int make_clients(mv_ctx *c, const vmon_host *h, vmon_instance *in, const 
      * neither gets the REST credentials. */
     cfg.headers = NULL;
     c->mgmt = c->rest ? vmon_http_client_new(&cfg, err, errlen) : NULL;
-    return c->mgmt ? 0 : -1;
+    /* Connection checks ask the REST port's /healthz: no credentials needed there either. */
+    c->conn = c->mgmt ? vmon_http_client_new(&cfg, err, errlen) : NULL;
+    return c->conn ? 0 : -1;
 }
 
 static int read_endpoints(mv_ctx *c, const vmon_host *h, vmon_instance *in, char *err,
@@ -206,6 +208,7 @@ static void mv_destroy(void *ctx)
         return;
     vmon_http_client_free(c->rest);
     vmon_http_client_free(c->mgmt);
+    vmon_http_client_free(c->conn);
     for (size_t i = 0; i < c->n_endpoints; i++)
         free(c->endpoints[i]);
     free(c->uri);
@@ -214,6 +217,7 @@ static void mv_destroy(void *ctx)
     pthread_mutex_destroy(&c->origin_lock);
     pthread_mutex_destroy(&c->rest_lock);
     pthread_mutex_destroy(&c->mgmt_lock);
+    pthread_mutex_destroy(&c->conn_lock);
     pthread_mutex_destroy(&c->auth_lock);
     free(c);
 }
@@ -230,6 +234,7 @@ static int mv_create(const vmon_host *h, vmon_instance *in, void **ctx, char *er
     c->inst = in;
     pthread_mutex_init(&c->rest_lock, NULL);
     pthread_mutex_init(&c->mgmt_lock, NULL);
+    pthread_mutex_init(&c->conn_lock, NULL);
     pthread_mutex_init(&c->auth_lock, NULL);
     pthread_mutex_init(&c->origin_lock, NULL);
     mv_cache_init(&c->cache);

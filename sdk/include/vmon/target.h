@@ -155,6 +155,16 @@ typedef struct vmon_target_ops {
      * named as docs/architecture.md says (`querynode.memory_used_bytes` ...). Returns
      * VMON_ENOTSUP for a component the target does not have.
      * Called from probe threads; may block up to the target's timeout.
+     *
+     * Two spellings of `component` a target may understand (no new minor: a target
+     * that does not answers VMON_ENOTSUP, as for any unknown component, and the caller
+     * falls back to the plain name or to health()):
+     *  - `COMPONENT?collections=A,B` (COMPONENT may be empty: all): the per-collection
+     *    figures of those collections only, so a probe's `collections =` /
+     *    `max_collections` also bound the target's per-collection calls; a name the
+     *    target lacks is left out; `?collections=` alone: no per-collection figures.
+     *  - `connect`: one request to the database's front door on a new connection;
+     *    emits `proxy.connect_latency_ms` (no labels), the time it took.
      */
     int (*report)(void *ctx, const char *component, vmon_emit_fn emit, void *emit_arg, char *err,
                   size_t errlen);
