@@ -72,6 +72,21 @@ static void forget_handed_batch(vmon_delivery *d, int rc, batch *b)
     delivery_batch_release(b);
 }
 
+/* A failed delivery that will be retried; the figures also as fields for `log_format = json`. */
+static void log_retry(vmon_delivery *d, const batch *b, const outcome *o)
+{
+    char attempt[24], wait[24], n[24];
+    snprintf(attempt, sizeof attempt, "%u", b->attempts + 1);
+    snprintf(wait, sizeof wait, "%lld", (long long)o->wait_ms);
+    snprintf(n, sizeof n, "%u", b->n);
+    const vmon_log_field f[] = {
+        {"count", n}, {"reason", o->reason}, {"retry", attempt}, {"retry_in_ms", wait}};
+    vmon_log_fields(VMON_LOGL_WARNING, d->sink->log_source, f, sizeof f / sizeof *f,
+                    "delivery of %u %s failed (%s); retry %u in %lld ms", b->n,
+                    b->is_events ? "event(s)" : "alert(s)", o->reason, b->attempts + 1,
+                    (long long)o->wait_ms);
+}
+
 static void settle_in_memory(vmon_delivery *d, int rc, batch *b, const outcome *o)
 {
     if (d->current_handed) {
@@ -87,10 +102,7 @@ static void settle_in_memory(vmon_delivery *d, int rc, batch *b, const outcome *
         return;
     case OUT_RETRY:
         d->stats.retries++;
-        vmon_log(VMON_LOGL_WARNING, d->sink->log_source,
-                 "delivery of %u %s failed (%s); retry %u in %lld ms", b->n,
-                 b->is_events ? "event(s)" : "alert(s)", o->reason, b->attempts + 1,
-                 (long long)o->wait_ms);
+        log_retry(d, b, o);
         d->next_attempt_ms = vmon_mono_ms() + o->wait_ms;
         delivery_queue_requeue(d, b);
         return;
