@@ -36,6 +36,9 @@ static void read_settings(vmon_delivery *d)
     d->spool_max = (uint64_t)vmon_instance_value(s, "spool_max")->i;
     d->commit_ms = vmon_instance_value(s, "spool_commit")->i;
     d->resend_ms = vmon_instance_value(s, "resend")->i;
+    /* NULL for a plugin built before ABI 0.6 (the key is not its). */
+    const vmon_value *hb = vmon_instance_value(s, "heartbeat");
+    d->heartbeat_ms = hb ? hb->i : 0;
     const vmon_value *dl = vmon_instance_value(s, "dead_letter");
     d->dead_letter = dl ? vmon_strdup(dl->text) : NULL;
     const vmon_value *sp = vmon_instance_value(s, "spool");
@@ -236,6 +239,9 @@ static void *delivery_main(void *arg)
             break;
         int64_t until = 0;
         int64_t resend_at = delivery_resend_due(d, now);
+        int64_t heartbeat_at = delivery_heartbeat_due(d, now);
+        if (heartbeat_at && (resend_at == 0 || heartbeat_at < resend_at))
+            resend_at = heartbeat_at;
         if (d->n_batches) {
             deliver_samples(d);
         } else if (delivery_batch_ready(d, now, &until)) {
@@ -407,6 +413,7 @@ int vmon_delivery_drain(vmon_delivery *d, int64_t timeout_ms)
 static void begin_stop(vmon_delivery *d, int64_t deadline_ms)
 {
     pthread_mutex_lock(&d->lock);
+    delivery_heartbeat_resolve(d);
     d->stopping = 1;
     d->stop_deadline_ms = deadline_ms;
     pthread_cond_broadcast(&d->wake);

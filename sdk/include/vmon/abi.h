@@ -25,8 +25,12 @@ extern "C" {
 
 /** Major version: a plugin built for another major is refused. */
 #define VMON_ABI_MAJOR 0
-/** Minor version: a plugin built for a newer minor than the core is refused. */
-#define VMON_ABI_MINOR 5
+/**
+ * Minor version: a plugin built for a newer minor than the core is refused.
+ * 0.6 adds the core sink key `heartbeat` (a plugin built for 0.6 may not
+ * have a key of that name; one built for 0.5 keeps its own).
+ */
+#define VMON_ABI_MINOR 6
 
 /** Status codes returned by every plugin operation and host call. 0 is success. */
 typedef enum vmon_status {
