@@ -40,6 +40,7 @@ static vmon_runtime *build(const vmon_daemon_opts *o, int *status)
     if (load_plan(o, &plan) < 0)
         return NULL;
     vmon_log_set_level(plan.log_level);
+    vmon_log_set_format(plan.log_format);
     vmon_host_set_thread_budget(plan.threads);
     char err[1024] = "";
     *status = 1;
@@ -68,7 +69,7 @@ static int start(vmon_runtime *rt, int64_t cycles)
 static vmon_runtime *reload(const vmon_daemon_opts *o, vmon_runtime *old)
 {
     vmon_log(VMON_LOGL_INFO, "core", "SIGHUP: reloading %s", o->config_path);
-    int old_level = vmon_log_get_level();
+    int old_level = vmon_log_get_level(), old_format = vmon_log_get_format();
     vmon_plan plan;
     if (load_plan(o, &plan) < 0) {
         vmon_log(VMON_LOGL_ERROR, "core",
@@ -76,11 +77,13 @@ static vmon_runtime *reload(const vmon_daemon_opts *o, vmon_runtime *old)
         return old;
     }
     vmon_log_set_level(plan.log_level);
+    vmon_log_set_format(plan.log_format);
     vmon_host_set_thread_budget(plan.threads);
     char err[1024] = "";
     vmon_runtime *rt = vmon_runtime_reload(old, &plan, err, sizeof err);
     if (rt == old) {
         vmon_log_set_level(old_level);
+        vmon_log_set_format(old_format);
         vmon_host_set_thread_budget(vmon_runtime_plan(old)->threads);
         vmon_log(VMON_LOGL_ERROR, "core", "%s", err);
         vmon_log(VMON_LOGL_ERROR, "core",

@@ -36,6 +36,9 @@ static void read_settings(vmon_delivery *d)
     d->spool_max = (uint64_t)vmon_instance_value(s, "spool_max")->i;
     d->commit_ms = vmon_instance_value(s, "spool_commit")->i;
     d->resend_ms = vmon_instance_value(s, "resend")->i;
+    /* NULL for a plugin built before ABI 0.6 (the key is not its). */
+    const vmon_value *hb = vmon_instance_value(s, "heartbeat");
+    d->heartbeat_ms = hb ? hb->i : 0;
     const vmon_value *dl = vmon_instance_value(s, "dead_letter");
     d->dead_letter = dl ? vmon_strdup(dl->text) : NULL;
     const vmon_value *sp = vmon_instance_value(s, "spool");
@@ -72,6 +75,21 @@ static void forget_handed_batch(vmon_delivery *d, int rc, batch *b)
     delivery_batch_release(b);
 }
 
+/* A failed delivery that will be retried; the figures also as fields for `log_format = json`. */
+static void log_retry(vmon_delivery *d, const batch *b, const outcome *o)
+{
+    char attempt[24], wait[24], n[24];
+    snprintf(attempt, sizeof attempt, "%u", b->attempts + 1);
+    snprintf(wait, sizeof wait, "%lld", (long long)o->wait_ms);
+    snprintf(n, sizeof n, "%u", b->n);
+    const vmon_log_field f[] = {
+        {"count", n}, {"reason", o->reason}, {"retry", attempt}, {"retry_in_ms", wait}};
+    vmon_log_fields(VMON_LOGL_WARNING, d->sink->log_source, f, sizeof f / sizeof *f,
+                    "delivery of %u %s failed (%s); retry %u in %lld ms", b->n,
+                    b->is_events ? "event(s)" : "alert(s)", o->reason, b->attempts + 1,
+                    (long long)o->wait_ms);
+}
+
 static void settle_in_memory(vmon_delivery *d, int rc, batch *b, const outcome *o)
 {
     if (d->current_handed) {
@@ -87,10 +105,7 @@ static void settle_in_memory(vmon_delivery *d, int rc, batch *b, const outcome *
         return;
     case OUT_RETRY:
         d->stats.retries++;
-        vmon_log(VMON_LOGL_WARNING, d->sink->log_source,
-                 "delivery of %u %s failed (%s); retry %u in %lld ms", b->n,
-                 b->is_events ? "event(s)" : "alert(s)", o->reason, b->attempts + 1,
-                 (long long)o->wait_ms);
+        log_retry(d, b, o);
         d->next_attempt_ms = vmon_mono_ms() + o->wait_ms;
         delivery_queue_requeue(d, b);
         return;
@@ -224,6 +239,9 @@ static void *delivery_main(void *arg)
             break;
         int64_t until = 0;
         int64_t resend_at = delivery_resend_due(d, now);
+        int64_t heartbeat_at = delivery_heartbeat_due(d, now);
+        if (heartbeat_at && (resend_at == 0 || heartbeat_at < resend_at))
+            resend_at = heartbeat_at;
         if (d->n_batches) {
             deliver_samples(d);
         } else if (delivery_batch_ready(d, now, &until)) {
@@ -395,6 +413,7 @@ int vmon_delivery_drain(vmon_delivery *d, int64_t timeout_ms)
 static void begin_stop(vmon_delivery *d, int64_t deadline_ms)
 {
     pthread_mutex_lock(&d->lock);
+    delivery_heartbeat_resolve(d);
     d->stopping = 1;
     d->stop_deadline_ms = deadline_ms;
     pthread_cond_broadcast(&d->wake);

@@ -62,6 +62,10 @@ struct vmon_delivery {
     int64_t resend_ms;
     struct firing *firing; /* alerts delivered as firing and not yet resolved */
     size_t n_firing;
+    int64_t heartbeat_ms;      /* `heartbeat`: 0 = none */
+    int64_t heartbeat_next_ms; /* monotonic; 0 = the first is due */
+    int64_t heartbeat_since;   /* wall ms of the first, its startsAt */
+    uint32_t heartbeats;       /* sent so far */
 };
 
 /* A firing alert this sink has delivered, for `resend`. */
@@ -128,6 +132,12 @@ void *delivery_committer_main(void *arg);
 /* ---- delivery_retry.c ---- */
 void delivery_judge(vmon_delivery *d, int rc, const batch *b, const vmon_delivery_result *res,
                     outcome *o);
+
+/* ---- delivery_heartbeat.c (lock held) ---- */
+/** Queue the firing heartbeat when due; returns when the next is due (0: none). */
+int64_t delivery_heartbeat_due(vmon_delivery *d, int64_t now);
+/** A clean stop: queue the heartbeat's resolution (when one was sent). */
+void delivery_heartbeat_resolve(vmon_delivery *d);
 
 /* ---- delivery_resend.c (lock held) ---- */
 firing *delivery_resend_find(vmon_delivery *d, const char *fingerprint);

@@ -11,6 +11,7 @@
 #include "log.h"
 #include "options.h"
 #include "plan.h"
+#include "rule_export.h"
 
 #ifndef VMON_VERSION
 #define VMON_VERSION "0.0.0"
@@ -27,6 +28,8 @@ static void usage(FILE *out)
                  "      --once              run every probe once, evaluate rules, deliver, exit\n"
                  "      --cycles N          like --once, for N cycles\n"
                  "      --test-alert SINK   send one test alert through [sink:SINK] and report\n"
+                 "      --export-rules      write the [rule:NAME] sections as Prometheus alerting "
+                 "rules\n"
                  "      --plugin-dir DIR    load plugins from DIR\n"
                  "      --list-plugins      list the plugins found and whether they load\n"
                  "      --describe PLUGIN   show a plugin's options (PLUGIN: name or kind:name)\n"
@@ -128,6 +131,26 @@ static int check_config(const char *path, const char *plugin_dir, int print)
     return rc < 0 ? 2 : 0;
 }
 
+/* The config's rules as a Prometheus rules file on stdout (rule_export.h). */
+static int export_rules(const char *path, const char *plugin_dir)
+{
+    vmon_plan plan;
+    vmon_errors errs = {0};
+    int rc = vmon_plan_load(path, plugin_dir, &plan, &errs);
+    vmon_errors_print(&errs, stderr);
+    if (rc < 0)
+        fprintf(stderr, "%s: %zu error(s)\n", path, errs.count);
+    else
+        vmon_rules_export(&plan, path, stdout, stderr);
+    vmon_errors_free(&errs);
+    vmon_plan_free(&plan);
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        perror("vmond: stdout");
+        return 1;
+    }
+    return rc < 0 ? 2 : 0;
+}
+
 enum {
     OPT_PRINT = 256,
     OPT_ONCE,
@@ -136,7 +159,8 @@ enum {
     OPT_DESCRIBE,
     OPT_VERSION,
     OPT_DIR,
-    OPT_TEST_ALERT
+    OPT_TEST_ALERT,
+    OPT_EXPORT_RULES
 };
 
 int main(int argc, char **argv)
@@ -151,6 +175,7 @@ int main(int argc, char **argv)
                                              {"version", no_argument, 0, OPT_VERSION},
                                              {"plugin-dir", required_argument, 0, OPT_DIR},
                                              {"test-alert", required_argument, 0, OPT_TEST_ALERT},
+                                             {"export-rules", no_argument, 0, OPT_EXPORT_RULES},
                                              {"help", no_argument, 0, 'h'},
                                              {0, 0, 0, 0}};
     /* A monitor's threads allocate little; one malloc arena per thread only costs RSS. */
@@ -158,7 +183,7 @@ int main(int argc, char **argv)
     if (argc >= 2 && strcmp(argv[1], "ctl") == 0)
         return vmon_ctl_main(argc - 1, argv + 1);
     vmon_daemon_opts o = {0};
-    int test = 0, print = 0, list = 0;
+    int test = 0, print = 0, list = 0, export = 0;
     const char *describe_what = NULL;
     for (int c; (c = getopt_long(argc, argv, "c:th", longopts, NULL)) != -1;) {
         switch (c) {
@@ -196,6 +221,9 @@ int main(int argc, char **argv)
         case OPT_TEST_ALERT:
             o.test_alert_sink = optarg;
             break;
+        case OPT_EXPORT_RULES:
+            export = 1;
+            break;
         case 'h':
             usage(stdout);
             return 0;
@@ -215,6 +243,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "vmond: no configuration; pass -c FILE (see -h)\n");
         return 2;
     }
+    if (export)
+        return export_rules(o.config_path, o.plugin_dir);
     if (test)
         return check_config(o.config_path, o.plugin_dir, print);
     if (o.test_alert_sink)

@@ -305,6 +305,7 @@ static void read_daemon(vmon_plan *plan, const vmon_cfg *cfg, const char *plugin
                                    : v        ? v->text
                                               : vmon_default_plugin_dir());
     plan->log_level = (int)vmon_values_get(&plan->daemon, "log_level")->i;
+    plan->log_format = (int)vmon_values_get(&plan->daemon, "log_format")->i;
     plan->threads = vmon_values_get(&plan->daemon, "threads")->i;
     plan->self_interval_ms = vmon_values_get(&plan->daemon, "self_interval")->i;
     plan->shutdown_timeout_ms = vmon_values_get(&plan->daemon, "shutdown_timeout")->i;

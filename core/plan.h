@@ -65,6 +65,7 @@ typedef struct vmon_plan {
     char *config_path;
     char *plugin_dir;
     int log_level;
+    int log_format; /* VMON_LOG_TEXT or VMON_LOG_JSON (log.h) */
     int64_t threads;
     int64_t self_interval_ms;
     int64_t shutdown_timeout_ms;

@@ -7,6 +7,7 @@
 #include "traffic.h"
 
 static const char *const log_levels[] = {"error", "warning", "info", "debug", NULL};
+static const char *const log_formats[] = {"text", "json", NULL}; /* VMON_LOG_TEXT, VMON_LOG_JSON */
 
 #define DAY_MS 86400000.0
 
@@ -16,6 +17,11 @@ const vmon_option vmon_schema_daemon[] = {
      .default_value = "info",
      .enum_values = log_levels,
      .help = "least important log lines shown"},
+    {.key = "log_format",
+     .type = VMON_OPT_ENUM,
+     .default_value = "text",
+     .enum_values = log_formats,
+     .help = "vmond's log lines on stderr: text, or json (one object per line)"},
     {.key = "plugin_dir",
      .type = VMON_OPT_PATH,
      .help = "load plugins from here instead of beside vmond / under its prefix"},
@@ -205,6 +211,14 @@ const vmon_option vmon_schema_sink[] = {
      .min = 0,
      .max = DAY_MS,
      .help = "re-send alerts still firing this often (Alertmanager needs it); 0 = never"},
+    {.key = "heartbeat",
+     .type = VMON_OPT_DURATION,
+     .flags = VMON_CORE_SINCE(6) | VMON_OPT_RANGE,
+     .default_value = "0s",
+     .min = 0,
+     .max = DAY_MS,
+     .help = "send the always-firing info alert vmon_heartbeat this often, resolved only on a "
+             "clean stop (a dead man's switch); 0 = none"},
     {.key = "dead_letter",
      .type = VMON_OPT_PATH,
      .help = "append alerts that permanently failed to this file (JSON lines)"},

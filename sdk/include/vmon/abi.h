@@ -28,8 +28,10 @@ extern "C" {
 /**
  * Minor version: a plugin built for a newer minor than the core is refused.
  * 0.6 appended vmon_target_ops.sample_origin (optional: where a sample comes
- * from, quoted when a rule's metric never appears); docs/architecture.md
- * lists what every minor added.
+ * from, quoted when a rule's metric never appears) and the core sink key
+ * `heartbeat` (a plugin built for 0.6 may not have a key of that name; one
+ * built for 0.5 keeps its own); docs/architecture.md lists what every minor
+ * added.
  */
 #define VMON_ABI_MINOR 6
 

@@ -39,3 +39,17 @@ char *prom_label_name(const char *name)
     out[o] = 0;
     return out;
 }
+
+char *prom_stored_label_name(const char *name)
+{
+    if (name && (strcmp(name, "instance") == 0 || strcmp(name, "job") == 0)) {
+        size_t n = strlen(name);
+        char *out = malloc(sizeof "exported_" + n);
+        if (out) {
+            memcpy(out, "exported_", sizeof "exported_" - 1);
+            memcpy(out + sizeof "exported_" - 1, name, n + 1);
+        }
+        return out;
+    }
+    return prom_label_name(name);
+}

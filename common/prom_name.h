@@ -26,4 +26,12 @@ char *prom_metric_name(const char *sample_name, size_t len);
 /** The label name for `name`; malloc'd, NULL without memory. */
 char *prom_label_name(const char *name);
 
+/**
+ * The name a Prometheus scraping with the default `honor_labels: false`
+ * stores the label `name` under: `exported_instance` and `exported_job` for
+ * `instance` and `job`, else prom_label_name(). For queries and alert rules
+ * over what it scraped (`vmond --export-rules`). malloc'd, NULL without memory.
+ */
+char *prom_stored_label_name(const char *name);
+
 #endif
