@@ -15,6 +15,7 @@
 #include "delivery.h"
 #include "instance.h"
 #include "log.h"
+#include "notify.h"
 #include "runtime.h"
 #include "tuning_registry.h"
 
@@ -151,15 +152,30 @@ static int next_signal(const sigset_t *set, vmon_runtime *rt)
     }
 }
 
+/* READY=1 (after the first start, and after each reload) with what runs as STATUS. */
+static void notify_ready(const vmon_runtime *rt, const char *prefix)
+{
+    char status[256];
+    size_t n = vmon_runtime_plan(rt)->n_pipelines;
+    snprintf(status, sizeof status, "%s%zu pipeline%s running", prefix, n, n == 1 ? "" : "s");
+    vmon_notify_ready(status);
+}
+
 int vmon_daemon_run(const vmon_daemon_opts *o)
 {
     sigset_t set;
+    /* systemd's notifications: only a daemon that keeps running reports readiness. */
+    if (o->cycles == 0)
+        vmon_notify_init();
     block_signals(&set);
     int status;
     vmon_runtime *rt = build(o, &status);
-    if (!rt)
+    if (!rt) {
+        vmon_notify_status(status == 2 ? "configuration errors: see log" : "start failed: see log");
         return status;
+    }
     if (start(rt, o->cycles) < 0) {
+        vmon_notify_status("start failed: see log");
         vmon_runtime_stop(rt);
         return 1;
     }
@@ -170,10 +186,12 @@ int vmon_daemon_run(const vmon_daemon_opts *o)
     }
     vmon_control *control;
     if (open_control(rt, &control) < 0) {
+        vmon_notify_status("start failed: control socket, see log");
         vmon_runtime_stop(rt);
         return 1;
     }
     vmon_log(VMON_LOGL_INFO, "core", "running %s (pid %d)", o->config_path, (int)getpid());
+    notify_ready(rt, "");
     for (;;) {
         /* Signals that arrive while a reload runs stay pending and coalesce into one. */
         int sig = next_signal(&set, rt);
@@ -184,16 +202,22 @@ int vmon_daemon_run(const vmon_daemon_opts *o)
             break;
         }
         if (sig == SIGHUP) {
+            vmon_notify_reloading("reloading the configuration");
+            vmon_runtime *was = rt;
             rt = reload(o, rt);
             if (!rt) {
+                vmon_notify_stopping("reload failed, nothing left running: see log");
                 vmon_control_stop(control);
                 return 1;
             }
+            /* The old runtime is back when the reload failed (it is a new one otherwise). */
+            notify_ready(rt, rt == was ? "reload failed: see log, old config kept; " : "");
             continue;
         }
         vmon_log(VMON_LOGL_INFO, "core", "signal %d: stopping", sig);
         break;
     }
+    vmon_notify_stopping("stopping: delivering what is queued");
     vmon_control_stop(control);
     vmon_runtime_stop(rt);
     vmon_log(VMON_LOGL_INFO, "core", "stopped");

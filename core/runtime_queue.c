@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include "clock.h"
+#include "notify.h"
 #include "runtime_priv.h"
 #include "strutil.h"
 
@@ -152,12 +153,18 @@ static int rules_need_ticks(const vmon_runtime *rt)
     return 0;
 }
 
-/* Sleep until work arrives, a rule needs its time check, or vmond reports itself. */
+/*
+ * Sleep until work arrives, a rule needs its time check, vmond reports itself or
+ * systemd's watchdog is due: this thread never waits on a plugin, a network or a
+ * disk, so its pings say that readings are being processed.
+ */
 static void *rules_main(void *arg)
 {
     vmon_runtime *rt = arg;
     const int64_t tick_ms = rules_need_ticks(rt) ? TICK_MS : rt->plan.self_interval_ms;
+    const int64_t ping_ms = vmon_notify_watchdog_ms();
     int64_t next_tick = vmon_mono_ms() + tick_ms;
+    int64_t next_ping = vmon_mono_ms();
     pthread_mutex_lock(&rt->lock);
     for (;;) {
         if (rt->head) {
@@ -173,6 +180,10 @@ static void *rules_main(void *arg)
         if (rt->stopping_rules)
             break;
         int64_t now = vmon_mono_ms();
+        if (ping_ms > 0 && now >= next_ping) {
+            vmon_notify_watchdog();
+            next_ping = now + ping_ms;
+        }
         if (now >= next_tick) {
             pthread_mutex_unlock(&rt->lock);
             tick_rules(rt, vmon_now_ms());
@@ -186,7 +197,8 @@ static void *rules_main(void *arg)
                 next_tick = rt->next_self_ms;
             continue;
         }
-        struct timespec ts = vmon_deadline_from_ms(next_tick);
+        struct timespec ts =
+            vmon_deadline_from_ms(ping_ms > 0 && next_ping < next_tick ? next_ping : next_tick);
         pthread_cond_timedwait(&rt->wake, &rt->lock, &ts);
     }
     pthread_mutex_unlock(&rt->lock);
