@@ -163,6 +163,36 @@ static void deliver_batch(vmon_delivery *d)
     settle_in_memory(d, rc, &b, &o);
 }
 
+/* A vmon_sample as plugins built before ABI 0.5 know it: it ends before `type`. */
+#define SAMPLE_SIZE_V04 offsetof(vmon_sample, type)
+
+/*
+ * A sink walks the array with its own sizeof(vmon_sample): one built before ABI
+ * 0.5 gets a copy laid out at the 0.4 stride (its struct_size saying so), or its
+ * second sample would start inside the first.
+ */
+static void hand_samples(vmon_delivery *d, const vmon_sample_batch *b)
+{
+    if (d->sink->plugin->desc.abi_minor >= 5 || b->n == 0) {
+        d->ops->on_samples(d->sink->ctx, b->source, b->samples, (uint32_t)b->n);
+        return;
+    }
+    unsigned char *old = malloc(b->n * SAMPLE_SIZE_V04);
+    if (!old) {
+        vmon_log(VMON_LOGL_ERROR, d->sink->log_source,
+                 "out of memory: %zu samples not handed to the sink", b->n);
+        return;
+    }
+    const uint32_t size = (uint32_t)SAMPLE_SIZE_V04;
+    for (size_t i = 0; i < b->n; i++) {
+        memcpy(old + i * SAMPLE_SIZE_V04, &b->samples[i], SAMPLE_SIZE_V04);
+        memcpy(old + i * SAMPLE_SIZE_V04, &size, sizeof size); /* its struct_size */
+    }
+    d->ops->on_samples(d->sink->ctx, b->source, (const vmon_sample *)(const void *)old,
+                       (uint32_t)b->n);
+    free(old);
+}
+
 static void deliver_samples(vmon_delivery *d)
 {
     vmon_sample_batch *b = d->batches[d->first_batch];
@@ -170,7 +200,7 @@ static void deliver_samples(vmon_delivery *d)
     d->n_batches--;
     d->in_call = 1;
     pthread_mutex_unlock(&d->lock);
-    d->ops->on_samples(d->sink->ctx, b->source, b->samples, (uint32_t)b->n);
+    hand_samples(d, b);
     vmon_batch_unref(b);
     pthread_mutex_lock(&d->lock);
     d->in_call = 0;

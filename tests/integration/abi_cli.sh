@@ -12,7 +12,7 @@ trap 'rm -rf "$WORK"' EXIT
 . "$(dirname "$0")/lib_check.sh"
 
 mkdir "$WORK/plugins"
-cp "$PLUGINS"/*.so "$ABI_FIXTURES"/sink_x.so "$WORK/plugins/"
+cp "$PLUGINS"/*.so "$ABI_FIXTURES"/sink_x.so "$ABI_FIXTURES"/sink_old.so "$WORK/plugins/"
 chmod 755 "$WORK/plugins"
 
 # 1. A probe's operations renamed as sink_x.so: refused, and --test-alert says so.
@@ -45,7 +45,26 @@ out=$("$VMOND" --plugin-dir "$WORK/plugins" -t --print -c "$WORK/syslog.ini" 2>&
 check "--print shows the computed default as a rule" 'grep -q "^; max_message = (computed: 1024 for rfc3164, 2048 for rfc5424)" <<<"$out"'
 check "--print shows ordinary defaults as values" 'grep -q "^msgid = alert    ; default" <<<"$out"'
 
-# 3. The kind table is the only place that branches on a kind (scripts/check_kinds.sh).
+# 3. A sink built before ABI 0.5 (sink_old, 0.2) walks the samples with its own, shorter
+#    vmon_sample: every sample of a reading must reach it whole (the core lays them out for it).
+cat >"$WORK/old.ini" <<INI
+[probe:sys]
+plugin = system
+[sink:old]
+plugin = old
+path = $WORK/old.out
+samples = true
+[pipeline:p]
+probes = sys
+sinks = old
+INI
+"$VMOND" --plugin-dir "$WORK/plugins" --once -c "$WORK/old.ini" >"$WORK/old.log" 2>&1; rc=$?
+check "--once with a 0.2 sink taking samples exits 0" '[ $rc -eq 0 ]'
+check "the 0.2 sink got every sample of the reading by name" \
+  '[ "$(grep -c "^sample probe:sys system\.[a-z0-9_]* [-0-9.e+]*$" "$WORK/old.out")" -ge 5 ] &&
+   ! grep "^sample probe:sys" "$WORK/old.out" | grep -qv "^sample probe:sys system\.[a-z0-9_]* [-0-9.e+]*$"'
+
+# 4. The kind table is the only place that branches on a kind (scripts/check_kinds.sh).
 "$SRC/scripts/check_kinds.sh" "$SRC" >"$WORK/kinds.out" 2>&1
 check "no switch on a kind outside core/kinds.c" '[ $? -eq 0 ]'
 mkdir -p "$WORK/tree/core"

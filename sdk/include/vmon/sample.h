@@ -66,8 +66,9 @@ typedef struct vmon_sample {
 /**
  * The type of a sample as its sender filled it: VMON_SAMPLE_GAUGE when its
  * struct_size does not cover `type` (a plugin built before ABI 0.5). Use it
- * on samples a plugin receives from another plugin; the core hands sinks
- * samples of its own size.
+ * on samples a plugin receives from another plugin. A sink's on_samples gets
+ * an array laid out at the sizeof(vmon_sample) of the ABI the sink was built
+ * for (a 0.4 sink: the 0.4 stride), so indexing it as usual is always right.
  */
 static inline uint32_t vmon_sample_type_of(const vmon_sample *s)
 {
