@@ -113,6 +113,9 @@ int component_watched(component_probe *p, char *err, size_t errlen)
     if (p->n_collections) {
         for (uint32_t i = 0; rc == VMON_OK && i < p->n_collections; i++)
             rc = add_watched(p, p->collections[i]);
+    } else if (!p->target.ops->list_collections) { /* a 0.1 target may have none */
+        snprintf(err, errlen, "target '%s' cannot list its collections", p->target.name);
+        rc = VMON_ENOTSUP;
     } else {
         walk w = {p, VMON_OK, 0};
         rc = p->target.ops->list_collections(p->target.ctx, walk_one, &w, err, errlen);
@@ -124,9 +127,10 @@ int component_watched(component_probe *p, char *err, size_t errlen)
     if (rc != VMON_OK)
         return rc;
     /* The walk keeps the configured (or listed) order; watched() bsearches the sorted one. */
-    if (p->n_watch)
+    if (p->n_watch) {
         memcpy(p->sorted, p->watch, p->n_watch * sizeof *p->sorted);
-    qsort(p->sorted, p->n_watch, sizeof *p->sorted, cmp_name);
+        qsort(p->sorted, p->n_watch, sizeof *p->sorted, cmp_name);
+    }
     p->watch_ready = 1;
     return VMON_OK;
 }
@@ -144,23 +148,27 @@ typedef struct forward {
     const component_probe *p;
     component_filter_fn filter;
     void *arg;
+    int every; /* the watched collections are unknown: every one but the scratch ones */
 } forward;
 
 /* A sample of a collection the probe does not watch (or its own scratch one) stays out. */
-static int watched(const component_probe *p, const vmon_sample *s)
+static int watched(const forward *f, const vmon_sample *s)
 {
+    const component_probe *p = f->p;
     const char *coll = component_label(s, "collection");
     if (!coll)
         return 1;
     if (component_is_scratch(coll))
         return 0;
-    return bsearch(&coll, p->sorted, p->n_watch, sizeof *p->sorted, cmp_name) != NULL;
+    if (f->every)
+        return 1;
+    return p->n_watch && bsearch(&coll, p->sorted, p->n_watch, sizeof *p->sorted, cmp_name) != NULL;
 }
 
 static int forward_one(void *arg, const vmon_sample *s)
 {
     forward *f = arg;
-    if (!watched(f->p, s))
+    if (!watched(f, s))
         return VMON_OK;
     if ((!f->filter || f->filter(f->arg, s)) && !isnan(s->value)) {
         /* As the target sent it, with its type (a counter, a histogram part) carried. */
@@ -193,12 +201,19 @@ static char *selection(const component_probe *p, const char *component)
 int component_forward(component_probe *p, const char *component, component_filter_fn filter,
                       void *arg, char *err, size_t errlen)
 {
+    forward f = {p, filter, arg, 0};
     int rc = component_watched(p, err, errlen);
-    if (rc != VMON_OK)
+    if (rc != VMON_OK && (p->n_collections || rc == VMON_ENOMEM))
         return rc;
-    forward f = {p, filter, arg};
+    if (rc != VMON_OK) {
+        /* Listing failed (REST down, credentials refused) or cannot be done: the target's
+         * own figures (its /metrics) still come, of every collection. */
+        p->host->log(p->inst, VMON_LOG_DEBUG, "collections not listed (%s): reporting all", err);
+        f.every = 1;
+        err[0] = 0;
+    }
     rc = VMON_ENOTSUP;
-    if (!p->no_select) {
+    if (!p->no_select && !f.every) {
         /* The target's per-collection calls stop at the watched collections too. */
         char *sel = selection(p, component);
         if (!sel) {
