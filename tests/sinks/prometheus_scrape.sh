@@ -2,9 +2,10 @@
 # A real Prometheus (Debian's, on loopback, its own free port) scrapes the
 # prometheus sink of a running vmond, and the series read back through its
 # HTTP API: a gauge's value, a counter's type (/api/v1/metadata), the latency
-# histogram through histogram_quantile, the firing alert, and a series that
-# goes away once its probe is dropped by a reload.
-# Usage: prometheus_scrape.sh   (env: VMOND, FREE_PORT)
+# histogram through histogram_quantile, the firing alert, a series that
+# goes away once its probe is dropped by a reload, and the tuning loop's state
+# (vmon_tuning_*) through a short tuning run that promotes nprobe 64 -> 16.
+# Usage: prometheus_scrape.sh   (env: VMOND, FREE_PORT, PLUGIN_DIR, TEST_PLUGIN_DIR)
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../integration/lib_check.sh"
@@ -88,4 +89,54 @@ check "the target stayed up through the reload" \
   "[ \"\$(curl -sf -G '$api/query' --data-urlencode 'query=min_over_time(up{job=\"vmon\"}[1m])' | jq -r '.data.result[0].value[1]')\" = 1 ]"
 kill -TERM "$VPID"
 check "vmond stops cleanly" "wait '$VPID'"
+
+# The tuning loop's state, from its events. Prometheus scrapes the tuning vmond's port before
+# it starts (a reloaded config), so every decision of the run lands in its history.
+copy_plugins "$WORK/plugins" "$PLUGIN_DIR" "$TEST_PLUGIN_DIR"
+TPORT=$("$FREE_PORT")
+write_tuning_conf "$WORK/tune.ini" "$TPORT"
+cat >>"$WORK/prometheus.yml" <<EOM
+  - job_name: tune
+    static_configs:
+      - targets: ['127.0.0.1:$TPORT']
+EOM
+kill -HUP "$PROM_PID"
+check "prometheus takes the tuning target" \
+  "end=\$((SECONDS + 20)); until curl -sf '$api/targets' |
+     jq -e '.data.activeTargets[] | select(.labels.job == \"tune\")' >/dev/null; do
+     [ \$SECONDS -gt \$end ] && exit 1; sleep 0.25; done"
+start_vmond "$WORK/tune.ini" --plugin-dir "$WORK/plugins" || { cat "$WORK/vmond.log"; exit 1; }
+pids+=("$VPID")
+T='job="tune",collection="docs",pipeline="p"'
+check "the baseline's p95 reads back" \
+  "query_until 60 'vmon_tuning_baseline_p95_ms{$T}' '(.value[1] | tonumber) > 0'"
+# was VALUE SERIES: the series had VALUE at some scrape of the run (later decisions move on).
+was() { echo "max_over_time(($2 == bool $1)[5m:250ms])"; }
+A="vmon_tuning_param{$T,arm=\"a\",param=\"nprobe\"}"
+B="vmon_tuning_param{$T,arm=\"b\",param=\"nprobe\"}"
+check "A's nprobe is the target's (64) before the experiment" \
+  "query_until 60 '$(was 64 "$A")' '.value[1] == \"1\"'"
+check "during the experiment B's nprobe is the candidate (16)" \
+  "query_until 90 '$(was 16 "$B")' '.value[1] == \"1\"'"
+check "the experiment runs, B has a share and a ramp step" \
+  "query_until 20 'max_over_time(vmon_tuning_experiment_running{$T}[5m])' '.value[1] == \"1\"' &&
+   query_until 20 'max_over_time(vmon_tuning_arm_weight{$T,arm=\"b\"}[5m])' '(.value[1] | tonumber) > 0' &&
+   query_until 20 'max_over_time(vmon_tuning_ramp_step{$T}[5m])' '(.value[1] | tonumber) >= 1'"
+check "after the promotion A's nprobe is B's" "query_until 120 '$(was 16 "$A")' '.value[1] == \"1\"'"
+check "the promote verdict is counted" \
+  "query_until 20 'vmon_tuning_verdicts_total{$T,verdict=\"promote\"}' '(.value[1] | tonumber) >= 1'"
+check "the verdicts are a counter in /api/v1/metadata" \
+  "end=\$((SECONDS + 20)); until curl -sf -G '$api/metadata' --data-urlencode metric=vmon_tuning_verdicts_total |
+     jq -e '.data.vmon_tuning_verdicts_total | map(.type) | index(\"counter\")' >/dev/null; do
+     [ \$SECONDS -gt \$end ] && exit 1; sleep 0.25; done"
+check "the four verdicts are there from the start (keep at 0)" \
+  "query_until 20 'vmon_tuning_verdicts_total{$T,verdict=\"keep\"}' '.value[1] == \"0\"'"
+check "events are counted by type" \
+  "query_until 20 'vmon_tuning_events_total{$T,type=\"experiment_start\"}' '(.value[1] | tonumber) >= 1'"
+check "B's series exist only during experiments (fewer scrapes than A's)" \
+  "query_until 20 'count_over_time($A[5m]) - on() count_over_time($B[5m])' '(.value[1] | tonumber) > 0'"
+check "the series count is under max_series with nothing dropped" \
+  "query_until 20 'vmon_prometheus_dropped_samples_total{job=\"tune\",reason=\"max_series\"}' '.value[1] == \"0\"'"
+kill -TERM "$VPID"
+check "the tuning vmond stops cleanly" "wait '$VPID'"
 checks_done

@@ -1,7 +1,8 @@
 /*
  * The prometheus sink's exposition writer: names, escaping, values, types
  * (counters, histogram families), staleness by the source's interval, the
- * series limit with its counted and logged drops, firing alerts.
+ * series limit with its counted and logged drops, firing alerts, and the
+ * tuning loop's events as the vmon_tuning_* families.
  */
 #include <math.h>
 #include <setjmp.h>
@@ -393,6 +394,198 @@ static void test_firing_alerts_exported_until_resolved(void **state)
     prom_store_free(s);
 }
 
+/* An event of the tuning loop as the core hands it over (fields "name=value" ...). */
+static vmon_event tuning_event(uint32_t type, const char *pipeline, vmon_label *labels,
+                               uint32_t n_labels, vmon_label *fields, const char *const *kv)
+{
+    uint32_t n = 0;
+    static char names[32][32];
+    for (; kv && kv[n]; n++) {
+        const char *eq = strchr(kv[n], '=');
+        snprintf(names[n], sizeof names[n], "%.*s", (int)(eq - kv[n]), kv[n]);
+        fields[n] = (vmon_label){names[n], eq + 1};
+    }
+    return (vmon_event){.struct_size = sizeof(vmon_event),
+                        .type = type,
+                        .pipeline = pipeline,
+                        .labels = labels,
+                        .n_labels = n_labels,
+                        .fields = fields,
+                        .n_fields = n};
+}
+
+static void event(prom_store *s, uint32_t type, const char *const *kv, int64_t now)
+{
+    vmon_label labels[] = {{"collection", "docs"}, {"experiment", "7"}, {"pipeline", "tune"}};
+    vmon_label fields[32];
+    vmon_event e = tuning_event(type, "tune", labels, 3, fields, kv);
+    prom_store_event(s, &e, now);
+}
+
+#define ID "collection=\"docs\",pipeline=\"tune\""
+
+static void test_tuning_events_become_the_loops_state(void **state)
+{
+    (void)state;
+    logbook l = {0};
+    prom_store *s = store(0, &l);
+    static const char *const baseline[] = {"a.top_k=10",
+                                           "a.nprobe=64",
+                                           "baseline.count=900",
+                                           "baseline.p95_ms=2.5",
+                                           "baseline.qps=250",
+                                           "baseline.recall=0.98",
+                                           "baseline.recall_exact=0",
+                                           NULL};
+    event(s, VMON_EVENT_BASELINE, baseline, 1000);
+    char *text = render(s, 1000);
+    has_line(text, "# TYPE vmon_tuning_param gauge");
+    has_line(
+        text,
+        "vmon_tuning_param{arm=\"a\",collection=\"docs\",param=\"nprobe\",pipeline=\"tune\"} 64");
+    has_line(
+        text,
+        "vmon_tuning_param{arm=\"a\",collection=\"docs\",param=\"top_k\",pipeline=\"tune\"} 10");
+    lacks(text, "arm=\"b\",collection=\"docs\",param="); /* no B outside an experiment */
+    lacks(text, "param=\"count\"");                      /* figures are not parameters */
+    has_line(text, "vmon_tuning_arm_weight{arm=\"a\"," ID "} 1");
+    has_line(text, "vmon_tuning_arm_weight{arm=\"b\"," ID "} 0");
+    has_line(text, "vmon_tuning_experiment_running{" ID "} 0");
+    has_line(text, "vmon_tuning_ramp_step{" ID "} 0");
+    has_line(text, "vmon_tuning_baseline_p95_ms{" ID "} 2.5");
+    has_line(text, "vmon_tuning_baseline_qps{" ID "} 250");
+    has_line(text, "# TYPE vmon_tuning_verdicts_total counter");
+    has_line(text, "vmon_tuning_verdicts_total{" ID ",verdict=\"promote\"} 0");
+    has_line(text, "vmon_tuning_events_total{" ID ",type=\"baseline\"} 1");
+    lacks(text, "experiment=\""); /* the experiment number would grow without bound */
+    free(text);
+
+    static const char *const start[] = {"reason=latency_degraded",
+                                        "a.top_k=10",
+                                        "a.nprobe=64",
+                                        "b.top_k=10",
+                                        "b.nprobe=16",
+                                        "a.weight=0.9",
+                                        "b.weight=0.1",
+                                        "current.p95_ms=4",
+                                        NULL};
+    event(s, VMON_EVENT_EXPERIMENT_START, start, 2000);
+    text = render(s, 2000);
+    has_line(
+        text,
+        "vmon_tuning_param{arm=\"b\",collection=\"docs\",param=\"nprobe\",pipeline=\"tune\"} 16");
+    has_line(
+        text,
+        "vmon_tuning_param{arm=\"a\",collection=\"docs\",param=\"nprobe\",pipeline=\"tune\"} 64");
+    has_line(text, "vmon_tuning_arm_weight{arm=\"a\"," ID "} 0.9");
+    has_line(text, "vmon_tuning_arm_weight{arm=\"b\"," ID "} 0.1");
+    has_line(text, "vmon_tuning_experiment_running{" ID "} 1");
+    has_line(text, "vmon_tuning_experiment_paused{" ID "} 0");
+    has_line(text, "vmon_tuning_ramp_step{" ID "} 1");
+    free(text);
+
+    /* A verdict with only B's weight: A has the rest. Then the step it allows. */
+    static const char *const advance[] = {"verdict=advance", "step=1",      "b.weight=0.1",
+                                          "a.nprobe=64",     "b.nprobe=16", "a.count=900",
+                                          "b.count=100",     "b.p95_ms=2",  NULL};
+    event(s, VMON_EVENT_VERDICT, advance, 3000);
+    static const char *const ramp[] = {
+        "step=2", "steps=4", "a.weight=0.75", "b.weight=0.25", "a.nprobe=64", "b.nprobe=16", NULL};
+    event(s, VMON_EVENT_RAMP_STEP, ramp, 3000);
+    static const char *const pause[] = {"reason=operator", "step=2",      "b.weight=0.25",
+                                        "a.nprobe=64",     "b.nprobe=16", NULL};
+    event(s, VMON_EVENT_PAUSE, pause, 3500);
+    text = render(s, 3500);
+    has_line(text, "vmon_tuning_verdicts_total{" ID ",verdict=\"advance\"} 1");
+    has_line(text, "vmon_tuning_ramp_step{" ID "} 2");
+    has_line(text, "vmon_tuning_arm_weight{arm=\"a\"," ID "} 0.75");
+    has_line(text, "vmon_tuning_experiment_paused{" ID "} 1");
+    free(text);
+    static const char *const resume_restart[] = {"reason=restart", "step=2", "b.weight=0.25", NULL};
+    event(s, VMON_EVENT_RESUME, resume_restart, 3600);
+    text = render(s, 3600);
+    has_line(text, "vmon_tuning_experiment_paused{" ID "} 1"); /* only the operator's resumes */
+    free(text);
+    static const char *const resume[] = {"reason=operator", "step=2", "b.weight=0.25", NULL};
+    event(s, VMON_EVENT_RESUME, resume, 3700);
+
+    /* Promotion: B's parameters are A's, B's series go, all traffic on A. */
+    static const char *const promote[] = {"verdict=promote", "step=3",      "b.weight=0.5",
+                                          "a.nprobe=64",     "b.nprobe=16", NULL};
+    event(s, VMON_EVENT_VERDICT, promote, 4000);
+    static const char *const promotion[] = {"a.top_k=10",  "a.nprobe=64",         "b.top_k=10",
+                                            "b.nprobe=16", "baseline.p95_ms=2.5", NULL};
+    event(s, VMON_EVENT_PROMOTION, promotion, 4000);
+    /* Long after: the loop's state never goes stale (no source interval applies). */
+    text = render(s, 4000 + 86400000);
+    has_line(
+        text,
+        "vmon_tuning_param{arm=\"a\",collection=\"docs\",param=\"nprobe\",pipeline=\"tune\"} 16");
+    lacks(text, "arm=\"b\",collection=\"docs\",param=");
+    has_line(text, "vmon_tuning_arm_weight{arm=\"b\"," ID "} 0");
+    has_line(text, "vmon_tuning_experiment_running{" ID "} 0");
+    has_line(text, "vmon_tuning_experiment_paused{" ID "} 0");
+    has_line(text, "vmon_tuning_verdicts_total{" ID ",verdict=\"promote\"} 1");
+    has_line(text, "vmon_tuning_verdicts_total{" ID ",verdict=\"advance\"} 1");
+    has_line(text, "vmon_tuning_events_total{" ID ",type=\"verdict\"} 2");
+    has_line(text, "vmon_tuning_events_total{" ID ",type=\"promotion\"} 1");
+    has_line(text, "vmon_tuning_baseline_p95_ms{" ID "} 2.5"); /* until the next baseline */
+    free(text);
+
+    /* An operator's rollback of that promotion (no b.weight): B, the previous, is A again. */
+    static const char *const undo[] = {"reason=operator", "a.nprobe=16", "b.nprobe=64", NULL};
+    event(s, VMON_EVENT_ROLLBACK, undo, 5000);
+    text = render(s, 5000);
+    has_line(
+        text,
+        "vmon_tuning_param{arm=\"a\",collection=\"docs\",param=\"nprobe\",pipeline=\"tune\"} 64");
+    free(text);
+    /* A kept experiment ends at its verdict; an unknown verdict counts as "other". */
+    static const char *const start2[] = {"a.nprobe=64", "b.ef=40", "a.weight=0.9", "b.weight=0.1",
+                                         NULL};
+    event(s, VMON_EVENT_EXPERIMENT_START, start2, 6000);
+    static const char *const keep[] = {"verdict=keep", "step=1",  "b.weight=0.1",
+                                       "a.nprobe=64",  "b.ef=40", NULL};
+    event(s, VMON_EVENT_VERDICT, keep, 6500);
+    static const char *const odd[] = {"verdict=maybe", "step=1", NULL};
+    event(s, VMON_EVENT_VERDICT, odd, 6600);
+    text = render(s, 6600);
+    lacks(text, "param=\"ef\"");
+    has_line(text, "vmon_tuning_verdicts_total{" ID ",verdict=\"keep\"} 1");
+    has_line(text, "vmon_tuning_verdicts_total{" ID ",verdict=\"other\"} 1");
+    lacks(text, "maybe");
+    free(text);
+    prom_store_free(s);
+}
+
+static void test_tuning_series_count_in_max_series(void **state)
+{
+    (void)state;
+    logbook l = {0};
+    prom_store *s = store(12, &l);
+    static const char *const baseline[] = {"a.nprobe=64", "baseline.p95_ms=2", NULL};
+    event(s, VMON_EVENT_BASELINE, baseline, 1000);
+    /* events_total 1, verdicts 4, param 1, p95 1, running, paused, step, 2 weights: 12 */
+    assert_int_equal(prom_store_series(s), 12);
+    assert_int_equal(prom_store_dropped(s, PROM_DROP_MAX_SERIES), 0);
+    static const char *const start[] = {"a.nprobe=64", "b.nprobe=16", "a.weight=0.9",
+                                        "b.weight=0.1", NULL};
+    event(s, VMON_EVENT_EXPERIMENT_START, start, 2000);
+    assert_int_equal(prom_store_series(s), 12);
+    assert_true(prom_store_dropped(s, PROM_DROP_MAX_SERIES) >= 2); /* its events_total, B */
+    assert_non_null(strstr(l.last, "max_series (12)"));
+    char *text = render(s, 2000);
+    has_line(text, "vmon_tuning_experiment_running{" ID "} 1"); /* known series still update */
+    lacks(text, "arm=\"b\",collection=\"docs\",param=");
+    free(text);
+    /* A second loop has no room; a sample series neither. */
+    vmon_label lab = {"k", "v"};
+    vmon_sample x = {.struct_size = sizeof x, .name = "sys.x", .labels = &lab, .n_labels = 1};
+    prom_store_update(s, "probe:p", &x, 1, 2000);
+    assert_int_equal(prom_store_series(s), 12);
+    prom_store_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -404,6 +597,8 @@ int main(void)
         cmocka_unit_test(test_series_go_after_two_source_intervals),
         cmocka_unit_test(test_max_series_drops_are_counted_and_logged_once),
         cmocka_unit_test(test_firing_alerts_exported_until_resolved),
+        cmocka_unit_test(test_tuning_events_become_the_loops_state),
+        cmocka_unit_test(test_tuning_series_count_in_max_series),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -8,6 +8,7 @@
 
 #include "prom_map.h"
 #include "prom_name.h"
+#include "prom_store_priv.h"
 #include "prom_text.h"
 #include "sample_type.h"
 #include "severity.h"
@@ -22,6 +23,7 @@ typedef struct family {
     char *name;       /* vmon_proxy_search_latency_ms */
     char *help;       /* the vmon name: proxy.search_latency_ms */
     const char *type; /* "gauge", "counter", "histogram" */
+    const char *doc;  /* HELP text (static) for the sink's own families, else NULL */
     size_t n_series;
 } family;
 
@@ -39,6 +41,7 @@ typedef struct series {
 typedef struct source {
     char *name;
     int64_t last_ms, gap, prev_gap;
+    int keep; /* its series never go stale (the tuning loop's figures) */
 } source;
 
 typedef struct alert_entry {
@@ -311,6 +314,8 @@ static size_t source_index(prom_store *s, const char *name)
 static int64_t stale_limit(const prom_store *s, size_t src)
 {
     const source *o = &s->sources[src];
+    if (o->keep)
+        return INT64_MAX;
     int64_t gap = o->gap > o->prev_gap ? o->gap : o->prev_gap;
     if (!gap)
         return s->cfg.stale_after_ms;
@@ -351,7 +356,33 @@ static void sweep(prom_store *s, int64_t now_ms)
     prom_map_sweep(&s->families, drop_empty, NULL);
 }
 
-static void update_one(prom_store *s, size_t src, const vmon_sample *x, int64_t now_ms)
+/*
+ * A sample's series key (`family \x1f type \x1f labels \x1f le`), with its
+ * rendered labels (without `le`) in *labels and a bucket's bound in *le.
+ * NULL without memory; *labels is then NULL too.
+ */
+static char *series_key(const char *fam, const vmon_sample *x, uint32_t type, char **labels,
+                        const char **le)
+{
+    static const char *const skip_le[] = {"le", NULL};
+    int bucket = type == VMON_SAMPLE_HISTOGRAM_BUCKET;
+    *labels = render_labels(x->labels, x->n_labels, NULL, bucket ? skip_le : NULL);
+    *le = NULL;
+    for (uint32_t i = 0; bucket && i < x->n_labels; i++)
+        if (strcmp(x->labels[i].name, "le") == 0)
+            *le = x->labels[i].value;
+    char *key = NULL;
+    if (!*labels ||
+        asprintf(&key, "%s\x1f%u\x1f%s\x1f%s", fam, type, *labels, *le ? *le : "") < 0) {
+        free(*labels);
+        *labels = NULL;
+        return NULL;
+    }
+    return key;
+}
+
+/* The family the sample's series is in now, or NULL when it was dropped. */
+static family *update_one(prom_store *s, size_t src, const vmon_sample *x, int64_t now_ms)
 {
     uint32_t type = vmon_sample_type_checked(x->name, x->labels, x->n_labels, x->type);
     int why = -1;
@@ -362,23 +393,18 @@ static void update_one(prom_store *s, size_t src, const vmon_sample *x, int64_t 
         if (name)
             drop(s, why, name, "its name is taken by a family of another type");
         free(name);
-        return;
+        return NULL;
     }
-    static const char *const skip_le[] = {"le", NULL};
-    int bucket = type == VMON_SAMPLE_HISTOGRAM_BUCKET;
-    char *labels = render_labels(x->labels, x->n_labels, NULL, bucket ? skip_le : NULL);
+    char *labels = NULL;
     const char *le = NULL;
-    for (uint32_t i = 0; bucket && i < x->n_labels; i++)
-        if (strcmp(x->labels[i].name, "le") == 0)
-            le = x->labels[i].value;
-    char *key = NULL;
-    if (!labels || asprintf(&key, "%s\x1f%u\x1f%s\x1f%s", f->name, type, labels, le ? le : "") < 0)
-        key = NULL;
+    char *key = series_key(f->name, x, type, &labels, &le);
     series *old = key ? prom_map_get(&s->series, key) : NULL;
+    family *kept = NULL;
     if (old) {
         old->value = x->value;
         old->updated_ms = now_ms;
         old->source = src;
+        kept = f;
     } else if (key && s->series.n >= s->cfg.max_series) {
         char why_text[96];
         snprintf(why_text, sizeof why_text, "max_series (%u) reached", s->cfg.max_series);
@@ -400,6 +426,7 @@ static void update_one(prom_store *s, size_t src, const vmon_sample *x, int64_t 
             } else {
                 labels = NULL; /* the series owns it */
                 f->n_series++;
+                kept = f;
             }
         }
     }
@@ -407,6 +434,77 @@ static void update_one(prom_store *s, size_t src, const vmon_sample *x, int64_t 
         free_family(prom_map_remove(&s->families, f->name));
     free(key);
     free(labels);
+    return kept;
+}
+
+/* ---- the store's own writers (prom_store_priv.h) ---- */
+
+void prom_store_lock(prom_store *s)
+{
+    pthread_mutex_lock(&s->lock);
+}
+
+void prom_store_unlock(prom_store *s)
+{
+    pthread_mutex_unlock(&s->lock);
+}
+
+size_t prom_store_source_locked(prom_store *s, const char *name, int keep)
+{
+    size_t src = source_index(s, name);
+    if (src != (size_t)-1 && keep)
+        s->sources[src].keep = 1;
+    return src;
+}
+
+int prom_store_put_locked(prom_store *s, size_t src, const vmon_sample *x, const char *doc,
+                          int64_t now_ms)
+{
+    family *f = update_one(s, src, x, now_ms);
+    if (f && doc)
+        f->doc = doc;
+    return f ? 0 : -1;
+}
+
+/* The stored series of a sample, or NULL; *key_out (malloc'd) is its key. */
+static series *find_series(prom_store *s, const vmon_sample *x, char **key_out)
+{
+    *key_out = NULL;
+    uint32_t type = vmon_sample_type_checked(x->name, x->labels, x->n_labels, x->type);
+    char *fam = prom_metric_name(x->name, vmon_sample_family_len(x->name, type));
+    char *labels = NULL;
+    const char *le = NULL;
+    char *key = fam ? series_key(fam, x, type, &labels, &le) : NULL;
+    free(fam);
+    free(labels);
+    series *found = key ? prom_map_get(&s->series, key) : NULL;
+    if (found && found->part != type)
+        found = NULL;
+    *key_out = key;
+    return found;
+}
+
+int prom_store_value_locked(prom_store *s, const vmon_sample *x, double *value)
+{
+    char *key = NULL;
+    series *found = find_series(s, x, &key);
+    free(key);
+    if (found)
+        *value = found->value;
+    return found != NULL;
+}
+
+void prom_store_remove_locked(prom_store *s, const vmon_sample *x)
+{
+    char *key = NULL;
+    series *found = find_series(s, x, &key);
+    if (found) {
+        family *f = found->fam;
+        free_series(prom_map_remove(&s->series, key));
+        if (--f->n_series == 0)
+            free_family(prom_map_remove(&s->families, f->name));
+    }
+    free(key);
 }
 
 void prom_store_update(prom_store *s, const char *source, const vmon_sample *samples, uint32_t n,
@@ -531,7 +629,10 @@ static void render_locked(prom_store *s, FILE *out)
         for (size_t i = 0; i < c.n; i++) {
             if (i == 0 || v[i]->fam != v[i - 1]->fam) {
                 char help[1100];
-                snprintf(help, sizeof help, "vmon sample %s", v[i]->fam->help);
+                if (v[i]->fam->doc)
+                    snprintf(help, sizeof help, "%s", v[i]->fam->doc);
+                else
+                    snprintf(help, sizeof help, "vmon sample %s", v[i]->fam->help);
                 put_family_head(out, v[i]->fam->name, v[i]->fam->type, help);
             }
             put_series(out, v[i]);

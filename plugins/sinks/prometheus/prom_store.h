@@ -16,6 +16,12 @@
  *   sink's own names, is dropped the same way with reason "type_conflict".
  * - Firing alerts are the gauge family vmon_alerts_firing{rule, severity,
  *   the alert's labels but alertname} = 1; a resolution removes the series.
+ * - The tuning loop's events become the vmon_tuning_* families per pipeline
+ *   and collection (prom_events.c): the parameters of arm A (and of B while
+ *   an experiment runs), the arms' weights, the experiment's state and step,
+ *   the last baseline, verdicts and events by kind. They are the loop's state
+ *   as of its last decision, so they never go stale; they count in
+ *   max_series as sample series do.
  */
 #ifndef VMON_PROM_STORE_H
 #define VMON_PROM_STORE_H
@@ -23,6 +29,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <vmon/alert.h>
+#include <vmon/event.h>
 #include <vmon/sample.h>
 
 #define PROM_MAX_SERIES_DEFAULT     10000
@@ -55,6 +62,9 @@ void prom_store_update(prom_store *s, const char *source, const vmon_sample *sam
 
 /** A firing alert is added (or replaced, by fingerprint), a resolved one removed. */
 void prom_store_alert(prom_store *s, const vmon_alert *a);
+
+/** Apply one event of the tuning loop (vmon_tuning_* families), at `now_ms`. */
+void prom_store_event(prom_store *s, const vmon_event *e, int64_t now_ms);
 
 /**
  * The exposition at `now_ms` (stale series removed first): a malloc'd,

@@ -1,8 +1,9 @@
 /*
  * sink `prometheus`: serves GET /metrics (text exposition 0.0.4) on the
  * shared HTTP server: every sample its pipelines hand it, vmond's own
- * `vmon.*` figures, its firing alerts as vmon_alerts_firing and its own
- * counts (prom_store.h says how; docs/sinks.md has the options).
+ * `vmon.*` figures, its firing alerts as vmon_alerts_firing, the tuning
+ * loop's state from its events (vmon_tuning_*) and its own counts
+ * (prom_store.h says how; docs/sinks.md has the options).
  *
  * The store is built and read under one lock, so a scrape sees whole
  * readings only. A reload whose [sink:] section did not change carries the
@@ -155,15 +156,27 @@ static int prom_samples(void *ctx, const char *source, const vmon_sample *sample
     return VMON_OK;
 }
 
+static int prom_events(void *ctx, const vmon_event *events, uint32_t n,
+                       vmon_delivery_result *result)
+{
+    (void)result;
+    prom_sink *s = ctx;
+    for (uint32_t i = 0; i < n; i++)
+        prom_store_event(s->store, &events[i], now_ms(s));
+    return VMON_OK;
+}
+
 static const vmon_sink_ops ops = {
     .struct_size = sizeof(vmon_sink_ops),
     .kind = VMON_KIND_SINK,
     .max_batch = 256,
     .deliver = prom_deliver,
     .on_samples = prom_samples,
+    .on_events = prom_events,
 };
 
-VMON_PLUGIN_DEFINE(.kind = VMON_KIND_SINK, .name = "prometheus", .version = "0.1.0",
-                   .description = "serves samples, vmond's figures and firing alerts on "
-                                  "GET /metrics (Prometheus text format 0.0.4)",
+VMON_PLUGIN_DEFINE(.kind = VMON_KIND_SINK, .name = "prometheus", .version = "0.2.0",
+                   .description = "serves samples, vmond's figures, firing alerts and the "
+                                  "tuning loop's state on GET /metrics (Prometheus text "
+                                  "format 0.0.4)",
                    .options = options, .create = prom_create, .destroy = prom_destroy, .ops = &ops);
