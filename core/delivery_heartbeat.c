@@ -10,6 +10,7 @@
 #include "delivery_internal.h"
 
 #include <math.h>
+#include <string.h>
 
 #include "clock.h"
 
@@ -29,6 +30,14 @@ static vmon_alert_event *heartbeat(vmon_delivery *d, int state)
     return ev; /* its idempotency key differs per repeat (alert_event.c) */
 }
 
+static int waiting_heartbeat(const vmon_alert_event *e)
+{
+    for (; e; e = e->next)
+        if (!e->event && e->a.state == VMON_ALERT_FIRING && strcmp(e->a.rule, HEARTBEAT_RULE) == 0)
+            return 1;
+    return 0;
+}
+
 int64_t delivery_heartbeat_due(vmon_delivery *d, int64_t now)
 {
     if (d->heartbeat_ms <= 0 || d->stopping || d->handed_over)
@@ -36,8 +45,13 @@ int64_t delivery_heartbeat_due(vmon_delivery *d, int64_t now)
     if (d->heartbeat_next_ms == 0 || now >= d->heartbeat_next_ms) {
         if (d->heartbeats == 0)
             d->heartbeat_since = vmon_now_ms();
-        delivery_push_locked(d, heartbeat(d, VMON_ALERT_FIRING));
-        d->heartbeats++;
+        /* While the receiver is down one beat waiting is enough: more would only fill the
+         * queue (queue_max drops the oldest entry, which may be a real alert) and arrive as a
+         * burst of stale beats. */
+        if (!waiting_heartbeat(d->head) && !waiting_heartbeat(d->inbox_head)) {
+            delivery_push_locked(d, heartbeat(d, VMON_ALERT_FIRING));
+            d->heartbeats++;
+        }
         d->heartbeat_next_ms = now + d->heartbeat_ms;
     }
     return d->heartbeat_next_ms;

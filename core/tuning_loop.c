@@ -15,7 +15,8 @@
 
 /* A tuner's measurement stands for B's recall while the collection has grown or shrunk by
  * at most this share since (the tuner's own staleness rule is far wider: stale_rows). */
-#define HISTORY_RECALL_DRIFT 0.02
+#define HISTORY_RECALL_DRIFT      0.02
+#define HISTORY_RECALL_MAX_AGE_MS 300000 /* and only for five minutes */
 
 struct vmon_tuning_loop {
     char *pipeline;
@@ -329,6 +330,9 @@ static int recall_from_history(const vmon_tuning_loop *l, const vmon_search_para
     const vmon_tuning_trial *t = vmon_exp_last_trial(l->exp, p);
     if (!t || t->figures.recall_queries == 0 || !facts || facts->row_count == 0)
         return 0;
+    /* Old enough for the data to have changed at the same row count (upserts, a rebuild). */
+    if (l->now_ms - t->time_ms > HISTORY_RECALL_MAX_AGE_MS)
+        return 0;
     double drift = fabs((double)t->rows - (double)facts->row_count) / (double)facts->row_count;
     if (drift > HISTORY_RECALL_DRIFT)
         return 0;
@@ -395,9 +399,9 @@ void vmon_tuning_loop_step(vmon_tuning_loop *l, int64_t now_ms, uint64_t now_ns)
     pthread_mutex_lock(&l->lock);
     vmon_exp_observation o;
     vmon_collection_stats facts;
-    observe(l, now_ns, &o, &facts);
     l->now_ms = now_ms;
     l->now_ns = now_ns;
+    observe(l, now_ns, &o, &facts);
     vmon_exp_tick(l->exp, now_ms, &o);
     save(l);
     pthread_mutex_unlock(&l->lock);
@@ -430,9 +434,11 @@ int vmon_tuning_loop_command(vmon_tuning_loop *l, const char *verb, int64_t now_
     int rc = VMON_OK;
     if (!strcmp(verb, "pause"))
         rc = vmon_exp_pause(l->exp, now_ms, reply, replylen);
-    else if (!strcmp(verb, "resume"))
+    else if (!strcmp(verb, "resume")) {
         rc = vmon_exp_resume(l->exp, now_ms, reply, replylen);
-    else if (!strcmp(verb, "abort"))
+        if (rc == VMON_OK) /* a pause does not count against the step's judge window */
+            l->split_ns = l->now_ns;
+    } else if (!strcmp(verb, "abort"))
         rc = vmon_exp_abort(l->exp, now_ms, reply, replylen);
     else if (!strcmp(verb, "rollback"))
         rc = vmon_exp_rollback(l->exp, now_ms, reply, replylen);

@@ -151,6 +151,31 @@ static void test_set_events_repoints(void **state)
     harness_free(&h);
 }
 
+/* While the receiver is down, one heartbeat waits in the queue, not one per interval (they
+ * would push real alerts out at queue_max and arrive as a burst of stale beats). */
+static void test_heartbeats_do_not_pile_up(void **state)
+{
+    (void)state;
+    harness h;
+    harness_load(&h,
+                 "[sink:down]\nplugin = gate\nanswer = retry\nheartbeat = 20ms\n"
+                 "retry_base = 1h\nretry_cap = 1h\n[pipeline:p]\nsinks = down\n",
+                 NULL, NULL);
+    /* The first beat is tried and told to retry an hour later; 25 intervals then pass. */
+    vmon_delivery_stats st = {0};
+    int64_t until = vmon_mono_ms() + 500;
+    while (vmon_mono_ms() < until) {
+        vmon_delivery_stats_get(h.deliveries[0], &st);
+        assert_true(st.queued <= 1);
+        test_sleep_ms(10);
+    }
+    assert_int_equal(st.queued, 1);
+    vmon_delivery_push_alert(h.deliveries[0], harness_alert("real"));
+    vmon_delivery_stats_get(h.deliveries[0], &st);
+    assert_int_equal(st.queued, 2);
+    harness_free(&h);
+}
+
 /* Issue 7 item 13: a replaced sink's queue, in flight included, goes to its replacement. */
 static void test_hand_over_keeps_every_alert(void **state)
 {
@@ -467,6 +492,7 @@ int main(void)
         cmocka_unit_test(test_abandoned_delivery_fails_late),
         cmocka_unit_test(test_abandoned_delivery_hears_410_late),
         cmocka_unit_test(test_set_events_repoints),
+        cmocka_unit_test(test_heartbeats_do_not_pile_up),
         cmocka_unit_test(test_hand_over_keeps_every_alert),
         cmocka_unit_test(test_push_never_waits_on_the_spool),
         cmocka_unit_test(test_spooled_alert_committed_within_bound),
