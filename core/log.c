@@ -1,5 +1,6 @@
 #include "log.h"
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +9,7 @@
 #include <unistd.h>
 
 #include "escape.h"
+#include "io.h"
 #include "time_format.h"
 
 static atomic_int log_level = VMON_LOGL_INFO;
@@ -42,11 +44,16 @@ int vmon_log_get_format(void)
     return atomic_load(&log_format);
 }
 
+static pthread_mutex_t write_lock = PTHREAD_MUTEX_INITIALIZER;
+
 static void write_line(const char *line, size_t len)
 {
-    /* One write per line keeps lines from different threads whole. */
-    ssize_t w = write(STDERR_FILENO, line, len);
-    (void)w;
+    /* A JSON line can pass PIPE_BUF (escapes grow it), where one write(2) is no longer whole
+     * on a pipe: lines are written under a lock, short writes retried. */
+    pthread_mutex_lock(&write_lock);
+    int rc = vmon_write_all(STDERR_FILENO, line, len);
+    (void)rc;
+    pthread_mutex_unlock(&write_lock);
 }
 
 static void log_line(int level, const char *source, const vmon_log_field *fields, size_t nf,

@@ -27,7 +27,7 @@ int vmon_log_level_parse(const char *s);
 void vmon_log_set_format(int format);
 int vmon_log_get_format(void);
 
-/** `source` is `core`, `[probe:sys]`, ...; thread-safe, one write(2) per line. */
+/** `source` is `core`, `[probe:sys]`, ...; thread-safe, lines written whole under a lock. */
 void vmon_log(int level, const char *source, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void vmon_logv(int level, const char *source, const char *fmt, va_list ap);
