@@ -9,6 +9,7 @@
 #include "daemon.h"
 #include "loader.h"
 #include "log.h"
+#include "man_ini.h"
 #include "options.h"
 #include "plan.h"
 #include "rule_export.h"
@@ -33,6 +34,7 @@ static void usage(FILE *out)
                  "      --plugin-dir DIR    load plugins from DIR\n"
                  "      --list-plugins      list the plugins found and whether they load\n"
                  "      --describe PLUGIN   show a plugin's options (PLUGIN: name or kind:name)\n"
+                 "      --man-ini           write the vmon.ini(5) manual page (roff) to stdout\n"
                  "      --version           print vmond's and the plugin ABI's versions\n"
                  "  -h, --help              this text\n"
                  "Signals: SIGTERM/SIGINT stop, SIGHUP reloads the configuration.\n");
@@ -160,7 +162,8 @@ enum {
     OPT_VERSION,
     OPT_DIR,
     OPT_TEST_ALERT,
-    OPT_EXPORT_RULES
+    OPT_EXPORT_RULES,
+    OPT_MAN_INI
 };
 
 int main(int argc, char **argv)
@@ -176,6 +179,7 @@ int main(int argc, char **argv)
                                              {"plugin-dir", required_argument, 0, OPT_DIR},
                                              {"test-alert", required_argument, 0, OPT_TEST_ALERT},
                                              {"export-rules", no_argument, 0, OPT_EXPORT_RULES},
+                                             {"man-ini", no_argument, 0, OPT_MAN_INI},
                                              {"help", no_argument, 0, 'h'},
                                              {0, 0, 0, 0}};
     /* A monitor's threads allocate little; one malloc arena per thread only costs RSS. */
@@ -183,7 +187,7 @@ int main(int argc, char **argv)
     if (argc >= 2 && strcmp(argv[1], "ctl") == 0)
         return vmon_ctl_main(argc - 1, argv + 1);
     vmon_daemon_opts o = {0};
-    int test = 0, print = 0, list = 0, export = 0;
+    int test = 0, print = 0, list = 0, export = 0, man_ini = 0;
     const char *describe_what = NULL;
     for (int c; (c = getopt_long(argc, argv, "c:th", longopts, NULL)) != -1;) {
         switch (c) {
@@ -224,6 +228,9 @@ int main(int argc, char **argv)
         case OPT_EXPORT_RULES:
             export = 1;
             break;
+        case OPT_MAN_INI:
+            man_ini = 1;
+            break;
         case 'h':
             usage(stdout);
             return 0;
@@ -239,6 +246,8 @@ int main(int argc, char **argv)
     }
     if (describe_what)
         return describe(dir, describe_what);
+    if (man_ini)
+        return vmon_man_ini_write(stdout, stderr, dir, VMON_VERSION) == 0 ? 0 : 1;
     if (!o.config_path) {
         fprintf(stderr, "vmond: no configuration; pass -c FILE (see -h)\n");
         return 2;
