@@ -9,10 +9,10 @@ build_pkgs=(
   libmicrohttpd-dev libcmocka-dev libxxhash-dev
   libfaiss-dev libopenblas-dev
 )
-# systemd for systemd-analyze (the unit's tests; nothing is started: these machines do not
+# groff-base and man-db lint the manual pages (man.* tests); systemd for systemd-analyze (the unit's tests; nothing is started: these machines do not
 # boot systemd), python3 for the fake $NOTIFY_SOCKET and the W^X check.
 test_pkgs=(
-  valgrind rsyslog prometheus-alertmanager prometheus curl jq systemd python3
+  valgrind rsyslog prometheus-alertmanager prometheus curl jq systemd python3 groff-base man-db
 )
 # The clang tree and libFuzzer (-fsanitize=fuzzer needs clang's runtime
 # archives, which Debian ships apart from clang), llvm-symbolizer for
