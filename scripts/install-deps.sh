@@ -6,7 +6,7 @@ set -euo pipefail
 build_pkgs=(
   build-essential cmake pkg-config git
   libinih-dev libjson-c-dev libcurl4-openssl-dev libsqlite3-dev
-  libmicrohttpd-dev libcmocka-dev libxxhash-dev
+  libmicrohttpd-dev libcmocka-dev libxxhash-dev libssl-dev
   libfaiss-dev libopenblas-dev
 )
 # groff-base and man-db lint the manual pages (man.* tests); systemd for systemd-analyze (the unit's tests; nothing is started: these machines do not

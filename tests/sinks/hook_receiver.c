@@ -8,6 +8,10 @@
 
 #include "http_server.h"
 
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
 #define HOOK_BODY_MAX ((size_t)4 * 1024 * 1024)
 /* Enough pool threads that a hanging answer never delays the next request
  * a test sends. */
@@ -18,6 +22,7 @@ struct hook_receiver {
     int port;
     pthread_mutex_t mu;
     hook_behaviour b;
+    char *secret, *sig_header; /* b's, owned */
     unsigned rng;
     hook_request *reqs;
     size_t n, cap;
@@ -34,7 +39,41 @@ static void sleep_ms(int ms)
     nanosleep(&ts, NULL);
 }
 
-static void record(hook_receiver *r, const vmon_http_incoming *in, int status)
+/* What a receiver does (written from the docs, apart from the sink's code):
+ * a fresh X-Vmon-Timestamp, then HMAC-SHA256(secret, T "." body) in hex after
+ * "v1=", compared in constant time. */
+static int verify(const hook_behaviour *b, const vmon_http_incoming *in)
+{
+    const char *ts = vmon_http_incoming_header(in, "X-Vmon-Timestamp");
+    const char *sig =
+        vmon_http_incoming_header(in, b->sig_header ? b->sig_header : "X-Vmon-Signature");
+    if (!ts || !sig || strncmp(sig, "v1=", 3) != 0 || strlen(sig) != 3 + 64)
+        return 0;
+    char *end = NULL;
+    long long t = strtoll(ts, &end, 10);
+    long long now = (long long)time(NULL);
+    if (end == ts || *end || t < now - 300 || t > now + 300)
+        return 0;
+    size_t ts_len = strlen(ts);
+    size_t msg_len = ts_len + 1 + in->body_len;
+    unsigned char *msg = malloc(msg_len + 1);
+    if (!msg)
+        return 0;
+    snprintf((char *)msg, ts_len + 2, "%s.", ts);
+    memcpy(msg + ts_len + 1, in->body, in->body_len);
+    msg[msg_len] = '\0';
+    unsigned char mac[EVP_MAX_MD_SIZE];
+    unsigned mac_len = 0;
+    int ok =
+        HMAC(EVP_sha256(), b->secret, (int)strlen(b->secret), msg, msg_len, mac, &mac_len) != NULL;
+    free(msg);
+    char hex[2 * EVP_MAX_MD_SIZE + 1];
+    for (size_t i = 0; i < mac_len; i++)
+        snprintf(hex + (2 * i), 3, "%02x", mac[i]);
+    return ok && mac_len == 32 && CRYPTO_memcmp(hex, sig + 3, 64) == 0;
+}
+
+static void record(hook_receiver *r, const vmon_http_incoming *in, int status, int sig_ok)
 {
     pthread_mutex_lock(&r->mu);
     if (r->n == r->cap) {
@@ -49,6 +88,10 @@ static void record(hook_receiver *r, const vmon_http_incoming *in, int status)
     q->content_type = dup_or_empty(vmon_http_incoming_header(in, "Content-Type"));
     q->path = dup_or_empty(in->path);
     q->body = dup_or_empty(in->body);
+    q->timestamp = dup_or_empty(vmon_http_incoming_header(in, "X-Vmon-Timestamp"));
+    const char *sh = r->b.sig_header ? r->b.sig_header : "X-Vmon-Signature";
+    q->signature = dup_or_empty(vmon_http_incoming_header(in, sh));
+    q->sig_ok = sig_ok;
     pthread_mutex_unlock(&r->mu);
 }
 
@@ -66,6 +109,9 @@ static void on_request(void *arg, const vmon_http_incoming *in, vmon_http_reply 
     hook_receiver *r = arg;
     hook_behaviour b;
     int status = choose_status(r, &b);
+    int sig_ok = b.secret && verify(&b, in);
+    if (b.secret && !sig_ok)
+        status = 401;
     if (b.hang_ms > 0)
         sleep_ms(b.hang_ms);
     const char *body = status == 503 ? "unavailable" : (b.body ? b.body : "ok");
@@ -76,7 +122,7 @@ static void on_request(void *arg, const vmon_http_incoming *in, vmon_http_reply 
         snprintf(ra, sizeof ra, "%d", b.retry_after_s);
         vmon_http_reply_header(out, "Retry-After", ra);
     }
-    record(r, in, status);
+    record(r, in, status, sig_ok);
 }
 
 hook_receiver *hook_start(void)
@@ -114,7 +160,13 @@ int hook_port(const hook_receiver *r)
 void hook_set(hook_receiver *r, const hook_behaviour *b)
 {
     pthread_mutex_lock(&r->mu);
+    free(r->secret);
+    free(r->sig_header);
     r->b = *b;
+    r->secret = b->secret ? strdup(b->secret) : NULL;
+    r->sig_header = b->sig_header ? strdup(b->sig_header) : NULL;
+    r->b.secret = r->secret;
+    r->b.sig_header = r->sig_header;
     r->rng = b->seed ? b->seed : 1;
     pthread_mutex_unlock(&r->mu);
 }
@@ -133,9 +185,16 @@ int hook_get(hook_receiver *r, size_t i, hook_request *out)
     int ok = i < r->n;
     if (ok) {
         hook_request *q = &r->reqs[i];
-        *out = (hook_request){q->status,        strdup(q->key),          strdup(q->auth),
-                              strdup(q->extra), strdup(q->content_type), strdup(q->path),
-                              strdup(q->body)};
+        *out = (hook_request){.status = q->status,
+                              .key = strdup(q->key),
+                              .auth = strdup(q->auth),
+                              .extra = strdup(q->extra),
+                              .content_type = strdup(q->content_type),
+                              .path = strdup(q->path),
+                              .body = strdup(q->body),
+                              .timestamp = strdup(q->timestamp),
+                              .signature = strdup(q->signature),
+                              .sig_ok = q->sig_ok};
     }
     pthread_mutex_unlock(&r->mu);
     return ok ? 0 : -1;
@@ -149,6 +208,8 @@ void hook_request_free(hook_request *q)
     free(q->content_type);
     free(q->path);
     free(q->body);
+    free(q->timestamp);
+    free(q->signature);
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -183,6 +244,8 @@ void hook_stop(hook_receiver *r)
     for (size_t i = 0; i < r->n; i++)
         hook_request_free(&r->reqs[i]);
     free(r->reqs);
+    free(r->secret);
+    free(r->sig_header);
     pthread_mutex_destroy(&r->mu);
     free(r);
 }

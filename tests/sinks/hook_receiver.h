@@ -1,7 +1,7 @@
 /*
  * A webhook receiver for tests (common/http_server on 127.0.0.1, port 0):
  * answers with a configurable status, fails a share of requests with 503,
- * can send Retry-After or hang, and records every request.
+ * can send Retry-After or hang, checks signatures, and records every request.
  */
 #ifndef VMON_TEST_HOOK_RECEIVER_H
 #define VMON_TEST_HOOK_RECEIVER_H
@@ -17,6 +17,10 @@ typedef struct hook_behaviour {
     int hang_ms;       /* > 0: wait this long before answering */
     int fail_percent;  /* this share of requests (pseudo-random, seeded) gets 503 */
     unsigned seed;
+    /* Set: verify each request as a receiver should (docs/sinks.md, Verifying
+     * signatures) and answer 401 to a missing, stale or wrong signature. */
+    const char *secret;
+    const char *sig_header; /* NULL: X-Vmon-Signature */
 } hook_behaviour;
 
 typedef struct hook_request {
@@ -27,6 +31,9 @@ typedef struct hook_request {
     char *content_type;
     char *path;
     char *body;
+    char *timestamp; /* X-Vmon-Timestamp as received ("" if none) */
+    char *signature; /* the signature header as received ("" if none) */
+    int sig_ok;      /* the signature verified (only checked with a secret set) */
 } hook_request;
 
 hook_receiver *hook_start(void);

@@ -1,7 +1,8 @@
 /*
  * The webhook sink loaded through the plugin loader, against an in-process
  * receiver: outcome per HTTP status, Retry-After, timeouts, headers, token,
- * and every alert arriving exactly once (by key) through a flaky receiver.
+ * every alert arriving exactly once (by key) through a flaky receiver, and
+ * signed requests checked by a receiver that recomputes the HMAC.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,8 +18,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static const char *plugin_dir;
+
+#define SIGNING_SECRET "whsec-s3cr3t-9f8e7d"
 
 typedef struct fx {
     hook_receiver *rx;
@@ -343,6 +347,135 @@ static void test_alertmanager_never_gets_events(void **state)
     hook_request_free(&q);
 }
 
+/* The receiver recomputes HMAC-SHA256(secret, T.BODY) over what it received. */
+static void check_signed(fx *f, size_t i)
+{
+    hook_request q;
+    assert_int_equal(hook_get(f->rx, i, &q), 0);
+    if (!q.sig_ok || q.status != 200)
+        fail_msg("request %zu: status %d, signature %s, timestamp %s", i, q.status, q.signature,
+                 q.timestamp);
+    long long ts = strtoll(q.timestamp, NULL, 10);
+    long long now = (long long)time(NULL);
+    if (ts < now - 5 || ts > now + 1)
+        fail_msg("request %zu: timestamp %s, now %lld", i, q.timestamp, now);
+    assert_int_equal(strlen(q.signature), 3 + 64);
+    assert_null(strstr(q.body, SIGNING_SECRET));
+    hook_request_free(&q);
+}
+
+static void test_signed_json_and_alertmanager(void **state)
+{
+    fx *f = *state;
+    hook_behaviour b = {.secret = SIGNING_SECRET};
+    hook_set(f->rx, &b);
+    static const char *const formats[] = {"json", "alertmanager"};
+    test_alert t[2];
+    vmon_alert a[2];
+    for (int i = 0; i < 2; i++) {
+        test_alert_init(&t[i], i, "p95", VMON_ALERT_FIRING);
+        a[i] = t[i].a;
+    }
+    size_t sent = 0;
+    for (size_t k = 0; k < 2; k++) {
+        const char *extra[] = {"format",         formats[k],     "resend", "1m",
+                               "signing_secret", SIGNING_SECRET, NULL};
+        open_sink(f, extra);
+        vmon_delivery_result res;
+        assert_int_equal(deliver(f, &t[0].a, 1, &res), VMON_OK);
+        assert_int_equal(deliver(f, a, 2, &res), VMON_OK);
+        vmon_standalone_close(f->s);
+        f->s = NULL;
+        for (; sent < 2 * (k + 1); sent++)
+            check_signed(f, sent);
+    }
+    /* Events are signed too (json: to url). */
+    const char *extra[] = {"signing_secret", SIGNING_SECRET, NULL};
+    open_sink(f, extra);
+    vmon_event e = sample_event(9, "autotune-promotion-9");
+    vmon_delivery_result res;
+    assert_int_equal(send_events(f, &e, 1, &res), VMON_OK);
+    check_signed(f, sent);
+}
+
+/* A retry is a new attempt: same body and key, freshly signed, and it verifies. */
+static void test_signed_retry_and_custom_header(void **state)
+{
+    fx *f = *state;
+    const char *extra[] = {"signing_secret", SIGNING_SECRET, "signature_header", "X-Hub-Sig", NULL};
+    open_sink(f, extra);
+    hook_behaviour b = {.secret = SIGNING_SECRET, .sig_header = "X-Hub-Sig", .status = 503};
+    hook_set(f->rx, &b);
+    test_alert t;
+    test_alert_init(&t, 1, "p95", VMON_ALERT_FIRING);
+    vmon_delivery_result res;
+    assert_int_equal(deliver(f, &t.a, 1, &res), VMON_RETRY);
+    b.status = 200;
+    hook_set(f->rx, &b);
+    assert_int_equal(deliver(f, &t.a, 1, &res), VMON_OK);
+    hook_request q0, q1;
+    assert_int_equal(hook_get(f->rx, 0, &q0), 0);
+    assert_int_equal(hook_get(f->rx, 1, &q1), 0);
+    assert_true(q0.sig_ok && q1.sig_ok);
+    assert_string_equal(q0.key, q1.key);
+    assert_string_equal(q0.body, q1.body);
+    hook_request_free(&q0);
+    hook_request_free(&q1);
+}
+
+/* A receiver with another secret answers 401: a permanent error that names no secret. */
+static void test_wrong_secret_rejected(void **state)
+{
+    fx *f = *state;
+    const char *extra[] = {"signing_secret", SIGNING_SECRET, NULL};
+    open_sink(f, extra);
+    hook_behaviour b = {.secret = "another-secret"};
+    hook_set(f->rx, &b);
+    test_alert t;
+    test_alert_init(&t, 1, "p95", VMON_ALERT_FIRING);
+    vmon_delivery_result res;
+    assert_int_equal(deliver(f, &t.a, 1, &res), VMON_ERROR);
+    assert_non_null(strstr(res.detail, "HTTP 401"));
+    assert_null(strstr(res.detail, SIGNING_SECRET));
+    hook_request q;
+    assert_int_equal(hook_get(f->rx, 0, &q), 0);
+    assert_false(q.sig_ok);
+    assert_string_not_equal(q.signature, "");
+    hook_request_free(&q);
+    /* And an unsigned sink is refused by a verifying receiver, and sends no signature. */
+    vmon_standalone_close(f->s);
+    f->s = NULL;
+    open_sink(f, NULL);
+    b.secret = SIGNING_SECRET;
+    hook_set(f->rx, &b);
+    assert_int_equal(deliver(f, &t.a, 1, &res), VMON_ERROR);
+    assert_int_equal(hook_get(f->rx, 1, &q), 0);
+    assert_string_equal(q.signature, "");
+    assert_string_equal(q.timestamp, "");
+    hook_request_free(&q);
+}
+
+static void test_bad_signing_config_refused(void **state)
+{
+    fx *f = *state;
+    const char *const bad[][8] = {
+        {"url", f->url, "signing_secret", "", NULL},
+        {"url", f->url, "signing_secret", SIGNING_SECRET, "signature_header", "Bad Name", NULL},
+        {"url", f->url, "signing_secret", SIGNING_SECRET, "signature_header", "X-Vmon-Timestamp",
+         NULL},
+        {"url", f->url, "signing_secret", SIGNING_SECRET, "signature_header", "Content-Type", NULL},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char err[512] = "";
+        vmon_standalone *s = NULL;
+        assert_int_not_equal(vmon_standalone_open(plugin_dir, "sink", "webhook", "hook", bad[i],
+                                                  NULL, NULL, &s, err, sizeof err),
+                             0);
+        assert_true(err[0] != '\0');
+        assert_null(strstr(err, SIGNING_SECRET));
+    }
+}
+
 int main(int argc, char **argv)
 {
     plugin_dir = argc > 1 ? argv[1] : "plugins";
@@ -357,6 +490,10 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_bad_config_refused_without_secrets, setup, teardown),
         cmocka_unit_test_setup_teardown(test_events_posted_as_event_json, setup, teardown),
         cmocka_unit_test_setup_teardown(test_alertmanager_never_gets_events, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_signed_json_and_alertmanager, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_signed_retry_and_custom_header, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_wrong_secret_rejected, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_bad_signing_config_refused, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -10,6 +10,7 @@
 #include "webhook_event_payload.h"
 #include "webhook_http.h"
 #include "webhook_payload.h"
+#include "webhook_sign.h"
 
 #include <vmon/plugin.h>
 
@@ -36,6 +37,11 @@ static const vmon_option webhook_options[] = {
      "extra request headers, `Name: value` items separated by commas"},
     {"token", VMON_OPT_STRING, VMON_OPT_SECRET, NULL, 0, 0, NULL,
      "sent as `Authorization: Bearer TOKEN`; use ${ENV_VAR} to keep it out of the file"},
+    {"signing_secret", VMON_OPT_STRING, VMON_OPT_SECRET, NULL, 0, 0, NULL,
+     "sign every request: X-Vmon-Timestamp: T and X-Vmon-Signature: v1=HMAC-SHA256(secret, "
+     "\"T.BODY\") in hex; use ${ENV_VAR} to keep it out of the file"},
+    {"signature_header", VMON_OPT_STRING, 0, WH_SIG_DEFAULT_NAME, 0, 0, NULL,
+     "name of the header that carries the signature (with signing_secret)"},
     {"connect_timeout", VMON_OPT_DURATION, VMON_OPT_RANGE, "5s", 1, 60000, NULL,
      "how long connecting (TCP and TLS) may take"},
     {"timeout", VMON_OPT_DURATION, VMON_OPT_RANGE, "15s", 1, 300000, NULL,
@@ -128,6 +134,34 @@ static int add_token(webhook_sink *s, struct curl_slist **list, char *err, size_
     return 0;
 }
 
+/* signing_secret: set means non-empty (an empty ${ENV} must not turn signing off
+ * silently); signature_header: a token name other than the timestamp's. */
+static int signing_cfg(webhook_sink *s, const char **secret, const char **name, char *err,
+                       size_t errlen)
+{
+    *secret = s->host->cfg_string(s->inst, "signing_secret");
+    *name = s->host->cfg_string(s->inst, "signature_header");
+    if (!*name || !**name)
+        *name = WH_SIG_DEFAULT_NAME;
+    if (!*secret)
+        return 0;
+    if (!**secret) {
+        snprintf(err, errlen, "signing_secret is empty (an unset ${ENV_VAR}?)");
+        return -1;
+    }
+    int ct = 0;
+    char line[160];
+    snprintf(line, sizeof line, "%s: v1", *name);
+    if (strlen(*name) > 100 || !header_ok(line, &ct) || ct ||
+        strcasecmp(*name, WH_SIG_TS_NAME) == 0) {
+        snprintf(err, errlen,
+                 "signature_header must be a header name (letters, digits, -), "
+                 "not Content-Type or " WH_SIG_TS_NAME);
+        return -1;
+    }
+    return 0;
+}
+
 static struct curl_slist *build_headers(webhook_sink *s, char *err, size_t errlen)
 {
     struct curl_slist *list = NULL;
@@ -173,6 +207,8 @@ static int init_http(webhook_sink *s, wh_http *http, const char *key, char *err,
         .client_cert = h->cfg_string(in, "client_cert"),
         .client_key = h->cfg_string(in, "client_key"),
     };
+    if (signing_cfg(s, &hc.signing_secret, &hc.signature_header, err, errlen) != 0)
+        return -1;
     if (!hc.url || (strncmp(hc.url, "http://", 7) != 0 && strncmp(hc.url, "https://", 8) != 0)) {
         snprintf(err, errlen, "%s must start with http:// or https://", key);
         return -1;
@@ -254,6 +290,10 @@ static int classify(webhook_sink *s, const wh_response *r, uint32_t n, vmon_deli
 {
     char snip[100];
     snippet(r->body, snip, sizeof snip);
+    if (r->sign_failed) {
+        snprintf(res->detail, sizeof res->detail, "signing the body failed (libcrypto)");
+        return VMON_RETRY;
+    }
     if (r->curl_rc != CURLE_OK) {
         snprintf(res->detail, sizeof res->detail, "%s", curl_easy_strerror(r->curl_rc));
         return wh_curl_retryable(r->curl_rc) ? VMON_RETRY : VMON_ERROR;
@@ -296,7 +336,7 @@ static int webhook_deliver(void *ctx, const vmon_alert *alerts, uint32_t n,
     char key[128];
     wh_idempotency_key(alerts, n, key, sizeof key);
     wh_response r;
-    wh_http_post(&s->http, body, key, &r);
+    wh_http_post(&s->http, body, key, s->host->now_ms(), &r);
     free(body);
     return classify(s, &r, n, res);
 }
@@ -320,7 +360,8 @@ static int webhook_events(void *ctx, const vmon_event *events, uint32_t n,
     char key[128];
     wh_event_idempotency_key(events, n, key, sizeof key);
     wh_response r;
-    wh_http_post(s->events_to == EVENTS_TO_EVENTS_URL ? &s->events_http : &s->http, body, key, &r);
+    wh_http_post(s->events_to == EVENTS_TO_EVENTS_URL ? &s->events_http : &s->http, body, key,
+                 s->host->now_ms(), &r);
     free(body);
     return classify(s, &r, n, res);
 }

@@ -4,6 +4,9 @@
  * redirect (following would re-send the token to another host).
  */
 #include "webhook_http.h"
+#include "webhook_sign.h"
+
+#include <openssl/crypto.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,7 +31,12 @@ int wh_http_init(wh_http *h, const wh_http_cfg *cfg, struct curl_slist *headers,
     memset(h, 0, sizeof *h);
     const char **lines = header_array(headers);
     h->url = cfg->url ? strdup(cfg->url) : NULL;
-    if (!lines || !h->url) {
+    if (cfg->signing_secret) {
+        h->secret_len = strlen(cfg->signing_secret);
+        h->secret = strdup(cfg->signing_secret);
+        h->sig_header = strdup(cfg->signature_header ? cfg->signature_header : WH_SIG_DEFAULT_NAME);
+    }
+    if (!lines || !h->url || (cfg->signing_secret && (!h->secret || !h->sig_header))) {
         free(lines);
         curl_slist_free_all(headers);
         snprintf(err, errlen, "out of memory");
@@ -67,16 +75,44 @@ static void key_header(const char *key, char *line, size_t cap)
     line[len] = '\0';
 }
 
-void wh_http_post(wh_http *h, const char *body, const char *idem_key, wh_response *out)
+/* X-Vmon-Timestamp and the signature header over `T.BODY`; -1 if libcrypto failed. */
+static int sign_headers(const wh_http *h, const char *body, size_t len, int64_t now_ms,
+                        char *ts_line, size_t ts_cap, char *sig_line, size_t sig_cap)
+{
+    char ts[24];
+    char sig[WH_SIG_VALUE_MAX];
+    snprintf(ts, sizeof ts, "%lld", (long long)(now_ms / 1000));
+    if (wh_sign_v1(h->secret, h->secret_len, ts, body, len, sig) != 0)
+        return -1;
+    snprintf(ts_line, ts_cap, "%s: %s", WH_SIG_TS_NAME, ts);
+    snprintf(sig_line, sig_cap, "%s: %s", h->sig_header, sig);
+    return 0;
+}
+
+void wh_http_post(wh_http *h, const char *body, const char *idem_key, int64_t now_ms,
+                  wh_response *out)
 {
     char line[320];
-    const char *extra[2] = {NULL, NULL};
+    char ts_line[64];
+    char sig_line[320];
+    const char *extra[4] = {NULL, NULL, NULL, NULL};
+    size_t n = 0;
+    size_t len = strlen(body);
     if (idem_key && *idem_key) {
         key_header(idem_key, line, sizeof line);
-        extra[0] = line;
+        extra[n++] = line;
+    }
+    if (h->secret) {
+        if (sign_headers(h, body, len, now_ms, ts_line, sizeof ts_line, sig_line,
+                         sizeof sig_line) != 0) {
+            *out = (wh_response){.curl_rc = CURLE_OK, .body = "", .sign_failed = 1};
+            return; /* never send an unsigned body to a receiver that expects a signature */
+        }
+        extra[n++] = ts_line;
+        extra[n++] = sig_line;
     }
     vmon_http_request req = {
-        .method = "POST", .url = h->url, .headers = extra, .body = body, .body_len = strlen(body)};
+        .method = "POST", .url = h->url, .headers = extra, .body = body, .body_len = len};
     vmon_http_response r;
     vmon_http_client_send(h->client, &req, &r);
     *out = (wh_response){.curl_rc = (CURLcode)r.curl_code,
@@ -92,6 +128,10 @@ void wh_http_free(wh_http *h)
 {
     vmon_http_client_free(h->client);
     free(h->url);
+    if (h->secret)
+        OPENSSL_cleanse(h->secret, h->secret_len); /* a wipe the compiler cannot drop */
+    free(h->secret);
+    free(h->sig_header);
     memset(h, 0, sizeof *h);
 }
 
