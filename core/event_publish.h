@@ -15,6 +15,7 @@
 #include <vmon/event.h>
 
 #include "event_fields.h"
+#include "event_names.h" /* vmon_event_type_name */
 
 typedef struct vmon_runtime vmon_runtime;
 
@@ -39,8 +40,5 @@ typedef struct vmon_event_spec {
  */
 uint64_t vmon_runtime_publish_event(vmon_runtime *rt, const char *pipeline,
                                     const vmon_event_spec *spec);
-
-/** `baseline`, `degradation`, `experiment_start` ...; NULL for an unknown type. */
-const char *vmon_event_type_name(uint32_t type);
 
 #endif

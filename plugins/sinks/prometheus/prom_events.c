@@ -21,27 +21,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "event_names.h"
 #include "prom_store.h"
 #include "prom_store_priv.h"
 
 #define TUNING_SOURCE "event:tuning" /* never a probe's (`probe:NAME`) or vmond's (`vmon`) */
 /* Parameters taken per arm from one event (a target names a handful). */
 #define MAX_PARAMS 8
-
-static const char *const type_names[] = {
-    [VMON_EVENT_BASELINE] = "baseline",
-    [VMON_EVENT_DEGRADATION] = "degradation",
-    [VMON_EVENT_EXPERIMENT_START] = "experiment_start",
-    [VMON_EVENT_RAMP_STEP] = "ramp_step",
-    [VMON_EVENT_VERDICT] = "verdict",
-    [VMON_EVENT_PROMOTION] = "promotion",
-    [VMON_EVENT_ROLLBACK] = "rollback",
-    [VMON_EVENT_PAUSE] = "pause",
-    [VMON_EVENT_RESUME] = "resume",
-    [VMON_EVENT_ABORT] = "abort",
-    [VMON_EVENT_INFEASIBLE] = "infeasible",
-    [VMON_EVENT_RECOMMENDATION] = "recommendation",
-};
 
 /* The verdicts an event can carry; another value is counted as "other". */
 static const char *const verdicts[] = {"advance", "promote", "keep", "rollback"};
@@ -323,8 +309,9 @@ void prom_store_event(prom_store *s, const vmon_event *e, int64_t now_ms)
                      .now_ms = now_ms,
                      .pipeline = pipeline ? pipeline : "",
                      .collection = collection ? collection : ""};
-        const char *type =
-            e->type < N_OF(type_names) && type_names[e->type] ? type_names[e->type] : "other";
+        const char *type = vmon_event_type_name(e->type);
+        if (!type)
+            type = "other";
         count(&a, "tuning.events_total", doc_events, "type", type, 1);
         for (size_t i = 0; i < N_OF(verdicts); i++)
             count(&a, "tuning.verdicts_total", doc_verdicts, "verdict", verdicts[i], 0);
