@@ -12,8 +12,19 @@ trap 'rm -rf "$WORK"' EXIT
 . "$(dirname "$0")/lib_check.sh"
 command -v promtool >/dev/null || { echo "promtool missing (Debian package prometheus; scripts/install-deps.sh)"; exit 1; }
 
+# A tree built without the embedded target (the clang tree) reads components.ini with its
+# [target:db] swapped for a milvus one: the rules, the subject here, do not depend on it.
+components=$SRC/conf.d/components.ini
+if [ ! -e "$PLUGINS/target_embedded.so" ]; then
+  awk '/^\[target:db\]$/ {print; print "plugin = milvus"; print "uri = http://127.0.0.1:1"; skip = 1; next}
+       skip && (/^$/ || /^[;[]/) {skip = 0}
+       !skip' "$components" >"$WORK/components.ini"
+  components=$WORK/components.ini
+fi
 for ini in components alerts; do
-  "$VMOND" --plugin-dir "$PLUGINS" --export-rules -c "$SRC/conf.d/$ini.ini" >"$WORK/$ini.yml" 2>"$WORK/$ini.err"; rc=$?
+  conf=$SRC/conf.d/$ini.ini
+  [ "$ini" = components ] && conf=$components
+  "$VMOND" --plugin-dir "$PLUGINS" --export-rules -c "$conf" >"$WORK/$ini.yml" 2>"$WORK/$ini.err"; rc=$?
   check "conf.d/$ini.ini exports (exit 0)" '[ $rc -eq 0 ]'
   check "promtool check rules accepts conf.d/$ini.ini's rules" 'promtool check rules "$WORK/$ini.yml" >"$WORK/$ini.check" 2>&1'
 done
